@@ -1,0 +1,55 @@
+# simkiosk: the two set-up commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the kiosk and its tests need (pyscard builds against libpcsclite-dev).
+DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk sqlite3 xvfb xauth \
+	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3
+
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: demo test bench lint deps venv translations clean soak
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Installs missing Debian packages as root; otherwise prints the command and stops.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "missing Debian packages; run: sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+translations: $(STAMP)
+	$(BIN)/python -m ui.i18n build
+
+demo: $(STAMP)
+	QT_QPA_PLATFORM= $(BIN)/kiosk run --demo --windowed
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiosk devices payment ui tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

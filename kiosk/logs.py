@@ -1,0 +1,92 @@
+"""Structured logging: JSON lines to the data directory (rotated), readable lines on stderr.
+
+A redaction filter runs before any handler, so a PIN, password or secret passed
+in ``extra`` or formatted into a message never reaches a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import logging.handlers
+import re
+import sys
+from pathlib import Path
+
+LOG_FILE = "logs/kiosk.jsonl"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 10
+_SENSITIVE_KEYS = re.compile(r"(pin|password|secret|token|pan|track|cvv)", re.IGNORECASE)
+_SENSITIVE_TEXT = re.compile(
+    r"(?i)\b(pin|password|secret|token)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+)
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+REDACTED = "***"
+
+
+def redact_text(text: str) -> str:
+    return _SENSITIVE_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks sensitive ``extra`` fields and ``key=value`` pairs in messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key in list(vars(record)):
+            if key not in _STANDARD_ATTRS and _SENSITIVE_KEYS.search(key):
+                setattr(record, key, REDACTED)
+        record.msg = redact_text(record.getMessage())
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "at": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "thread": record.threadName,
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS:
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+_installed: list[logging.Handler] = []
+
+
+def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = False) -> None:
+    """Install the handlers once per process (later calls replace them)."""
+    root = logging.getLogger()
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
+    root.setLevel(level)
+    redactor = RedactingFilter()
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.ERROR if quiet else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    stderr.addFilter(redactor)
+    _installed.append(stderr)
+    if data_dir is not None:
+        path = data_dir / LOG_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+            )
+        except OSError as exc:
+            print(f"kiosk: cannot write logs to {path}: {exc.strerror}", file=sys.stderr)
+        else:
+            file_handler.setFormatter(JsonFormatter())
+            file_handler.addFilter(redactor)
+            _installed.append(file_handler)
+    for handler in _installed:
+        root.addHandler(handler)

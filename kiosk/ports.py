@@ -1,0 +1,319 @@
+"""Ports: the small interfaces the core needs from the outside world.
+
+The core (``kiosk/``) codes against these protocols only; ``devices/``,
+``payment/`` and ``kiosk/topup`` implement them, each with a simulator that is
+an ordinary backend chosen by configuration. Every method that talks to a
+device or the network blocks the calling thread: callers run them on a worker
+thread, never on the Qt GUI thread, and every one takes or has a deadline.
+
+Errors are the typed ones from :mod:`kiosk.errors`; a method documents which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+#: Value of a SIM file that exists but needs the PIN (status 69 82 / 98 04).
+PROTECTED = "protected"
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    """One line of diagnostics: what is wrong and what a technician should do."""
+
+    name: str  # "reader", "terminal", "printer", "upstream", "ledger", "disk"
+    ok: bool
+    detail: str  # what was found, e.g. "ACS ACR39U (card present)"
+    advice: str = ""  # next step when not ok, e.g. "reader not found: check the USB cable"
+    data: dict[str, object] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- SIM reader
+
+
+@dataclass(frozen=True)
+class SimCard:
+    """What the reader learnt from one SIM.
+
+    Optional files are ``None`` when absent or unreadable and :data:`PROTECTED`
+    when PIN-protected; reading them never fails the whole read.
+    """
+
+    iccid: str
+    iccid_valid: bool  # Luhn check digit correct
+    atr: str  # upper-case hex
+    reader: str
+    imsi: str | None = None
+    gid1: str | None = None  # hex
+    spn: str | None = None
+    msisdn: str | None = None
+    carrier: str | None = None  # brand or host network, None when unknown
+    carrier_source: str = "unknown"  # "iccid" | "imsi" | "gid1" | "spn" | "unknown"
+    host_network_only: bool = False  # True: only the host network is known (MVNO SIMs)
+
+
+class CardEventKind(StrEnum):
+    INSERTED = "inserted"
+    REMOVED = "removed"
+    READER_ADDED = "reader_added"
+    READER_REMOVED = "reader_removed"
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    kind: CardEventKind
+    reader: str
+    atr: str | None = None
+
+
+@runtime_checkable
+class CardWatch(Protocol):
+    """A running insertion/removal watch; ``close()`` stops its thread (idempotent)."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class CardReader(Protocol):
+    """Raises :class:`kiosk.errors.ReaderError` subclasses: ``NoReader``,
+    ``ReaderUnplugged``, ``NoCard``, ``CardRemoved``, ``UnreadableCard``,
+    ``ReaderTimeout``."""
+
+    def readers(self) -> list[str]: ...
+
+    def read(self, timeout_s: float) -> SimCard:
+        """Wait up to ``timeout_s`` for a card, then read it (each APDU has its own deadline)."""
+        ...
+
+    def watch(self, on_event: Callable[[CardEvent], None]) -> CardWatch:
+        """Call ``on_event`` from a worker thread on every insertion and removal."""
+        ...
+
+    def health(self) -> DeviceHealth: ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- payment terminal
+
+
+class TerminalPrompt(StrEnum):
+    """Intermediate statuses shown to the customer (the UI translates each id)."""
+
+    INSERT_CARD = "insert_card"
+    PRESENT_CARD = "present_card"
+    ENTER_PIN = "enter_pin"
+    PIN_WRONG = "pin_wrong"
+    PLEASE_WAIT = "please_wait"
+    PROCESSING = "processing"
+    REMOVE_CARD = "remove_card"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CARD_NOT_SUPPORTED = "card_not_supported"
+    CARD_ERROR = "card_error"
+    TRY_AGAIN = "try_again"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """The terminal's definite answer. ``approved=False`` is a definite decline or abort.
+
+    Card data is only what the terminal returns, masked at the edge to at most
+    the first 6 and last 4 digits.
+    """
+
+    approved: bool
+    result_code: int | None
+    amount_cents: int
+    currency: str  # ISO-4217 alpha, e.g. "USD"
+    receipt_no: str | None = None
+    trace_no: str | None = None
+    card_brand: str | None = None
+    pan_masked: str | None = None
+    terminal_id: str | None = None
+    message: str = ""
+    receipt_lines: tuple[str, ...] = ()
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class TerminalReport:
+    """Result of status, diagnosis or end of day."""
+
+    ok: bool
+    result_code: int | None
+    message: str
+    terminal_id: str | None = None
+    lines: tuple[str, ...] = ()
+    totals_cents: int | None = None
+
+
+StatusCallback = Callable[[TerminalPrompt, str], None]
+
+
+@runtime_checkable
+class PaymentTerminal(Protocol):
+    """Raises :class:`kiosk.errors.TerminalUnavailable` when nothing was charged
+    (port missing, terminal busy, no answer to the request) and
+    :class:`kiosk.errors.PaymentOutcomeUnknown` when a charge may have happened
+    but its result was lost; never reports a lost result as a decline."""
+
+    def authorize(self, amount_cents: int, currency: str, on_status: StatusCallback) -> PaymentResult:
+        ...
+
+    def reverse(self, receipt_no: str, on_status: StatusCallback) -> PaymentResult: ...
+
+    def refund(self, amount_cents: int, currency: str, on_status: StatusCallback) -> PaymentResult:
+        ...
+
+    def abort(self) -> None:
+        """Ask the terminal to abort the running payment; safe from any thread."""
+        ...
+
+    def last_result(self) -> PaymentResult | None:
+        """The outcome of the last payment (repeat receipt), for crash recovery."""
+        ...
+
+    def status(self) -> TerminalReport: ...
+
+    def diagnose(self) -> TerminalReport: ...
+
+    def end_of_day(self) -> TerminalReport: ...
+
+    def health(self) -> DeviceHealth: ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- top-up provider
+
+
+@dataclass(frozen=True)
+class Account:
+    msisdn: str  # E.164 digits without "+", e.g. "12025550123"
+    carrier: str
+    iccid: str | None = None
+    current_plan: str | None = None
+    expiry: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    carrier: str
+    name: str
+    price_cents: int
+    currency: str
+    validity_days: int
+    benefits: tuple[str, ...] = ()
+
+
+class TopUpStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NOT_FOUND = "not_found"  # the provider never received this key: definitely not performed
+
+
+class FailureKind(StrEnum):
+    CUSTOMER_FIXABLE = "customer_fixable"  # wrong number, plan not allowed for account
+    TRANSIENT = "transient"
+    OUT_OF_SERVICE = "out_of_service"
+    UNKNOWN = "unknown"  # treated as pending, resolved by status(key)
+
+
+@dataclass(frozen=True)
+class TopUpResult:
+    key: str
+    status: TopUpStatus
+    failure_kind: FailureKind | None = None
+    provider_ref: str | None = None
+    message: str = ""
+
+
+@runtime_checkable
+class TopUpProvider(Protocol):
+    """Raises :class:`kiosk.errors.UpstreamUnavailable` when the provider cannot be reached."""
+
+    def lookup(self, *, iccid: str | None = None, msisdn: str | None = None) -> Account | None: ...
+
+    def catalog(self, carrier: str | None = None) -> list[Plan]: ...
+
+    def submit(self, key: str, account: Account, plan: Plan) -> TopUpResult:
+        """Idempotent on ``key``: submitting the same key twice performs at most one top-up."""
+        ...
+
+    def status(self, key: str) -> TopUpResult: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+# --------------------------------------------------------------------------- receipt printer
+
+
+@dataclass(frozen=True)
+class Receipt:
+    txn_id: str
+    kiosk_id: str
+    location: str
+    at: dt.datetime
+    carrier: str
+    plan_name: str
+    amount_cents: int
+    currency: str
+    msisdn_masked: str
+    provider_confirmation: str
+    terminal_lines: tuple[str, ...]
+    support_contact: str
+    url: str  # e-receipt URL, also encoded in the QR code
+
+
+@runtime_checkable
+class ReceiptPrinter(Protocol):
+    """Raises :class:`kiosk.errors.PrinterError` (``PrinterOutOfPaper``, ``PrinterOffline``)."""
+
+    def print_receipt(self, receipt: Receipt) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- checkout (core service the UI drives)
+
+
+class TxnResult(StrEnum):
+    """How a customer's transaction ended, as far as the customer is concerned."""
+
+    COMPLETED = "completed"  # paid and topped up
+    DECLINED = "declined"  # terminal declined; nothing charged
+    CANCELLED = "cancelled"  # customer or kiosk aborted the payment; nothing charged
+    TERMINAL_UNAVAILABLE = "terminal_unavailable"  # nothing charged
+    TOPUP_FAILED_REVERSED = "topup_failed_reversed"  # charge reversed (or being reversed)
+    NEEDS_ATTENTION = "needs_attention"  # outcome unsettled; staff will resolve it
+
+
+@dataclass(frozen=True)
+class TxnOutcome:
+    txn_id: str
+    result: TxnResult
+    state: str  # final saga state, e.g. "completed"
+    message: str = ""
+    receipt: Receipt | None = None
+    failure_kind: FailureKind | None = None
+    printed: bool = False  # False when the printer failed; the QR code still holds the receipt
+
+
+class Checkout(Protocol):
+    """Runs one money transaction through the saga (kiosk/txn.py). Blocking: call on a worker."""
+
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome: ...
+
+    def cancel(self) -> None:
+        """Customer pressed cancel during payment; safe from any thread."""
+        ...
