@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 #: Subcommand modules, in help order.
 SUBCOMMANDS: tuple[str, ...] = (
+    "kiosk.cli.ledger",
 )
 
 EXIT_OK = 0

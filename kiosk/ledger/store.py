@@ -1,0 +1,369 @@
+"""The ledger: an append-only, hash-chained event journal plus its transactions projection.
+
+Every ``append`` is one database transaction that adds the event, advances the
+chain head and folds the event into the ``transactions`` projection; it has
+returned only once the commit is durable (SQLite WAL with ``synchronous=FULL``,
+PostgreSQL's default synchronous commit). Callers journal an intent *before*
+acting on it: that is what makes crash recovery possible.
+
+Database errors are wrapped into :class:`kiosk.errors.LedgerError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.errors import LedgerError
+from kiosk.ledger.chain import GENESIS, canonical_json, event_hash, format_at
+from kiosk.ledger.models import PROJECTED_FIELDS, ChainHead, Event, Meta, Transaction
+
+log = logging.getLogger(__name__)
+
+SQLITE_FILE = "ledger.sqlite3"
+MIGRATIONS = Path(__file__).with_name("migrations")
+_EVENTS = Event.__table__
+_HEAD = ChainHead.__table__
+_TXNS = Transaction.__table__
+_META = Meta.__table__
+STREAM_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    seq: int
+    txn_id: str | None
+    at: str
+    kind: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "txn_id": self.txn_id, "at": self.at, "kind": self.kind,
+            "payload": self.payload, "prev_hash": self.prev_hash, "hash": self.hash,
+        }
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / SQLITE_FILE}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL + synchronous=FULL, and explicit BEGIN so writers can take the lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 10000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Ledger:
+    """Open with :meth:`open`; close with :meth:`close` or use as a context manager."""
+
+    def __init__(self, engine: Engine, *, sqlite_path: Path | None) -> None:
+        self._engine = engine
+        self._sqlite_path = sqlite_path
+        self._closed = False
+        self._lock = threading.Lock()  # one appender per process at a time; the DB locks across processes
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, url: str | None, data_dir: Path, *, migrate: bool = True) -> Ledger:
+        """Connect (empty ``url``: SQLite in ``data_dir``), back up and migrate when needed."""
+        sqlite_path: Path | None = None
+        if not url:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            sqlite_path = data_dir / SQLITE_FILE
+            url = sqlite_url(data_dir)
+        elif url.startswith("sqlite:///"):
+            sqlite_path = Path(url.removeprefix("sqlite:///"))
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if sqlite_path is not None:
+                engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+                _configure_sqlite(engine)
+            else:
+                if url.startswith("postgresql://"):
+                    url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+                engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            ledger = cls(engine, sqlite_path=sqlite_path)
+            if migrate:
+                ledger.migrate()
+            return ledger
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot open ledger at {_safe_url(url)}: {exc.__class__.__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    # ------------------------------------------------------------------ migrations
+
+    def _alembic_config(self, conn: Connection) -> AlembicConfig:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    def schema_revision(self) -> str | None:
+        with self._engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(cfg).get_current_head()
+
+    def migrate(self) -> str | None:
+        """Bring the schema to head; back up an existing SQLite file first. Returns the backup path."""
+        head = self.head_revision()
+        with self._migration_lock():
+            current = self.schema_revision()
+            if current == head:
+                return None
+            backup = None
+            if self._sqlite_path is not None and current is not None:
+                backup = self.backup(self._sqlite_path.with_name(
+                    f"{SQLITE_FILE}.bak-{current}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"))
+            log.info("migrating ledger schema", extra={"from_rev": current, "to_rev": head})
+            try:
+                with self._engine.begin() as conn:
+                    command.upgrade(self._alembic_config(conn), "head")
+                    if conn.execute(select(_HEAD.c.id)).first() is None:
+                        conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+            except SQLAlchemyError as exc:
+                raise LedgerError(f"ledger migration to {head} failed: {exc}") from exc
+            return str(backup) if backup else None
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        if self._sqlite_path is not None:
+            with open(self._sqlite_path.with_name("ledger.lock"), "a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        else:
+            with self._engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(727140)"))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(727140)"))
+                    conn.commit()
+
+    def backup(self, dest: Path) -> Path:
+        """Consistent copy of the SQLite ledger (safe while the kiosk runs, WAL included)."""
+        if self._sqlite_path is None:
+            raise LedgerError("backup() copies SQLite ledgers; use pg_dump for PostgreSQL")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        src = sqlite3.connect(self._sqlite_path)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"backup to {dest} failed: {exc}") from exc
+        finally:
+            src.close()
+        shutil.move(tmp, dest)
+        return dest
+
+    # ------------------------------------------------------------------ writing
+
+    def append(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        txn_id: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> LedgerEvent:
+        """Journal one event durably; returns once committed. Never updates or deletes events."""
+        if not kind or len(kind) > 64:
+            raise LedgerError(f"bad event kind {kind!r}")
+        try:
+            payload_text = canonical_json(dict(payload))
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"event payload for {kind} is not JSON: {exc}") from exc
+        at_text = format_at(at or dt.datetime.now(dt.UTC))
+        with self._lock:
+            try:
+                with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                    head = conn.execute(
+                        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+                    ).one()
+                    seq = head.seq + 1
+                    digest = event_hash(head.hash, seq, txn_id, at_text, kind, payload_text)
+                    conn.execute(insert(_EVENTS).values(
+                        seq=seq, txn_id=txn_id, at=at_text, kind=kind, payload=payload_text,
+                        prev_hash=head.hash, hash=digest))
+                    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=digest))
+                    if txn_id is not None:
+                        _fold(conn, txn_id, at_text, seq, payload)
+            except SQLAlchemyError as exc:
+                raise LedgerError(f"cannot append {kind} to the ledger: {exc}") from exc
+        return LedgerEvent(seq, txn_id, at_text, kind, json.loads(payload_text), head.hash, digest)
+
+    def rebuild_projection(self) -> int:
+        """Recompute ``transactions`` from the events; returns how many transactions."""
+        try:
+            with self._lock, self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                conn.execute(delete(_TXNS))
+                count = 0
+                for row in _stream(conn, select(_EVENTS).where(_EVENTS.c.txn_id.is_not(None)).order_by(_EVENTS.c.seq)):
+                    count += _fold(conn, row.txn_id, row.at, row.seq, json.loads(row.payload))
+                return count
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot rebuild the transactions projection: {exc}") from exc
+
+    # ------------------------------------------------------------------ reading
+
+    def last_seq(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(_HEAD.c.seq).where(_HEAD.c.id == 1)).scalar_one())
+
+    def events(self, after_seq: int = 0, limit: int | None = None, *, txn_id: str | None = None) -> Iterator[LedgerEvent]:
+        """Stream events oldest first (constant memory)."""
+        query = select(_EVENTS).where(_EVENTS.c.seq > after_seq).order_by(_EVENTS.c.seq)
+        if txn_id is not None:
+            query = query.where(_EVENTS.c.txn_id == txn_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            for row in _stream(conn, query):
+                yield LedgerEvent(row.seq, row.txn_id, row.at, row.kind, json.loads(row.payload), row.prev_hash, row.hash)
+
+    def raw_events(self, since: str | None = None, until: str | None = None) -> Iterator[Any]:
+        """Stored rows as they are (payload as text) for verify and export."""
+        query = select(_EVENTS).order_by(_EVENTS.c.seq)
+        if since:
+            query = query.where(_EVENTS.c.at >= since)
+        if until:
+            query = query.where(_EVENTS.c.at < until)
+        with self._read() as conn:
+            yield from _stream(conn, query)
+
+    def transaction(self, txn_id: str) -> dict[str, Any] | None:
+        with self._read() as conn:
+            row = conn.execute(select(_TXNS).where(_TXNS.c.txn_id == txn_id)).mappings().first()
+            return dict(row) if row else None
+
+    def transactions(
+        self,
+        *,
+        states: frozenset[str] | set[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Stream projection rows by creation time (``since`` inclusive, ``until`` exclusive)."""
+        query = select(_TXNS).order_by(_TXNS.c.created_at, _TXNS.c.txn_id)
+        if states is not None:
+            query = query.where(_TXNS.c.state.in_(sorted(states)))
+        if since:
+            query = query.where(_TXNS.c.created_at >= since)
+        if until:
+            query = query.where(_TXNS.c.created_at < until)
+        with self._read() as conn:
+            for row in _stream(conn, query):
+                yield dict(row._mapping)
+
+    def head(self) -> tuple[int, str]:
+        with self._read() as conn:
+            row = conn.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
+            return int(row.seq), str(row.hash)
+
+    def get_meta(self, name: str, default: str | None = None) -> str | None:
+        with self._read() as conn:
+            value = conn.execute(select(_META.c.value).where(_META.c.name == name)).scalar()
+            return default if value is None else str(value)
+
+    def set_meta(self, name: str, value: str) -> None:
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                done = conn.execute(update(_META).where(_META.c.name == name).values(value=value))
+                if done.rowcount == 0:
+                    conn.execute(insert(_META).values(name=name, value=value))
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot store {name}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot read the ledger: {exc}") from exc
+
+
+def _stream(conn: Connection, query: Any) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+    yield from result
+
+
+def _fold(conn: Connection, txn_id: str, at: str, seq: int, payload: Mapping[str, Any]) -> int:
+    """Apply one event to its transaction's projection row; returns 1 when the row is new."""
+    values = {k: payload[k] for k in PROJECTED_FIELDS if k in payload}
+    values.update(updated_at=at, last_seq=seq)
+    done = conn.execute(update(_TXNS).where(_TXNS.c.txn_id == txn_id).values(**values))
+    if done.rowcount:
+        return 0
+    values.setdefault("state", "created")
+    conn.execute(insert(_TXNS).values(txn_id=txn_id, created_at=at, **values))
+    return 1
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
