@@ -46,6 +46,7 @@ class ReaderSection:
     name_filter: str = ""
     apdu_timeout_s: float = 2.0
     read_timeout_s: float = 10.0
+    simulated_card: str = ""  # simulated backend: test SIM in the slot at start ("" = empty)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
 from kiosk.errors import KioskError
 from kiosk.ledger import Ledger, verify
 from kiosk.ledger.export import (
-    EVENT_COLUMNS, FORMATS, TRANSACTION_COLUMNS, event_rows, parse_time, transaction_rows, write_export,
+    EVENT_COLUMNS,
+    FORMATS,
+    TRANSACTION_COLUMNS,
+    event_rows,
+    parse_time,
+    transaction_rows,
+    write_export,
 )
 
 
@@ -51,7 +57,8 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
         if args.events:
             count = write_export(event_rows(ledger, since, until, args.unmask), EVENT_COLUMNS, args.format, out)
         else:
-            count = write_export(transaction_rows(ledger, since, until, args.unmask), TRANSACTION_COLUMNS, args.format, out)
+            rows = transaction_rows(ledger, since, until, args.unmask)
+            count = write_export(rows, TRANSACTION_COLUMNS, args.format, out)
     if args.out:
         ctx.emit({"rows": count, "out": args.out, "format": args.format, "masked": not args.unmask},
                  f"wrote {count} rows to {args.out}")
@@ -66,7 +73,7 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
     try:
-        fh: TextIO = open(tmp, "w", encoding="utf-8", newline="")
+        fh: TextIO = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise KioskError(f"cannot write {path}: {exc.strerror}", code="export_failed") from exc
     try:

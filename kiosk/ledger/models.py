@@ -14,7 +14,9 @@ class Event(Base):
     """Append-only journal; never updated or deleted. ``at`` is ISO-8601 UTC text (sortable)."""
 
     __tablename__ = "events"
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     txn_id: Mapped[str | None] = mapped_column(String(36), index=True)
     at: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(64))

@@ -22,13 +22,24 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.errors import LedgerError
@@ -39,10 +50,10 @@ log = logging.getLogger(__name__)
 
 SQLITE_FILE = "ledger.sqlite3"
 MIGRATIONS = Path(__file__).with_name("migrations")
-_EVENTS = Event.__table__
-_HEAD = ChainHead.__table__
-_TXNS = Transaction.__table__
-_META = Meta.__table__
+_EVENTS = cast(Table, Event.__table__)
+_HEAD = cast(Table, ChainHead.__table__)
+_TXNS = cast(Table, Transaction.__table__)
+_META = cast(Table, Meta.__table__)
 STREAM_BATCH = 2000
 
 
@@ -94,6 +105,9 @@ class Ledger:
         self._sqlite_path = sqlite_path
         self._closed = False
         self._lock = threading.Lock()  # one appender per process at a time; the DB locks across processes
+        self._sql = _DriverSql(engine.dialect.name)
+        self._driver_errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
+        self._append_conn: Any = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -126,7 +140,34 @@ class Ledger:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            with self._lock:
+                self._drop_append_connection(rollback=False)
             self._engine.dispose()
+
+    def _append_connection(self) -> Any:
+        """One pooled connection kept for appends: they are the hot path, so they use the
+        driver directly (in its own parameter style) with no per-call checkout."""
+        if self._closed:
+            raise LedgerError("the ledger is closed")
+        if self._append_conn is None:
+            try:
+                self._append_conn = self._engine.raw_connection()
+            except SQLAlchemyError as exc:
+                raise LedgerError(f"cannot connect to the ledger: {exc}") from exc
+        return self._append_conn
+
+    def _drop_append_connection(self, *, rollback: bool) -> None:
+        conn, self._append_conn = self._append_conn, None
+        if conn is None:
+            return
+        try:
+            if rollback:
+                conn.rollback()
+        except self._driver_errors:
+            log.warning("rollback after a failed append failed too; discarding the connection")
+            conn.invalidate()
+        finally:
+            conn.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -234,22 +275,28 @@ class Ledger:
             raise LedgerError(f"event payload for {kind} is not JSON: {exc}") from exc
         at_text = format_at(at or dt.datetime.now(dt.UTC))
         with self._lock:
+            conn = self._append_connection()
+            cur = conn.cursor()
             try:
-                with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                    head = conn.execute(
-                        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-                    ).one()
-                    seq = head.seq + 1
-                    digest = event_hash(head.hash, seq, txn_id, at_text, kind, payload_text)
-                    conn.execute(insert(_EVENTS).values(
-                        seq=seq, txn_id=txn_id, at=at_text, kind=kind, payload=payload_text,
-                        prev_hash=head.hash, hash=digest))
-                    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=digest))
-                    if txn_id is not None:
-                        _fold(conn, txn_id, at_text, seq, payload)
-            except SQLAlchemyError as exc:
-                raise LedgerError(f"cannot append {kind} to the ledger: {exc}") from exc
-        return LedgerEvent(seq, txn_id, at_text, kind, json.loads(payload_text), head.hash, digest)
+                if self._sqlite_path is not None:
+                    cur.execute("BEGIN IMMEDIATE")
+                cur.execute(self._sql.head)
+                prev_seq, prev_hash = cur.fetchone()
+                seq = prev_seq + 1
+                digest = event_hash(prev_hash, seq, txn_id, at_text, kind, payload_text)
+                cur.execute(self._sql.insert_event, {
+                    "seq": seq, "txn_id": txn_id, "at": at_text, "kind": kind, "payload": payload_text,
+                    "prev_hash": prev_hash, "hash": digest})
+                cur.execute(self._sql.advance_head, {"seq": seq, "hash": digest})
+                if txn_id is not None:
+                    self._sql.fold(cur, txn_id, at_text, seq, payload)
+                conn.commit()
+            except self._driver_errors as exc:
+                self._drop_append_connection(rollback=True)
+                raise LedgerError(f"cannot append {kind} to the ledger: {exc.__class__.__name__}: {exc}") from exc
+            finally:
+                cur.close()
+        return LedgerEvent(seq, txn_id, at_text, kind, json.loads(payload_text), prev_hash, digest)
 
     def rebuild_projection(self) -> int:
         """Recompute ``transactions`` from the events; returns how many transactions."""
@@ -257,8 +304,13 @@ class Ledger:
             with self._lock, self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
                 conn.execute(delete(_TXNS))
                 count = 0
-                for row in _stream(conn, select(_EVENTS).where(_EVENTS.c.txn_id.is_not(None)).order_by(_EVENTS.c.seq)):
-                    count += _fold(conn, row.txn_id, row.at, row.seq, json.loads(row.payload))
+                query = select(_EVENTS).where(_EVENTS.c.txn_id.is_not(None)).order_by(_EVENTS.c.seq)
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    for row in _stream(conn, query):
+                        count += self._sql.fold(cur, row.txn_id, row.at, row.seq, json.loads(row.payload))
+                finally:
+                    cur.close()
                 return count
         except SQLAlchemyError as exc:
             raise LedgerError(f"cannot rebuild the transactions projection: {exc}") from exc
@@ -269,7 +321,9 @@ class Ledger:
         with self._read() as conn:
             return int(conn.execute(select(_HEAD.c.seq).where(_HEAD.c.id == 1)).scalar_one())
 
-    def events(self, after_seq: int = 0, limit: int | None = None, *, txn_id: str | None = None) -> Iterator[LedgerEvent]:
+    def events(
+        self, after_seq: int = 0, limit: int | None = None, *, txn_id: str | None = None
+    ) -> Iterator[LedgerEvent]:
         """Stream events oldest first (constant memory)."""
         query = select(_EVENTS).where(_EVENTS.c.seq > after_seq).order_by(_EVENTS.c.seq)
         if txn_id is not None:
@@ -278,7 +332,9 @@ class Ledger:
             query = query.limit(limit)
         with self._read() as conn:
             for row in _stream(conn, query):
-                yield LedgerEvent(row.seq, row.txn_id, row.at, row.kind, json.loads(row.payload), row.prev_hash, row.hash)
+                yield LedgerEvent(
+                    row.seq, row.txn_id, row.at, row.kind, json.loads(row.payload), row.prev_hash, row.hash
+                )
 
     def raw_events(self, since: str | None = None, until: str | None = None) -> Iterator[Any]:
         """Stored rows as they are (payload as text) for verify and export."""
@@ -343,20 +399,59 @@ class Ledger:
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[Any]:
-    result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+    result = conn.execute(query, execution_options={"stream_results": True, "yield_per": STREAM_BATCH})
     yield from result
 
 
-def _fold(conn: Connection, txn_id: str, at: str, seq: int, payload: Mapping[str, Any]) -> int:
-    """Apply one event to its transaction's projection row; returns 1 when the row is new."""
-    values = {k: payload[k] for k in PROJECTED_FIELDS if k in payload}
-    values.update(updated_at=at, last_seq=seq)
-    done = conn.execute(update(_TXNS).where(_TXNS.c.txn_id == txn_id).values(**values))
-    if done.rowcount:
-        return 0
-    values.setdefault("state", "created")
-    conn.execute(insert(_TXNS).values(txn_id=txn_id, created_at=at, **values))
-    return 1
+class _DriverSql:
+    """The append path's statements in the driver's own parameter style.
+
+    Appends are the kiosk's hot path; going through the DBAPI cursor inside
+    SQLAlchemy's transaction keeps their cost close to a bare INSERT + COMMIT.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self._style = "named" if dialect == "sqlite" else "pyformat"
+        head = "SELECT seq, hash FROM chain_head WHERE id = 1"
+        self.head = head if dialect == "sqlite" else head + " FOR UPDATE"
+        cols = ("seq", "txn_id", "at", "kind", "payload", "prev_hash", "hash")
+        self.insert_event = f"INSERT INTO events ({', '.join(cols)}) VALUES ({self._params(cols)})"
+        self.advance_head = (
+            f"UPDATE chain_head SET seq = {self._named('seq')}, hash = {self._named('hash')} WHERE id = 1"
+        )
+        self._fold_cache: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def _named(self, name: str) -> str:
+        return f":{name}" if self._style == "named" else f"%({name})s"
+
+    def _params(self, names: tuple[str, ...]) -> str:
+        return ", ".join(self._named(n) for n in names)
+
+    def _fold_sql(self, keys: tuple[str, ...]) -> tuple[str, str]:
+        cached = self._fold_cache.get(keys)
+        if cached is None:
+            sets = ", ".join(f"{k} = {self._named(k)}" for k in (*keys, "updated_at", "last_seq"))
+            cols = ("txn_id", "created_at", *keys, "updated_at", "last_seq")
+            cols = cols if "state" in keys else (*cols, "state")
+            cached = (
+                f"UPDATE transactions SET {sets} WHERE txn_id = {self._named('txn_id')}",
+                f"INSERT INTO transactions ({', '.join(cols)}) VALUES ({self._params(cols)})",
+            )
+            self._fold_cache[keys] = cached
+        return cached
+
+    def fold(self, cur: Any, txn_id: str, at: str, seq: int, payload: Mapping[str, Any]) -> int:
+        """Apply one event to its transaction's projection row; returns 1 when the row is new."""
+        keys = tuple(k for k in PROJECTED_FIELDS if k in payload)
+        params = {k: payload[k] for k in keys}
+        params.update(txn_id=txn_id, updated_at=at, created_at=at, last_seq=seq)
+        params.setdefault("state", "created")
+        update_sql, insert_sql = self._fold_sql(keys)
+        cur.execute(update_sql, params)
+        if cur.rowcount:
+            return 0
+        cur.execute(insert_sql, params)
+        return 1
 
 
 def _safe_url(url: str) -> str:

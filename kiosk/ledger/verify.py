@@ -35,9 +35,11 @@ def verify(ledger: Ledger) -> VerifyReport:
                 reason = f"seq {row.seq} out of order"
             return VerifyReport(False, count, row.seq, expected_seq, reason)
         if row.prev_hash != prev:
-            return VerifyReport(False, count, row.seq, row.seq, f"seq {row.seq}: prev_hash does not match seq {row.seq - 1}")
+            reason = f"seq {row.seq}: prev_hash does not match seq {row.seq - 1}"
+            return VerifyReport(False, count, row.seq, row.seq, reason)
         if event_hash(prev, row.seq, row.txn_id, row.at, row.kind, row.payload) != row.hash:
-            return VerifyReport(False, count, row.seq, row.seq, f"seq {row.seq}: contents do not match its hash (modified?)")
+            reason = f"seq {row.seq}: contents do not match its hash (modified?)"
+            return VerifyReport(False, count, row.seq, row.seq, reason)
         prev = row.hash
         expected_seq += 1
         count += 1
