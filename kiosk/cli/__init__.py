@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Subcommand modules, in help order.
 SUBCOMMANDS: tuple[str, ...] = (
+    "kiosk.cli.card",
+    "kiosk.cli.terminal",
     "kiosk.cli.ledger",
 )
 

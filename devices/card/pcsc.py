@@ -1,0 +1,575 @@
+"""PC/SC backend (pyscard's low-level ``smartcard.scard`` API) for the ``CardReader`` port.
+
+Why the low-level API: it returns PC/SC result codes instead of raising
+pyscard's own exceptions, so every outcome is translated here into the
+kiosk's error tree, and it has no hidden singletons (``CardMonitor``): each
+reader object, read and watch owns its own PC/SC context.
+
+Deadlines: PC/SC calls (notably ``SCardTransmit``) have no timeout of their
+own, so each read runs its calls on a private worker thread and waits for
+each one with a deadline (``[reader] apdu_timeout_s``). A call that misses it
+raises ``ReaderTimeout``; the worker is abandoned and releases its card and
+context as soon as the stuck call returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, TypeVar
+
+from devices.card.carriers import CarrierTable
+from devices.card.reader_logic import read_sim
+from kiosk.config import ReaderSection
+from kiosk.errors import (
+    CardRemoved,
+    NoCard,
+    NoReader,
+    ReaderError,
+    ReaderTimeout,
+    ReaderUnplugged,
+    UnreadableCard,
+)
+from kiosk.ports import CardEvent, CardEventKind, DeviceHealth, SimCard
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: How long one wait for a status change blocks before the reader list is checked again.
+POLL_SLICE_S = 0.5
+
+
+def _scard() -> ModuleType:
+    try:
+        from smartcard import scard
+    except ImportError as exc:  # pyscard not built, or libpcsclite missing
+        raise NoReader(f"PC/SC library not available: {exc}") from exc
+    module: ModuleType = scard
+    return module
+
+
+def _u32(code: int) -> int:
+    return code & 0xFFFFFFFF
+
+
+def _message(sc: ModuleType, hresult: int) -> str:
+    try:
+        return str(sc.SCardGetErrorMessage(hresult))
+    except Exception:  # the message is cosmetic; the code is what matters
+        return f"0x{_u32(hresult):08X}"
+
+
+def _error_for(sc: ModuleType, hresult: int, what: str) -> ReaderError:
+    """Map a PC/SC result code to the kiosk's reader errors."""
+    code = _u32(hresult)
+    text = f"{what}: {_message(sc, hresult)} (0x{code:08X})"
+    if code in {_u32(sc.SCARD_W_REMOVED_CARD), _u32(sc.SCARD_E_NO_SMARTCARD),
+                _u32(sc.SCARD_W_RESET_CARD)}:
+        return CardRemoved(text)
+    if code in {_u32(sc.SCARD_E_READER_UNAVAILABLE), _u32(sc.SCARD_E_UNKNOWN_READER)}:
+        return ReaderUnplugged(text)
+    if code in {_u32(sc.SCARD_E_NO_SERVICE), _u32(sc.SCARD_E_SERVICE_STOPPED),
+                _u32(sc.SCARD_E_NO_READERS_AVAILABLE)}:
+        return NoReader(text)
+    if code == _u32(sc.SCARD_E_TIMEOUT):
+        return ReaderTimeout(text)
+    if code in {_u32(sc.SCARD_W_UNRESPONSIVE_CARD), _u32(sc.SCARD_W_UNPOWERED_CARD),
+                _u32(sc.SCARD_E_PROTO_MISMATCH), _u32(sc.SCARD_E_NOT_TRANSACTED),
+                _u32(sc.SCARD_E_COMM_DATA_LOST), _u32(sc.SCARD_F_COMM_ERROR)}:
+        return UnreadableCard(text)
+    return ReaderError(text)
+
+
+def _call(sc: ModuleType, name: str, *args: Any) -> tuple[Any, ...]:
+    """Call ``scard.<name>``; raise the mapped error on failure, return the other values."""
+    try:
+        result = getattr(sc, name)(*args)
+    except Exception as exc:  # SWIG type errors, scard.error: never let them out
+        raise ReaderError(f"{name} failed: {exc}") from exc
+    if isinstance(result, tuple | list):
+        hresult, rest = result[0], result[1:]
+    else:
+        hresult, rest = result, ()
+    if hresult != sc.SCARD_S_SUCCESS:
+        raise _error_for(sc, hresult, name)
+    return tuple(rest)
+
+
+def _matches(name: str, name_filter: str) -> bool:
+    return name_filter.casefold() in name.casefold()
+
+
+# --------------------------------------------------------------------------- worker
+
+
+@dataclass
+class _Job:
+    fn: Callable[[], Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
+
+
+class _Worker:
+    """One thread that runs PC/SC calls so the caller can wait with a deadline."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._cleanups: list[Callable[[], None]] = []
+        self.ctx: int | None = None  # PC/SC context kept across reads (worker thread only)
+        self.hcard: int | None = None  # the connected card, if any (worker thread only)
+        self.abandoned = False  # set when a caller gave up on a stuck call
+        self.readers: list[str] = []  # where the last card was found
+        self.partial: SimCard | None = None  # the current read's card once the ICCID is known
+        self._guard: tuple[float, float, str] | None = None  # (start, budget, what)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job.value = job.fn()
+            except BaseException as exc:  # handed to the waiting caller, not lost
+                job.error = exc
+            job.done.set()
+        for cleanup in reversed(self._cleanups):
+            try:
+                cleanup()
+            except ReaderError as exc:
+                log.debug("PC/SC cleanup failed: %s", exc)
+
+    def call(self, fn: Callable[[], T], timeout_s: float, what: str) -> T:
+        """Run ``fn`` on the worker; ``ReaderTimeout`` when it takes over ``timeout_s``."""
+        job = _Job(lambda: self._guarded(what, timeout_s, fn))
+        self._jobs.put(job)
+        return self._wait(job, timeout_s)
+
+    def run(self, fn: Callable[[], T], poll_s: float) -> T:
+        """Run ``fn`` (a whole read) on the worker in one hand-over. The deadlines are
+        those of the :meth:`guard` blocks inside it: the caller raises ``ReaderTimeout``
+        as soon as one blocking call overruns its own budget."""
+        job = _Job(fn)
+        self._jobs.put(job)
+        return self._wait(job, poll_s)
+
+    def _wait(self, job: _Job, poll_s: float) -> T:  # type: ignore[type-var]
+        while not job.done.is_set():
+            guard = self._guard
+            wait_s = poll_s if guard is None else guard[0] + guard[1] - time.monotonic()
+            if job.done.wait(max(wait_s, 0.0)):
+                break
+            if guard is not None and self._guard is guard:
+                self.abandoned = True  # the job stops at its next guarded call
+                raise ReaderTimeout(f"{guard[2]}: no answer within {guard[1]:.1f} s")
+        if job.error is not None:
+            raise job.error
+        return job.value  # type: ignore[no-any-return]
+
+    def _guarded(self, what: str, budget_s: float, fn: Callable[[], T]) -> T:
+        with self.guard(what, budget_s):
+            return fn()
+
+    @contextmanager
+    def guard(self, what: str, budget_s: float) -> Iterator[None]:
+        """Mark a blocking call on the worker thread with its deadline."""
+        if self.abandoned:
+            raise ReaderTimeout(f"{what}: the read was abandoned after a timeout")
+        self._guard = (time.monotonic(), budget_s, what)
+        try:
+            yield
+        finally:
+            self._guard = None
+
+    def on_close(self, cleanup: Callable[[], None]) -> None:
+        """Run ``cleanup`` on the worker thread when it stops (LIFO)."""
+        self._cleanups.append(cleanup)
+
+    def close(self, wait_s: float = 1.0) -> None:
+        self._jobs.put(None)
+        self._thread.join(wait_s)
+        if self._thread.is_alive():
+            log.warning("PC/SC worker %s still blocked; it will clean up when the call returns",
+                        self._thread.name)
+
+
+# --------------------------------------------------------------------------- reader
+
+
+class PcscCardReader:
+    """``CardReader`` over PC/SC. Construction does no I/O; each call opens what it needs."""
+
+    def __init__(self, settings: ReaderSection, carriers: CarrierTable | None = None) -> None:
+        self.settings = settings
+        self.carriers = carriers or CarrierTable.load_default()
+        self._watches: list[_PcscWatch] = []
+        self._closed = False
+        self._lock = threading.Lock()  # one read at a time per reader object
+        self._worker: _Worker | None = None
+
+    # ------------------------------------------------------------------ port
+
+    def readers(self) -> list[str]:
+        with self._lock:
+            worker = self._get_worker()
+            return self._call(worker, lambda: self._list(self._context(worker)),
+                              self.settings.apdu_timeout_s, "SCardListReaders")
+
+    def read(self, timeout_s: float) -> SimCard:
+        return self._read(timeout_s, optional=True)
+
+    def read_iccid(self, timeout_s: float) -> SimCard:
+        """Only the mandatory part (ICCID, ATR, reader): what the benchmark times."""
+        return self._read(timeout_s, optional=False)
+
+    def watch(self, on_event: Callable[[CardEvent], None]) -> _PcscWatch:
+        w = _PcscWatch(self.settings.name_filter, on_event)
+        self._watches.append(w)
+        return w
+
+    def health(self) -> DeviceHealth:
+        try:
+            names = self.readers()
+        except ReaderError as exc:
+            return DeviceHealth("reader", False, str(exc), "check that pcscd is running")
+        if not names:
+            return DeviceHealth("reader", False, "no reader matches the name filter "
+                                f"{self.settings.name_filter!r}", "check the reader's USB cable")
+        return DeviceHealth("reader", True, ", ".join(names), data={"readers": names})
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for w in self._watches:
+            w.close()
+        self._watches.clear()
+        with self._lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+    def __enter__(self) -> PcscCardReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals (worker thread)
+
+    def _get_worker(self) -> _Worker:
+        if self._closed:
+            raise ReaderError("reader is closed")
+        if self._worker is None:
+            self._worker = _Worker("pcsc-reader")
+        return self._worker
+
+    def _call(self, worker: _Worker, fn: Callable[[], T], timeout_s: float, what: str) -> T:
+        """``worker.call``; a missed deadline abandons the worker (it cleans up when free)."""
+        try:
+            return worker.call(fn, timeout_s, what)
+        except ReaderTimeout:
+            self._abandon(worker)
+            raise
+
+    def _abandon(self, worker: _Worker) -> None:
+        if worker.abandoned or self._worker is worker:
+            if self._worker is worker:
+                self._worker = None
+            worker.close(wait_s=0)
+
+    def _context(self, worker: _Worker) -> int:
+        """The worker's PC/SC context, established on first use (worker thread)."""
+        if worker.ctx is None:
+            sc = _scard()
+            (ctx,) = _call(sc, "SCardEstablishContext", sc.SCARD_SCOPE_USER)
+            worker.ctx = int(ctx)
+            worker.on_close(lambda: _release(sc, int(ctx)))
+            worker.on_close(lambda: _disconnect_current(sc, worker))  # runs first (LIFO)
+        return worker.ctx
+
+    def _drop_context(self, worker: _Worker) -> None:
+        """After a context-level failure (pcscd restarted...), start afresh next time."""
+        if worker.ctx is not None:
+            ctx, worker.ctx = worker.ctx, None
+            try:
+                _release(_scard(), ctx)
+            except ReaderError as exc:
+                log.debug("SCardReleaseContext: %s", exc)
+
+    def _list(self, ctx: int) -> list[str]:
+        return _list_readers(_scard(), ctx, self.settings.name_filter)
+
+    def _wait_for_card(self, ctx: int, deadline: float,
+                       cached: list[str] | None = None) -> tuple[str, str]:
+        """Block until a matching reader holds a responsive card; (reader, ATR hex).
+
+        ``cached``: reader names from the previous read, tried first (saves a round trip
+        to pcscd when the card is already in); any doubt falls back to listing."""
+        sc = _scard()
+        if cached:
+            try:
+                (states,) = _call(sc, "SCardGetStatusChange", ctx, 0,
+                                  [(n, sc.SCARD_STATE_UNAWARE) for n in cached])
+            except ReaderError:
+                states = []
+            for name, state, atr in states:
+                if state & sc.SCARD_STATE_PRESENT and not state & (
+                    sc.SCARD_STATE_MUTE | sc.SCARD_STATE_UNKNOWN | sc.SCARD_STATE_UNAVAILABLE
+                ):
+                    return str(name), bytes(atr).hex().upper()
+        first = True
+        while True:
+            names = self._list(ctx)
+            if not names:
+                if first:
+                    raise NoReader(
+                        f"no PC/SC reader matches {self.settings.name_filter!r}"
+                        if self.settings.name_filter else "no PC/SC reader connected")
+                raise ReaderUnplugged("the reader was unplugged while waiting for a card")
+            first = False
+            (states,) = _call(sc, "SCardGetStatusChange", ctx, 0,
+                              [(n, sc.SCARD_STATE_UNAWARE) for n in names])
+            mute = None
+            for name, state, atr in states:
+                if state & sc.SCARD_STATE_PRESENT and not state & sc.SCARD_STATE_MUTE:
+                    return str(name), bytes(atr).hex().upper()
+                if state & sc.SCARD_STATE_MUTE:
+                    mute = str(name)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if mute is not None:
+                    raise UnreadableCard(f"the card in {mute} does not answer (mute)")
+                raise NoCard("no card inserted within the timeout")
+            wait_ms = int(min(remaining, POLL_SLICE_S) * 1000) + 1
+            try:
+                _call(sc, "SCardGetStatusChange", ctx, wait_ms, list(states))
+            except ReaderTimeout:
+                continue  # slice over: re-list readers, check the deadline
+
+    def _open_card(self, worker: _Worker, deadline: float) -> tuple[int, str, int, int, str]:
+        """Wait for a card and connect: (ctx, reader, hcard, protocol, ATR hex)."""
+        sc = _scard()
+        step = self.settings.apdu_timeout_s
+        try:
+            with worker.guard("waiting for a card", max(0.0, deadline - time.monotonic()) + step):
+                ctx = self._context(worker)
+                reader, atr = self._wait_for_card(ctx, deadline, worker.readers)
+                worker.readers = [reader]
+        except (NoReader, ReaderUnplugged, NoCard, ReaderTimeout):
+            raise
+        except ReaderError:
+            self._drop_context(worker)
+            raise
+        with worker.guard("SCardConnect", step):
+            hcard, protocol = _call(sc, "SCardConnect", ctx, reader, sc.SCARD_SHARE_SHARED,
+                                    sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
+        worker.hcard = int(hcard)
+        return ctx, reader, int(hcard), int(protocol), atr
+
+    def _transmit(self, worker: _Worker, ctx: int, reader: str, hcard: int, protocol: int,
+                  command: bytes) -> bytes:
+        """One exchange on the worker thread, under its own deadline."""
+        sc = _scard()
+        step = self.settings.apdu_timeout_s
+        end = time.monotonic() + step * 0.9
+        with worker.guard(f"APDU {command[:2].hex().upper()}", step):
+            return self._transmit_guarded(sc, ctx, reader, hcard, protocol, command, end)
+
+    def _transmit_guarded(self, sc: ModuleType, ctx: int, reader: str, hcard: int,
+                          protocol: int, command: bytes, end: float) -> bytes:
+        try:
+            (response,) = _call(sc, "SCardTransmit", hcard, protocol, list(command))
+        except UnreadableCard as exc:
+            if _removed(sc, ctx, reader, end - time.monotonic()):
+                raise CardRemoved("the card was removed during the read") from exc
+            raise
+        if len(response) < 2 and _removed(sc, ctx, reader, end - time.monotonic()):
+            # vpcd (and some drivers) answer an exchange with a vanished card with nothing
+            raise CardRemoved("the card was removed during the read")
+        return bytes(response)
+
+    def _read(self, timeout_s: float, *, optional: bool) -> SimCard:
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            worker = self._get_worker()
+            worker.partial = None
+            try:
+                return worker.run(lambda: self._read_on_worker(worker, deadline, optional),
+                                  self.settings.apdu_timeout_s)
+            except ReaderTimeout as exc:
+                self._abandon(worker)
+                if worker.partial is None:
+                    raise
+                log.warning("optional SIM files skipped: %s", exc)
+                return worker.partial  # best effort: never hold up the flow
+
+    def _read_on_worker(self, worker: _Worker, deadline: float, optional: bool) -> SimCard:
+        sc = _scard()
+        ctx, reader, hcard, protocol, atr = self._open_card(worker, deadline)
+        try:
+            return read_sim(
+                lambda command: self._transmit(worker, ctx, reader, hcard, protocol, command),
+                atr=atr, reader=reader, carriers=self.carriers, optional=optional,
+                on_iccid=lambda card: setattr(worker, "partial", card))
+        finally:
+            if not worker.abandoned:
+                try:
+                    with worker.guard("SCardDisconnect", self.settings.apdu_timeout_s):
+                        _disconnect_current(sc, worker)
+                except ReaderError as exc:
+                    log.debug("SCardDisconnect: %s", exc)
+
+
+def _list_readers(sc: ModuleType, ctx: int, name_filter: str) -> list[str]:
+    """Reader names matching the filter; an empty list (not an error) when there are none."""
+    try:
+        hresult, names = sc.SCardListReaders(ctx, [])
+    except Exception as exc:
+        raise ReaderError(f"SCardListReaders failed: {exc}") from exc
+    if _u32(hresult) == _u32(sc.SCARD_E_NO_READERS_AVAILABLE):
+        return []
+    if hresult != sc.SCARD_S_SUCCESS:
+        raise _error_for(sc, hresult, "SCardListReaders")
+    return [str(n) for n in names if _matches(str(n), name_filter)]
+
+
+def _removed(sc: ModuleType, ctx: int, reader: str, grace_s: float) -> bool:
+    """After a failed exchange: is the card gone? pcscd notices a removal on its next
+    poll, so wait up to ``grace_s`` for the reader to report it before saying no."""
+    deadline = time.monotonic() + grace_s
+    current = sc.SCARD_STATE_UNAWARE
+    while True:
+        try:
+            (states,) = _call(sc, "SCardGetStatusChange", ctx,
+                              max(1, int((deadline - time.monotonic()) * 1000)),
+                              [(reader, current)])
+        except ReaderTimeout:
+            return False
+        except (ReaderUnplugged, NoReader):
+            return True
+        _name, state, _atr = states[0]
+        if not state & sc.SCARD_STATE_PRESENT or state & sc.SCARD_STATE_UNAVAILABLE:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        current = state & ~sc.SCARD_STATE_CHANGED
+
+
+def _release(sc: ModuleType, ctx: int) -> None:
+    _call(sc, "SCardReleaseContext", ctx)
+
+
+def _disconnect_current(sc: ModuleType, worker: _Worker) -> None:
+    hcard, worker.hcard = worker.hcard, None
+    if hcard is not None:
+        _call(sc, "SCardDisconnect", hcard, sc.SCARD_LEAVE_CARD)
+
+
+# --------------------------------------------------------------------------- watch
+
+
+class _PcscWatch:
+    """Insertion/removal watch on its own thread and PC/SC context."""
+
+    def __init__(self, name_filter: str, on_event: Callable[[CardEvent], None]) -> None:
+        self._filter = name_filter
+        self._on_event = on_event
+        self._stop = threading.Event()
+        self._ctx: int | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="pcsc-watch", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread (idempotent); wakes a blocked SCardGetStatusChange with SCardCancel."""
+        self._stop.set()
+        with self._lock:
+            ctx = self._ctx
+        if ctx is not None:
+            try:
+                _call(_scard(), "SCardCancel", ctx)
+            except ReaderError as exc:
+                log.debug("SCardCancel: %s", exc)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(POLL_SLICE_S * 4 + 1)
+
+    def __enter__(self) -> _PcscWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _emit(self, kind: CardEventKind, reader: str, atr: str | None = None) -> None:
+        try:
+            self._on_event(CardEvent(kind, reader, atr))
+        except Exception:
+            log.exception("card event handler failed for %s on %s", kind, reader)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._session()
+            except ReaderError as exc:
+                if self._stop.is_set():
+                    break
+                log.error("card watch: %s; retrying", exc)
+                self._stop.wait(1.0)
+
+    def _session(self) -> None:
+        sc = _scard()
+        (ctx,) = _call(sc, "SCardEstablishContext", sc.SCARD_SCOPE_USER)
+        with self._lock:
+            self._ctx = int(ctx)
+        known: dict[str, int] = {}  # reader -> last event state
+        present: dict[str, bool] = {}
+        first = True
+        try:
+            while not self._stop.is_set():
+                names = _list_readers(sc, int(ctx), self._filter)
+                for gone in [r for r in known if r not in names]:
+                    if present.pop(gone, False):
+                        self._emit(CardEventKind.REMOVED, gone)
+                    known.pop(gone)
+                    self._emit(CardEventKind.READER_REMOVED, gone)
+                for new in [r for r in names if r not in known]:
+                    known[new] = sc.SCARD_STATE_UNAWARE
+                    present[new] = False
+                    if not first:
+                        self._emit(CardEventKind.READER_ADDED, new)
+                first = False
+                if not names:
+                    self._stop.wait(POLL_SLICE_S)
+                    continue
+                try:
+                    (states,) = _call(sc, "SCardGetStatusChange", ctx,
+                                      int(POLL_SLICE_S * 1000),
+                                      [(r, known[r]) for r in names])
+                except ReaderTimeout:
+                    continue
+                except ReaderError:
+                    if self._stop.is_set():  # SCardCancel from close()
+                        break
+                    raise
+                for name, state, atr in states:
+                    name = str(name)
+                    known[name] = state & ~sc.SCARD_STATE_CHANGED
+                    is_present = bool(state & sc.SCARD_STATE_PRESENT)
+                    if is_present != present.get(name, False):
+                        present[name] = is_present
+                        if is_present:
+                            self._emit(CardEventKind.INSERTED, name, bytes(atr).hex().upper())
+                        else:
+                            self._emit(CardEventKind.REMOVED, name)
+        finally:
+            with self._lock:
+                self._ctx = None
+            try:
+                _release(sc, int(ctx))
+            except ReaderError as exc:
+                log.debug("SCardReleaseContext: %s", exc)
