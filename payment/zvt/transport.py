@@ -1,0 +1,228 @@
+"""Link layer: frames, byte ACK/NAK, retries and timeouts (PA00P016, serial transport).
+
+A sender writes a frame and waits up to T3 (5 s) for ACK; NAK or silence means
+another try, up to three. A receiver answers every good frame with ACK and every
+damaged one with NAK; bytes between frames are skipped. :class:`ZvtTransport`
+owns this logic for both sides; the emulator subclasses it and overrides the
+small hooks (``_wire_frame``, ``_verdict``) to inject faults.
+
+The byte link is a tiny protocol so the same transport runs over pyserial
+(:class:`SerialLink`, any ``serial_for_url`` URL) and over a pty master fd.
+"""
+
+from __future__ import annotations
+
+import logging
+import termios
+import time
+from collections import deque
+from enum import Enum
+from typing import Protocol
+
+import serial
+
+from payment.errors import LinkDown, NoAcknowledge
+from payment.zvt.frame import (
+    ACK,
+    NAK,
+    ControlByte,
+    FrameCorrupt,
+    FrameDecoder,
+    FrameReceived,
+    encode_frame,
+)
+
+log = logging.getLogger(__name__)
+
+#: What pyserial lets through when a device vanishes (tcdrain raises termios.error).
+_PORT_ERRORS = (serial.SerialException, OSError, termios.error)
+
+T3_ACK_TIMEOUT_S = 5.0
+TRIES = 3
+
+
+class ByteLink(Protocol):
+    def read(self, timeout_s: float) -> bytes:
+        """Bytes available within ``timeout_s`` (``b""`` if none); raises :class:`LinkDown`."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Write all of ``data``; raises :class:`LinkDown`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SerialLink:
+    """A pyserial port opened through ``serial_for_url``.
+
+    RTS and DTR are never set: a pseudo-terminal rejects those ioctls with
+    ENOTTY once open, and a payment terminal does not need them.
+    """
+
+    def __init__(self, port: serial.SerialBase, poll_s: float) -> None:
+        self._port = port
+        self._poll_s = poll_s
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        baud: int = 9600,
+        bytesize: int = 8,
+        parity: str = "N",
+        stopbits: int = 2,
+        poll_s: float = 0.02,
+        write_timeout_s: float = 5.0,
+    ) -> SerialLink:
+        try:
+            port = serial.serial_for_url(url, do_not_open=True)
+            port.baudrate = baud
+            port.bytesize = bytesize
+            port.parity = parity
+            port.stopbits = stopbits
+            port.timeout = poll_s
+            port.write_timeout = write_timeout_s
+            port.open()
+        except (*_PORT_ERRORS, ValueError) as exc:
+            raise LinkDown(f"cannot open {url}: {exc}", request_may_have_arrived=False) from exc
+        return cls(port, poll_s)
+
+    def read(self, timeout_s: float) -> bytes:
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        while True:
+            try:
+                waiting = self._port.in_waiting
+                data = bytes(self._port.read(waiting or 1))
+            except _PORT_ERRORS as exc:
+                raise LinkDown(f"read failed: {exc}") from exc
+            if data or time.monotonic() >= deadline:
+                return data
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except _PORT_ERRORS as exc:
+            raise LinkDown(f"write failed: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self._port.close()
+        except _PORT_ERRORS as exc:
+            log.debug("closing the port failed: %s", exc)
+
+
+class Verdict(Enum):
+    ACK = "ack"
+    NAK = "nak"
+    IGNORE = "ignore"  # say nothing (a silent or unplugged peer)
+
+
+class ZvtTransport:
+    """Frames over a byte link with ACK/NAK and retries. Not thread-safe: one owner thread."""
+
+    def __init__(
+        self,
+        link: ByteLink,
+        *,
+        ack_timeout_s: float = T3_ACK_TIMEOUT_S,
+        tries: int = TRIES,
+    ) -> None:
+        self.link = link
+        self.ack_timeout_s = ack_timeout_s
+        self.tries = tries
+        self._decoder = FrameDecoder()
+        self._pending: deque[bytes] = deque()
+        self._last_rx: bytes | None = None
+        self.bytes_tx = 0
+        self.bytes_rx = 0
+        self.retries = 0
+        self.naks_sent = 0
+
+    # ------------------------------------------------------------------ hooks
+
+    def _wire_frame(self, apdu: bytes, attempt: int) -> bytes:
+        """Bytes to write for ``apdu`` on try ``attempt`` (1-based)."""
+        return encode_frame(apdu)
+
+    def _verdict(self, apdu: bytes) -> Verdict:
+        """How to answer a frame with a good CRC."""
+        return Verdict.ACK
+
+    # ------------------------------------------------------------------ I/O
+
+    def _write(self, data: bytes) -> None:
+        self.link.write(data)
+        self.bytes_tx += len(data)
+
+    def _pump(self, timeout_s: float) -> list[int]:
+        """Read once, answer frames, queue good ones; return the ACK/NAK bytes seen."""
+        data = self.link.read(timeout_s)
+        self.bytes_rx += len(data)
+        controls: list[int] = []
+        for event in self._decoder.feed(data):
+            if isinstance(event, ControlByte):
+                controls.append(event.value)
+            elif isinstance(event, FrameReceived):
+                verdict = self._verdict(event.apdu)
+                if verdict is Verdict.ACK:
+                    self._write(bytes((ACK,)))
+                    self._pending.append(event.apdu)
+                elif verdict is Verdict.NAK:
+                    self._write(bytes((NAK,)))
+                    self.naks_sent += 1
+            elif isinstance(event, FrameCorrupt):
+                log.debug("damaged frame (%s): NAK", event.reason)
+                self._write(bytes((NAK,)))
+                self.naks_sent += 1
+        return controls
+
+    def send(self, apdu: bytes) -> None:
+        """Send one APDU and wait for its ACK; raises :class:`NoAcknowledge` or :class:`LinkDown`.
+
+        A :class:`LinkDown` carries ``request_may_have_arrived=False`` when not a
+        single complete frame was written, so the caller knows a retry is safe.
+        """
+        written = False
+        for attempt in range(1, self.tries + 1):
+            if attempt > 1:
+                self.retries += 1
+            try:
+                self._write(self._wire_frame(apdu, attempt))
+            except LinkDown as exc:
+                raise LinkDown(str(exc), request_may_have_arrived=written) from exc
+            written = True
+            deadline = time.monotonic() + self.ack_timeout_s
+            answer: int | None = None
+            while answer is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                controls = self._pump(remaining)
+                if controls:
+                    answer = controls[0]
+            if answer == ACK:
+                return
+            log.debug("try %d of %02X %02X: %s", attempt, apdu[0], apdu[1],
+                      "NAK" if answer == NAK else "no ACK within T3")
+        raise NoAcknowledge(f"no ACK for {apdu[:2].hex(' ')} after {self.tries} tries")
+
+    def receive(self, timeout_s: float) -> bytes | None:
+        """The next APDU the peer sent within ``timeout_s``, or ``None``."""
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        while not self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._pump(remaining)
+        return self._pending.popleft()
+
+    def discard_input(self) -> None:
+        """Forget queued frames and a half-read frame (before a new command)."""
+        self._pending.clear()
+        self._decoder.reset()
+
+    def close(self) -> None:
+        self.link.close()

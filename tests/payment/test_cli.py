@@ -1,0 +1,138 @@
+"""``kiosk terminal`` and ``python -m payment.emulator`` as subprocesses, over a pty."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payment.emulator import read_journal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path) -> Iterator[Callable[..., dict[str, Any]]]:
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(*extra: str) -> dict[str, Any]:
+        link = tmp_path / "terminal"
+        journal = tmp_path / "journal.jsonl"
+        control = tmp_path / "control.json"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "payment.emulator", "--link", str(link), "--journal",
+             str(journal), "--control", str(control), "--seed", "5", *extra],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline())
+        proc.stdout.close()
+        assert ready["event"] == "ready" and Path(ready["link"]).is_symlink()
+        return {"link": str(link), "journal": journal, "control": control, "proc": proc}
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def kiosk(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    env = dict(os.environ, KIOSK_DATA_DIR=str(tmp_path / "data"),
+               KIOSK_TERMINAL_ACK_TIMEOUT_S="0.5", KIOSK_TERMINAL_MASTER_TIMEOUT_S="2")
+    env.pop("KIOSK_CONFIG", None)
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "terminal", *args, "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stdout + proc.stderr
+    return proc.returncode, json.loads(lines[0])
+
+
+@pytest.fixture
+def kiosk_inproc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Any]]:
+    """``kiosk terminal ...`` through :func:`kiosk.cli.main` (no interpreter start-up)."""
+    from kiosk.cli import main
+    from kiosk.logs import setup_logging
+
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIOSK_TERMINAL_ACK_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("KIOSK_TERMINAL_MASTER_TIMEOUT_S", "2")
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+
+    def run(*args: str) -> tuple[int, dict[str, Any]]:
+        capsys.readouterr()
+        rc = main(["terminal", *args, "--json"])
+        out = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+        assert len(out) == 1, out
+        return rc, json.loads(out[0])
+
+    yield run
+    setup_logging(None)
+
+
+def test_pay_reverse_status_diagnose_end_of_day(kiosk_inproc: Callable[..., Any],tmp_path: Path,
+                                                emulator_process: Callable[..., Any]) -> None:
+    emu = emulator_process()
+    port = ["--port", emu["link"]]
+    rc, paid = kiosk(tmp_path, "pay", "12.50", *port)
+    assert rc == 0
+    assert paid["approved"] is True and paid["amount_cents"] == 1250
+    assert set(paid) >= {"approved", "result_code", "amount_cents", "currency", "receipt_no",
+                         "trace_no", "card_brand", "pan_masked", "message"}
+    assert paid["currency"] == "USD" and paid["pan_masked"] == "476173******0119"
+    rc, rev = kiosk(tmp_path, "reverse", paid["receipt_no"], *port)
+    assert rc == 0 and rev["approved"] is True
+    rc, report = kiosk(tmp_path, "status", *port)
+    assert rc == 0 and report["ok"] is True and report["terminal_id"] == "52500001"
+    for action in ("diagnose", "end-of-day"):
+        rc, report = kiosk_inproc(action, *port)
+        assert rc == 0 and report["ok"] is True, report
+    kinds = [r["kind"] for r in read_journal(emu["journal"])]
+    assert kinds == ["approval", "reversal", "end_of_day"]
+
+
+def test_decline_shows_result_code(tmp_path: Path,
+                                   emulator_process: Callable[..., Any]) -> None:
+    emu = emulator_process("--decline", "--decline-code", "0x33")
+    rc, result = kiosk(tmp_path, "pay", "5", "--port", emu["link"])
+    assert rc == 1
+    assert result["approved"] is False and result["result_code"] == 0x33
+
+
+def test_control_file_switches_faults(kiosk_inproc: Callable[..., Any],
+                                      emulator_process: Callable[..., Any]) -> None:
+    emu = emulator_process()
+    emu["control"].write_text(json.dumps({"busy": True}))
+    time.sleep(0.5)  # the emulator polls the file every 0.1 s
+    rc, result = kiosk_inproc("pay", "1.00", "--port", emu["link"])
+    assert rc == 1 and result["error"] == "terminal_unavailable"
+    assert "busy" in result["message"]
+
+
+def test_unavailable_port_is_a_json_error(tmp_path: Path,
+                                          kiosk_inproc: Callable[..., Any]) -> None:
+    rc, result = kiosk_inproc("status", "--port", str(tmp_path / "no-such-tty"))
+    assert rc == 1 and result["error"] == "terminal_unavailable"
+
+
+@pytest.mark.parametrize("text", ["1.234", "0", "-5", "abc", "nan"])
+def test_bad_amount_is_rejected(text: str) -> None:
+    import argparse
+
+    from kiosk.cli.terminal import parse_amount
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_amount(text)
+
+
+def test_amount_is_in_dollars() -> None:
+    from kiosk.cli.terminal import parse_amount
+
+    assert parse_amount("12.50") == 1250 and parse_amount("12") == 1200
