@@ -68,6 +68,10 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = F
         root.removeHandler(handler)
         handler.close()
     _installed.clear()
+    # The process's logging belongs to us: drop handlers a library installed with
+    # logging.basicConfig() at import (python-escpos does), or lines would print twice.
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
     root.setLevel(level)
     redactor = RedactingFilter()
     stderr = logging.StreamHandler(sys.stderr)

@@ -247,6 +247,7 @@ class Ledger:
             dst = sqlite3.connect(tmp)
             try:
                 src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             finally:
                 dst.close()
         except sqlite3.Error as exc:
