@@ -28,9 +28,12 @@ log = logging.getLogger(__name__)
 
 #: Subcommand modules, in help order.
 SUBCOMMANDS: tuple[str, ...] = (
+    "kiosk.cli.txn",
+    "kiosk.cli.recover",
+    "kiosk.cli.plans",
+    "kiosk.cli.ledger",
     "kiosk.cli.card",
     "kiosk.cli.terminal",
-    "kiosk.cli.ledger",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,96 @@
+"""``kiosk txn run``, ``kiosk plans``, ``kiosk recover``, ``kiosk diag`` through the real CLI
+entry point (in-process, the terminal replaced by the in-memory fake)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kiosk.app
+from kiosk.cli import main
+from kiosk.ledger import Ledger
+from kiosk.topup.simulated import SimulatedProvider
+from tests.money.conftest import FakeTerminal
+
+
+@pytest.fixture
+def cli(fast_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings: terminal)
+    for key, value in {"KIOSK_DATA_DIR": str(fast_dir), "KIOSK_PROVIDER_BACKEND": "simulated",
+                       "KIOSK_READER_BACKEND": "simulated", "KIOSK_PRINTER_BACKEND": "file",
+                       "KIOSK_PROVIDER_TIMEOUT_S": "0.5"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+
+    def run(*argv: str) -> tuple[int, Any]:
+        capsys.readouterr()
+        rc = main([*argv, "--json"])
+        out = capsys.readouterr().out.strip().splitlines()
+        return rc, json.loads(out[-1]) if out else None
+
+    run.terminal = terminal  # type: ignore[attr-defined]
+    run.data_dir = fast_dir  # type: ignore[attr-defined]
+    return run
+
+
+def test_plans_lists_the_catalog(cli: Any) -> None:
+    rc, out = cli("plans", "--carrier", "Verizon")
+    assert rc == 0 and {p["carrier"] for p in out["plans"]} == {"Verizon"}
+    assert all({"id", "name", "price_cents", "currency"} <= set(p) for p in out["plans"])
+
+
+def test_txn_run_completes_and_prints(cli: Any) -> None:
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert rc == 0 and out["result"] == "completed" and out["printed"] is True
+    assert out["msisdn"] == "*******0101" and out["terminal_receipt_no"] == "0001"
+    assert (cli.data_dir / "receipts" / f"{out['txn_id']}.escpos").exists()
+    rc, out = cli("txn", "run", "--plan", "att-25", "--iccid", "89014103210987654321")
+    assert rc == 0 and out["carrier"] == "AT&T"
+
+
+def test_txn_run_failure_is_a_json_error_with_the_outcome(cli: Any) -> None:
+    cli.terminal.mode = "decline"
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert rc == 1 and out["error"] == "declined" and out["state"] == "payment_declined"
+    rc, out = cli("txn", "run", "--plan", "nope", "--msisdn", "12025550101")
+    assert rc == 1 and out == {"error": "unknown_plan", "message": out["message"]}
+    rc, out = cli("txn", "run", "--plan", "vzw-35", "--msisdn", "12025550101")
+    assert rc == 1 and out["error"] == "plan_mismatch"
+
+
+def test_recover_and_diag_show_what_needs_attention(cli: Any) -> None:
+    SimulatedProvider(cli.data_dir).set_control(mode="unknown", status_mode="unreachable")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert out["result"] == "needs_attention"
+    rc, diag = cli("diag")
+    assert rc == 1 and diag["needs_attention"][0]["txn_id"] == out["txn_id"]
+    assert diag["needs_attention"][0]["retry"] == "topup_unknown"
+    rc, rep = cli("recover")  # provider still unreachable
+    assert rc == 1 and rep["needs_attention"] == [out["txn_id"]]
+    SimulatedProvider(cli.data_dir).set_control(mode="ok")
+    rc, rep = cli("recover")
+    assert rc == 0 and rep["resolved"][0]["to"] == "completed"
+    rc, diag = cli("diag")
+    assert rc == 0 and diag["ok"]
+    with Ledger.open("", cli.data_dir) as ledger:
+        row = ledger.transaction(out["txn_id"])
+    assert row is not None and row["state"] == "completed" and row["provider_ref"]
+
+
+def test_diag_shows_printer_faults_until_a_receipt_prints(cli: Any) -> None:
+    from devices.printer import FAULT_FILE
+
+    (cli.data_dir / "receipts").mkdir(exist_ok=True)
+    (cli.data_dir / "receipts" / FAULT_FILE).write_text("out_of_paper")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert rc == 0 and out["printed"] is False
+    rc, diag = cli("diag")
+    assert rc == 1 and diag["printer_faults"][0]["error"] == "printer_out_of_paper"
+    (cli.data_dir / "receipts" / FAULT_FILE).unlink()
+    cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    rc, diag = cli("diag")
+    assert rc == 0 and diag["printer_faults"] == []
