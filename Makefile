@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the kiosk and its tests need (pyscard builds against libpcsclite-dev).
-DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk sqlite3 xvfb xauth \
+DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk fonts-dejavu-core sqlite3 xvfb xauth \
+	libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
+	libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
+	chromium chromium-driver util-linux \
 	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3
 
 export QT_QPA_PLATFORM ?= offscreen

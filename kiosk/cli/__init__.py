@@ -32,6 +32,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "kiosk.cli.recover",
     "kiosk.cli.plans",
     "kiosk.cli.ledger",
+    "kiosk.cli.sync",
     "kiosk.cli.card",
     "kiosk.cli.terminal",
 )

@@ -1,0 +1,159 @@
+"""``kiosk-backend``: serve the reference backend, register kiosks and operators.
+
+    kiosk-backend serve [--db URL] [--host 127.0.0.1] [--port N]
+    kiosk-backend add-kiosk ID [--location TEXT] [--rotate] [--secret-out FILE]
+    kiosk-backend add-operator NAME [--reset]      (password from stdin or a prompt)
+    kiosk-backend migrate
+
+Every subcommand takes ``--db URL`` (env ``SIMKIOSK_BACKEND_DB``; default SQLite in the
+data directory), ``--data-dir DIR`` and ``--master-key-file FILE``. Failures print one
+line on stderr (``{"error", "message"}`` on stdout with ``--json``) and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from backend.keys import derive_secret, load_master_key
+from backend.settings import BackendSettings
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+
+def _common() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", help="database URL: sqlite:///FILE or postgresql://... (env SIMKIOSK_BACKEND_DB)")
+    parent.add_argument("--data-dir", help="where the default SQLite file and master key live")
+    parent.add_argument("--master-key-file", help="server master key (created 0600 when missing)")
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = _common()
+    parser = argparse.ArgumentParser(prog="kiosk-backend", description="simkiosk reference backend")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = sub.add_parser("serve", parents=[parent], help="run the HTTP server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    serve.set_defaults(func=cmd_serve)
+
+    add_kiosk = sub.add_parser("add-kiosk", parents=[parent], help="register a kiosk; prints its secret once")
+    add_kiosk.add_argument("kiosk_id")
+    add_kiosk.add_argument("--location", default="")
+    add_kiosk.add_argument("--rotate", action="store_true", help="issue a new secret to an existing kiosk")
+    add_kiosk.add_argument("--secret-out", help="also write the secret to this file (mode 0600)")
+    add_kiosk.set_defaults(func=cmd_add_kiosk)
+
+    add_op = sub.add_parser("add-operator", parents=[parent], help="create a web login (password from stdin)")
+    add_op.add_argument("name")
+    add_op.add_argument("--reset", action="store_true", help="set a new password for an existing operator")
+    add_op.set_defaults(func=cmd_add_operator)
+
+    migrate = sub.add_parser("migrate", parents=[parent], help="bring the database schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> BackendSettings:
+    return BackendSettings.resolve(db=args.db, data_dir=args.data_dir, master_key_file=args.master_key_file)
+
+
+def _emit(args: argparse.Namespace, obj: dict[str, object], text: str) -> None:
+    print(json.dumps(obj) if args.json else text, flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from backend.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    log.info("serving", extra={"host": args.host, "port": args.port})
+    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, log_level=args.log_level,
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_add_kiosk(args: argparse.Namespace) -> int:
+    from backend.store import Store
+
+    settings = _settings(args)
+    master = load_master_key(settings.master_key_file, create=True)
+    if not args.kiosk_id or len(args.kiosk_id) > 64 or not args.kiosk_id.isprintable() or "/" in args.kiosk_id:
+        raise KioskError(f"bad kiosk id {args.kiosk_id!r}", code="bad_argument")
+    with Store.open(settings.db_url) as store:
+        secret = store.add_kiosk(args.kiosk_id, args.location,
+                                 lambda kid, gen: derive_secret(master, kid, gen), rotate=args.rotate)
+    if args.secret_out:
+        path = Path(args.secret_out)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secret + b"\n")
+        os.chmod(path, 0o600)
+    _emit(args, {"kiosk_id": args.kiosk_id, "secret": secret.decode("ascii")},
+          f"{secret.decode('ascii')}\n(store it in the kiosk's [upstream] secret_file, mode 0600; "
+          "it is not shown again)")
+    return 0
+
+
+def cmd_add_operator(args: argparse.Namespace) -> int:
+    from backend.operators import hash_password
+    from backend.store import Store
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise KioskError("passwords differ", code="bad_argument")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise KioskError(str(exc), code="bad_argument") from exc
+    with Store.open(_settings(args).db_url) as store:
+        store.add_operator(args.name, hashed, replace=args.reset)
+    _emit(args, {"operator": args.name}, f"operator {args.name} can log in")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from backend.store import Store
+
+    with Store.open(_settings(args).db_url) as store:
+        revision = store.schema_revision()
+    _emit(args, {"revision": revision}, f"schema at {revision}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except KioskError as exc:
+        if args.json:
+            print(json.dumps(exc.as_json()), flush=True)
+        print(f"kiosk-backend: {exc.message}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

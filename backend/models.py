@@ -1,0 +1,135 @@
+"""Backend tables (SQLAlchemy 2). Schema changes go through ``backend/migrations``.
+
+Table names carry a prefix-free but backend-specific vocabulary (``kiosk_events``,
+``kiosk_transactions``...) and the Alembic version table is
+``backend_alembic_version``, so the backend can share a PostgreSQL database with
+a kiosk ledger without clashing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+BIGINT = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Kiosk(Base):
+    """One kiosk. The secret itself is never stored: it is derived from the server's
+    master key, ``secret_generation`` and the id; ``secret_check`` is a hash of it
+    that proves the master key in use is the one the secret was issued with."""
+
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32))
+    secret_generation: Mapped[int] = mapped_column(Integer, default=1)
+    secret_check: Mapped[str] = mapped_column(String(64))
+    acked_through: Mapped[int] = mapped_column(BIGINT, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    last_event_at: Mapped[str | None] = mapped_column(String(32))
+    last_heartbeat_at: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(Text)  # last heartbeat body, canonical JSON
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class KioskEvent(Base):
+    """Each kiosk's ledger events, stored once per ``(kiosk_id, seq)``, contiguous from 1."""
+
+    __tablename__ = "kiosk_events"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=False)
+    txn_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_kiosk_events_txn", "kiosk_id", "txn_id"),)
+
+
+class KioskTransaction(Base):
+    """Projection of each kiosk's transactions from its events (same fields as the kiosk's)."""
+
+    __tablename__ = "kiosk_transactions"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    txn_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(Text)
+    carrier: Mapped[str | None] = mapped_column(Text)
+    msisdn: Mapped[str | None] = mapped_column(Text)
+    iccid: Mapped[str | None] = mapped_column(Text)
+    plan_id: Mapped[str | None] = mapped_column(Text)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(Text)
+    terminal_receipt_no: Mapped[str | None] = mapped_column(Text)
+    terminal_trace_no: Mapped[str | None] = mapped_column(Text)
+    card_brand: Mapped[str | None] = mapped_column(Text)
+    pan_masked: Mapped[str | None] = mapped_column(Text)
+    topup_status: Mapped[str | None] = mapped_column(Text)
+    provider_ref: Mapped[str | None] = mapped_column(Text)
+    failure_kind: Mapped[str | None] = mapped_column(Text)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_kiosk_transactions_created", "created_at"),
+        Index("ix_kiosk_transactions_state", "state"),
+    )
+
+
+class Incident(Base):
+    """What the backend refused from an authenticated kiosk (tampering, gaps, conflicts)."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class TopUp(Base):
+    """One top-up key: recorded ``pending`` before the carrier is called; ``void`` fences a
+    key that was answered ``not_found``."""
+
+    __tablename__ = "topups"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending|succeeded|failed|void
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    provider_ref: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text, default="")
+    msisdn: Mapped[str | None] = mapped_column(String(20))
+    carrier: Mapped[str | None] = mapped_column(Text)
+    iccid: Mapped[str | None] = mapped_column(String(22))
+    plan_id: Mapped[str | None] = mapped_column(Text)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class OperatorSession(Base):
+    """A web login. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "operator_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,125 @@
+"""Operator logins: argon2id password hashes, and the pure helpers of the operator views."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from backend.errors import bad_request
+from kiosk.ledger.chain import format_at, parse_at
+from kiosk.privacy import mask_iccid, mask_msisdn
+
+_HASHER = PasswordHasher()
+#: Verified against when the operator does not exist, so both cases take as long.
+_DUMMY_HASH = _HASHER.hash("simkiosk-no-such-operator")
+MIN_PASSWORD = 10
+
+TRANSACTION_COLUMNS: tuple[str, ...] = (
+    "kiosk_id", "txn_id", "created_at", "updated_at", "state", "carrier", "msisdn", "iccid", "plan_id",
+    "amount_cents", "currency", "terminal_receipt_no", "terminal_trace_no", "card_brand", "pan_masked",
+    "topup_status", "provider_ref", "failure_kind",
+)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """``(ok, new_hash)``; ``new_hash`` is set when the stored one used older parameters."""
+    try:
+        _HASHER.verify(stored_hash or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False, None
+    if stored_hash is None:
+        return False, None
+    return True, _HASHER.hash(password) if _HASHER.check_needs_rehash(stored_hash) else None
+
+
+def parse_time_param(value: str | None, name: str) -> str | None:
+    """ISO date or date-time (naive means UTC) → the sortable ``at`` text form, or a 400."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise bad_request(f"{name} is not an ISO date or date-time: {value!r}", field=name) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return format_at(parsed)
+
+
+def parse_int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise bad_request(f"{name} must be an integer", field=name) from exc
+    if not lo <= number <= hi:
+        raise bad_request(f"{name} must be within {lo}..{hi}", field=name)
+    return number
+
+
+def masked(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
+    out = {col: row.get(col) for col in TRANSACTION_COLUMNS}
+    if not unmask:
+        out["msisdn"] = mask_msisdn(out["msisdn"])
+        out["iccid"] = mask_iccid(out["iccid"])
+    return out
+
+
+def csv_cell(value: Any) -> Any:
+    """Empty for None; a leading = + - @ is quoted so a spreadsheet will not run it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """RFC 4180 CSV, header first, one chunk per row (streams)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(TRANSACTION_COLUMNS)
+    yield buf.getvalue()
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([csv_cell(row.get(col)) for col in TRANSACTION_COLUMNS])
+        yield buf.getvalue()
+
+
+def fleet_row(kiosk: dict[str, Any], now: dt.datetime, offline_after_s: float) -> dict[str, Any]:
+    """One fleet-table row from the stored kiosk and its last heartbeat."""
+    status = kiosk["status"] if isinstance(kiosk.get("status"), dict) else {}
+    raw_devices = status.get("devices")
+    devices: dict[str, Any] = raw_devices if isinstance(raw_devices, dict) else {}
+    faults = sorted(name for name, info in devices.items()
+                    if not (isinstance(info, dict) and info.get("ok") is True))
+    online = False
+    if kiosk.get("last_heartbeat_at"):
+        age = (now - parse_at(kiosk["last_heartbeat_at"])).total_seconds()
+        online = age <= offline_after_s
+    unsynced = status.get("unsynced_events")
+    return {
+        "kiosk_id": kiosk["kiosk_id"], "location": kiosk["location"],
+        "last_heartbeat_at": kiosk["last_heartbeat_at"], "online": online, "device_faults": faults,
+        "devices": devices, "unsynced_events": unsynced if isinstance(unsynced, int) else None,
+        "needs_attention": kiosk["needs_attention"],
+        "reported_needs_attention": status.get("needs_attention"),
+        "acked_through": kiosk["acked_through"], "last_event_at": kiosk["last_event_at"],
+        "incidents": kiosk["incidents"], "disabled": kiosk["disabled"],
+    }

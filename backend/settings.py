@@ -1,0 +1,67 @@
+"""Backend settings: command-line options over ``SIMKIOSK_BACKEND_*`` environment variables.
+
+The prefix is deliberately not ``KIOSK_``: those variables belong to the kiosk's own
+configuration (``KIOSK_<SECTION>_<KEY>``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.errors import BackendError
+
+ENV_PREFIX = "SIMKIOSK_BACKEND_"
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_PREFIX + "DATA_DIR"):
+        return Path(environ[ENV_PREFIX + "DATA_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("simkiosk-backend", appauthor=False))
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    db_url: str
+    master_key_file: Path
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_batch_events: int = 1000
+    max_small_body_bytes: int = 64 * 1024  # heartbeat, lookup, top-ups
+    max_skew_s: float = 300.0
+    session_ttl_s: float = 8 * 3600.0
+    secure_cookies: bool = False  # set when served over HTTPS (behind a TLS proxy)
+    offline_after_s: float = 180.0  # a kiosk without heartbeat for this long shows offline
+    provider: str = "simulated"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        db: str | None = None,
+        data_dir: str | None = None,
+        master_key_file: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> BackendSettings:
+        """``--db``/``--data-dir``/``--master-key-file``, then the environment, then defaults
+        (SQLite and the master key in the per-user data directory)."""
+        environ = os.environ if environ is None else environ
+        base = Path(data_dir) if data_dir else default_data_dir(environ)
+        url = db or environ.get(ENV_PREFIX + "DB") or f"sqlite:///{base / 'backend.sqlite3'}"
+        key = master_key_file or environ.get(ENV_PREFIX + "MASTER_KEY_FILE") or str(base / "master.key")
+        values: dict[str, object] = {}
+        for name, typ in (("max_body_bytes", int), ("max_batch_events", int), ("max_skew_s", float),
+                          ("session_ttl_s", float), ("offline_after_s", float)):
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                try:
+                    values[name] = typ(raw)
+                except ValueError as exc:
+                    raise BackendError(f"bad value for {ENV_PREFIX}{name.upper()}: {raw!r}",
+                                       code="config_error") from exc
+        secure = environ.get(ENV_PREFIX + "SECURE_COOKIES", "").lower() in {"1", "true", "yes", "on"}
+        return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure, **values)  # type: ignore[arg-type]

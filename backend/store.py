@@ -1,0 +1,490 @@
+"""The backend's persistence: one small repository over SQLAlchemy Core.
+
+SQLite (the default; WAL, ``BEGIN IMMEDIATE`` for writers) and PostgreSQL (row locks
+on the kiosk being written) run the same code. Every public method is one database
+transaction; SQLAlchemy errors become :class:`backend.errors.StoreError`, except
+the :class:`backend.errors.ApiError` a plan raises, which rolls the transaction back
+and passes through untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from backend.errors import ApiError, BackendError, StoreError
+from backend.ingest import IncomingEvent, IngestPlan, TxnRow, fold, plan_ingest
+from backend.keys import secret_check
+from backend.models import (
+    Incident,
+    Kiosk,
+    KioskEvent,
+    KioskTransaction,
+    Operator,
+    OperatorSession,
+    TopUp,
+)
+from kiosk.ledger.chain import GENESIS, format_at
+from kiosk.ledger.models import PROJECTED_FIELDS
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "backend_alembic_version"
+KIOSKS = cast(Table, Kiosk.__table__)
+EVENTS = cast(Table, KioskEvent.__table__)
+TXNS = cast(Table, KioskTransaction.__table__)
+INCIDENTS = cast(Table, Incident.__table__)
+TOPUPS = cast(Table, TopUp.__table__)
+OPERATORS = cast(Table, Operator.__table__)
+SESSIONS = cast(Table, OperatorSession.__table__)
+_TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq")
+
+
+def now_text(now: dt.datetime | None = None) -> str:
+    return format_at(now or dt.datetime.now(dt.UTC))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class KioskAuth:
+    kiosk_id: str
+    generation: int
+    check: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    acked_through: int
+    stored: int
+    duplicates: int
+
+
+def _normalise_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Store:
+    """Open with :meth:`open`; close with :meth:`close` or as a context manager."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._closed = False
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        url = _normalise_url(url)
+        try:
+            if url.startswith("sqlite:///"):
+                path = Path(url.removeprefix("sqlite:///"))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                       pool_size=8, max_overflow=40)
+                _configure_sqlite(engine)
+            elif url.startswith("postgresql+psycopg://"):
+                engine = create_engine(url, pool_size=10, max_overflow=40, pool_recycle=300,
+                                       connect_args={"connect_timeout": 10})
+            else:
+                raise BackendError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:/// "
+                                   "or postgresql://", code="config_error")
+            store = cls(engine)
+            if migrate:
+                store.migrate()
+            return store
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the backend database: {exc.__class__.__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    # ------------------------------------------------------------------ migrations
+
+    def _alembic(self, conn: Connection | None = None) -> AlembicConfig:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        if conn is not None:
+            cfg.attributes["connection"] = conn
+        return cfg
+
+    def schema_revision(self) -> str | None:
+        with self._engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            return ctx.get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+
+    def migrate(self) -> None:
+        """Bring the schema to head (PostgreSQL: under an advisory lock, so two servers may start)."""
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(727141)"))
+                current = MigrationContext.configure(
+                    conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+                if current != self.head_revision():
+                    log.info("migrating backend schema", extra={"from_rev": current})
+                    command.upgrade(self._alembic(conn), "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"backend migration failed: {exc}") from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    # ------------------------------------------------------------------ kiosks
+
+    def add_kiosk(self, kiosk_id: str, location: str, secret_for: Any, *, rotate: bool = False) -> bytes:
+        """Create the kiosk (or, with ``rotate``, issue it a new secret); returns the secret.
+
+        ``secret_for(kiosk_id, generation) -> bytes`` derives the secret (see backend.keys)."""
+        with self._write() as conn:
+            row = conn.execute(select(KIOSKS.c.secret_generation).where(KIOSKS.c.id == kiosk_id)
+                               .with_for_update()).first()
+            if row is not None and not rotate:
+                raise BackendError(f"kiosk {kiosk_id} exists; use --rotate to issue a new secret",
+                                   code="kiosk_exists")
+            generation = 1 if row is None else int(row.secret_generation) + 1
+            secret: bytes = secret_for(kiosk_id, generation)
+            if row is None:
+                conn.execute(insert(KIOSKS).values(
+                    id=kiosk_id, location=location, created_at=now_text(), secret_generation=generation,
+                    secret_check=secret_check(secret), acked_through=0, head_hash=GENESIS, disabled=False))
+            else:
+                values: dict[str, Any] = {"secret_generation": generation,
+                                          "secret_check": secret_check(secret)}
+                if location:
+                    values["location"] = location
+                conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(**values))
+            return secret
+
+    def kiosk_auth(self, kiosk_id: str) -> KioskAuth | None:
+        with self._read() as conn:
+            row = conn.execute(select(KIOSKS.c.secret_generation, KIOSKS.c.secret_check, KIOSKS.c.disabled)
+                               .where(KIOSKS.c.id == kiosk_id)).first()
+        if row is None:
+            return None
+        return KioskAuth(kiosk_id, int(row.secret_generation), str(row.secret_check), bool(row.disabled))
+
+    def kiosk_state(self, kiosk_id: str) -> tuple[int, str]:
+        with self._read() as conn:
+            row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
+                               .where(KIOSKS.c.id == kiosk_id)).one()
+        return int(row.acked_through), str(row.head_hash)
+
+    def heartbeat(self, kiosk_id: str, status: dict[str, Any]) -> str:
+        at = now_text()
+        with self._write() as conn:
+            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
+                last_heartbeat_at=at, status=json.dumps(status, sort_keys=True, separators=(",", ":"))))
+        return at
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, kiosk_id: str, events: Sequence[IncomingEvent]) -> IngestResult:
+        """Store the new events of a checked batch under the kiosk's row lock."""
+        received = now_text()
+        with self._write() as conn:
+            row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
+                               .where(KIOSKS.c.id == kiosk_id).with_for_update()).one()
+            acked = int(row.acked_through)
+            stored: dict[int, str] = {}
+            top = min(events[-1].seq, acked)
+            if events[0].seq <= top:
+                stored = {int(r.seq): str(r.hash) for r in conn.execute(
+                    select(EVENTS.c.seq, EVENTS.c.hash).where(
+                        EVENTS.c.kiosk_id == kiosk_id, EVENTS.c.seq.between(events[0].seq, top)))}
+            plan = plan_ingest(events, acked, str(row.head_hash), stored)
+            if plan.new:
+                self._apply(conn, kiosk_id, plan, received)
+        return IngestResult(plan.acked_through, len(plan.new), plan.duplicates)
+
+    def _apply(self, conn: Connection, kiosk_id: str, plan: IngestPlan, received: str) -> None:
+        _bulk_insert(conn, EVENTS, [
+            {"kiosk_id": kiosk_id, "seq": ev.seq, "txn_id": ev.txn_id, "at": ev.at, "kind": ev.kind,
+             "payload": ev.payload_text, "prev_hash": ev.prev_hash, "hash": ev.hash, "received_at": received}
+            for ev in plan.new])
+        txn_ids = sorted({ev.txn_id for ev in plan.new if ev.txn_id is not None})
+        rows: dict[str, TxnRow] = {}
+        if txn_ids:
+            for r in conn.execute(select(TXNS).where(TXNS.c.kiosk_id == kiosk_id,
+                                                     TXNS.c.txn_id.in_(txn_ids))).mappings():
+                rows[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
+                                           r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
+        existing = set(rows)
+        fold(rows, kiosk_id, plan.new)
+        inserts = [rows[t].as_row() for t in rows if t not in existing]
+        updates = [{**{f: rows[t].as_row()[f] for f in _TXN_FIELDS}, "b_kiosk": kiosk_id, "b_txn": t}
+                   for t in existing]
+        if inserts:
+            _bulk_insert(conn, TXNS, inserts)
+        if updates:
+            conn.execute(update(TXNS).where(TXNS.c.kiosk_id == bindparam("b_kiosk"),
+                                            TXNS.c.txn_id == bindparam("b_txn")), updates)
+        conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
+            acked_through=plan.acked_through, head_hash=plan.head_hash,
+            last_event_at=max(ev.at for ev in plan.new)))
+
+    def record_incident(self, kiosk_id: str, code: str, seq: int | None, detail: str) -> None:
+        with self._write() as conn:
+            conn.execute(insert(INCIDENTS).values(kiosk_id=kiosk_id, at=now_text(), code=code, seq=seq,
+                                                  detail=detail[:2000]))
+
+    # ------------------------------------------------------------------ operator views
+
+    def kiosks_overview(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            attention = {str(r[0]): int(r[1]) for r in conn.execute(
+                select(TXNS.c.kiosk_id, func.count()).where(TXNS.c.state == "needs_attention")
+                .group_by(TXNS.c.kiosk_id))}
+            incidents = {str(r[0]): int(r[1]) for r in conn.execute(
+                select(INCIDENTS.c.kiosk_id, func.count()).group_by(INCIDENTS.c.kiosk_id))}
+            rows = conn.execute(select(KIOSKS).order_by(KIOSKS.c.id)).mappings().all()
+        out = []
+        for r in rows:
+            status = json.loads(r["status"]) if r["status"] else {}
+            out.append({
+                "kiosk_id": r["id"], "location": r["location"], "acked_through": r["acked_through"],
+                "last_event_at": r["last_event_at"], "last_heartbeat_at": r["last_heartbeat_at"],
+                "status": status, "needs_attention": int(attention.get(r["id"], 0)),
+                "incidents": int(incidents.get(r["id"], 0)), "disabled": bool(r["disabled"]),
+            })
+        return out
+
+    def transactions(
+        self, *, since: str | None = None, until: str | None = None, kiosk_id: str | None = None,
+        state: str | None = None, limit: int | None = None, offset: int = 0,
+    ) -> Iterator[dict[str, Any]]:
+        """Projection rows by creation time (``since`` inclusive, ``until`` exclusive), streamed."""
+        query = select(TXNS).order_by(TXNS.c.created_at, TXNS.c.kiosk_id, TXNS.c.txn_id)
+        if since:
+            query = query.where(TXNS.c.created_at >= since)
+        if until:
+            query = query.where(TXNS.c.created_at < until)
+        if kiosk_id:
+            query = query.where(TXNS.c.kiosk_id == kiosk_id)
+        if state:
+            query = query.where(TXNS.c.state == state)
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        with self._read() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
+            for row in result.mappings():
+                yield dict(row)
+
+    def daily_sales(self, *, since: str | None = None, until: str | None = None,
+                    kiosk_id: str | None = None) -> list[dict[str, Any]]:
+        """Completed sales per UTC day, kiosk and currency."""
+        day = func.substr(TXNS.c.created_at, 1, 10).label("day")
+        query = (select(day, TXNS.c.kiosk_id, TXNS.c.currency, func.count().label("count"),
+                        func.coalesce(func.sum(TXNS.c.amount_cents), 0).label("amount_cents"))
+                 .where(TXNS.c.state == "completed")
+                 .group_by(day, TXNS.c.kiosk_id, TXNS.c.currency)
+                 .order_by(day, TXNS.c.kiosk_id))
+        if since:
+            query = query.where(TXNS.c.created_at >= since)
+        if until:
+            query = query.where(TXNS.c.created_at < until)
+        if kiosk_id:
+            query = query.where(TXNS.c.kiosk_id == kiosk_id)
+        with self._read() as conn:
+            return [{"day": r.day, "kiosk_id": r.kiosk_id, "currency": r.currency, "count": int(r._mapping["count"]),
+                     "amount_cents": int(r.amount_cents)} for r in conn.execute(query)]
+
+    def incidents(self, limit: int = 200) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(INCIDENTS).order_by(INCIDENTS.c.id.desc()).limit(limit)).mappings()]
+
+    def event_count(self, kiosk_id: str | None = None) -> int:
+        query = select(func.count()).select_from(EVENTS)
+        if kiosk_id:
+            query = query.where(EVENTS.c.kiosk_id == kiosk_id)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def stored_events(self, kiosk_id: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(EVENTS).where(EVENTS.c.kiosk_id == kiosk_id).order_by(EVENTS.c.seq)).mappings()]
+
+    # ------------------------------------------------------------------ operators and sessions
+
+    def add_operator(self, name: str, password_hash: str, *, replace: bool = False) -> None:
+        with self._write() as conn:
+            exists = conn.execute(select(OPERATORS.c.name).where(OPERATORS.c.name == name)).first()
+            if exists and not replace:
+                raise BackendError(f"operator {name} exists; use --reset to set a new password",
+                                   code="operator_exists")
+            if exists:
+                conn.execute(update(OPERATORS).where(OPERATORS.c.name == name)
+                             .values(password_hash=password_hash))
+                conn.execute(delete(SESSIONS).where(SESSIONS.c.operator == name))
+            else:
+                conn.execute(insert(OPERATORS).values(name=name, password_hash=password_hash,
+                                                      created_at=now_text()))
+
+    def operator_hash(self, name: str) -> str | None:
+        with self._read() as conn:
+            value = conn.execute(select(OPERATORS.c.password_hash).where(OPERATORS.c.name == name)).scalar()
+        return None if value is None else str(value)
+
+    def set_operator_hash(self, name: str, password_hash: str) -> None:
+        with self._write() as conn:
+            conn.execute(update(OPERATORS).where(OPERATORS.c.name == name).values(password_hash=password_hash))
+
+    def create_session(self, operator: str, ttl_s: float) -> tuple[str, str]:
+        """A new session; returns ``(cookie token, csrf token)``. Only the token's hash is kept."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = dt.datetime.now(dt.UTC)
+        with self._write() as conn:
+            conn.execute(delete(SESSIONS).where(SESSIONS.c.expires_at < now_text(now)))
+            conn.execute(insert(SESSIONS).values(
+                token_hash=_token_hash(token), operator=operator, csrf_token=csrf, created_at=now_text(now),
+                expires_at=now_text(now + dt.timedelta(seconds=ttl_s))))
+        return token, csrf
+
+    def session(self, token: str) -> tuple[str, str] | None:
+        """``(operator, csrf token)`` for a live session, else ``None``."""
+        with self._read() as conn:
+            row = conn.execute(select(SESSIONS.c.operator, SESSIONS.c.csrf_token, SESSIONS.c.expires_at)
+                               .where(SESSIONS.c.token_hash == _token_hash(token))).first()
+        if row is None or row.expires_at < now_text():
+            return None
+        return str(row.operator), str(row.csrf_token)
+
+    def delete_session(self, token: str) -> None:
+        with self._write() as conn:
+            conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == _token_hash(token)))
+
+    # ------------------------------------------------------------------ top-ups
+
+    def topup(self, key: str) -> dict[str, Any] | None:
+        with self._read() as conn:
+            row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().first()
+        return dict(row) if row else None
+
+    def create_topup(self, values: dict[str, Any]) -> bool:
+        """Insert a new record (``pending`` or ``void``); ``False`` when the key already exists."""
+        at = now_text()
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                conn.execute(insert(TOPUPS).values(created_at=at, updated_at=at, **values))
+            return True
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot record top-up {key_of(values)}: {exc}") from exc
+
+    def update_topup(self, key: str, *, status: str, failure_kind: str | None, provider_ref: str | None,
+                     message: str) -> dict[str, Any]:
+        """Settle a pending record. A record already definite is left as it is."""
+        with self._write() as conn:
+            conn.execute(update(TOPUPS).where(TOPUPS.c.key == key, TOPUPS.c.status == "pending").values(
+                status=status, failure_kind=failure_kind, provider_ref=provider_ref, message=message,
+                updated_at=now_text()))
+            row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().one()
+        return dict(row)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once: PostgreSQL ``COPY`` (one round trip, no per-row parse), else executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    with driver.cursor() as cur, cur.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def key_of(values: dict[str, Any]) -> str:
+    return str(values.get("key", "?"))
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, synchronous=FULL, and ``BEGIN IMMEDIATE`` for writers so lock waits happen up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+__all__ = ["ApiError", "IngestResult", "KioskAuth", "Store", "now_text"]

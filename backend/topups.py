@@ -1,0 +1,172 @@
+"""The provider endpoints' rules (``docs/upstream-api.md``): lookup, catalog and top-ups.
+
+Top-ups keep the money guarantees the kiosk relies on: a key is recorded ``pending``
+before the aggregator is called; a key performs at most one top-up; a key reused with
+a different number, plan or amount is a ``409 key_conflict``; ``GET`` of an unknown key
+answers ``not_found`` and voids the key so a late ``POST`` performs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from backend.errors import ApiError, bad_request
+from backend.provider import Outcome, ProviderAdapter, ProviderUnavailable, TopUpRequest
+from backend.store import Store
+
+log = logging.getLogger(__name__)
+
+_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_MSISDN = re.compile(r"[0-9]{6,15}")
+_ICCID = re.compile(r"[0-9]{18,22}F?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+VOIDED = "voided"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+
+
+def record_body(row: dict[str, Any]) -> dict[str, Any]:
+    if row["status"] == "void":
+        return {"key": row["key"], "status": "not_found", "failure_kind": None, "provider_ref": None,
+                "message": ""}
+    return {"key": row["key"], "status": row["status"], "failure_kind": row["failure_kind"],
+            "provider_ref": row["provider_ref"], "message": row["message"] or ""}
+
+
+def _str(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None, *,
+         optional: bool = False, max_len: int = 64) -> str | None:
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise bad_request(f"{name} must be a string of 1..{max_len} characters", field=name)
+    if pattern is not None and not pattern.fullmatch(value):
+        raise bad_request(f"{name} is malformed", field=name)
+    return value
+
+
+def parse_lookup(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    unknown = set(data) - {"iccid", "msisdn"}
+    if unknown:
+        raise bad_request(f"unknown fields {sorted(unknown)}")
+    iccid = _str(data, "iccid", _ICCID, optional=True, max_len=23)
+    msisdn = _str(data, "msisdn", _MSISDN, optional=True, max_len=15)
+    if iccid is None and msisdn is None:
+        raise bad_request("give iccid, msisdn or both")
+    return iccid, msisdn
+
+
+def parse_topup(data: dict[str, Any], kiosk_id: str) -> TopUpRequest:
+    body_kiosk = data.get("kiosk_id")
+    if body_kiosk is not None and body_kiosk != kiosk_id:
+        raise ApiError(403, "kiosk_mismatch", "kiosk_id in the body is not the signing kiosk")
+    amount = data.get("amount_cents")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount < 10**12:
+        raise bad_request("amount_cents must be a non-negative integer", field="amount_cents")
+    return TopUpRequest(
+        key=_str(data, "key", _KEY) or "",
+        msisdn=_str(data, "msisdn", _MSISDN, max_len=15) or "",
+        carrier=_str(data, "carrier") or "",
+        iccid=_str(data, "iccid", _ICCID, optional=True, max_len=23),
+        plan_id=_str(data, "plan_id") or "",
+        amount_cents=amount,
+        currency=_str(data, "currency", _CURRENCY, max_len=3) or "",
+        kiosk_id=kiosk_id,
+    )
+
+
+class TopUps:
+    """Serves lookup, catalog and top-ups from a store and a provider adapter (thread-safe)."""
+
+    def __init__(self, store: Store, provider: ProviderAdapter) -> None:
+        self._store = store
+        self._provider = provider
+
+    def lookup(self, iccid: str | None, msisdn: str | None) -> dict[str, Any]:
+        account = self._provider.lookup(iccid, msisdn)
+        if account is None:
+            return {"found": False}
+        return {"found": True, "account": account}
+
+    def catalog(self, carrier: str | None) -> dict[str, Any]:
+        version, plans = self._provider.catalog()
+        if carrier:
+            plans = [p for p in plans if p["carrier"].casefold() == carrier.casefold()]
+        return {"version": version, "plans": plans}
+
+    def submit(self, req: TopUpRequest) -> Answer:
+        for _attempt in range(2):
+            existing = self._store.topup(req.key)
+            if existing is not None:
+                return self._known(req, existing)
+            if self._store.create_topup({
+                "key": req.key, "kiosk_id": req.kiosk_id, "status": "pending", "failure_kind": None,
+                "provider_ref": None, "message": "", "msisdn": req.msisdn, "carrier": req.carrier,
+                "iccid": req.iccid, "plan_id": req.plan_id, "amount_cents": req.amount_cents,
+                "currency": req.currency,
+            }):
+                return self._perform(req)
+        raise ApiError(503, "busy", "top-up key contended; ask GET /v1/topups/{key}")
+
+    def _known(self, req: TopUpRequest, row: dict[str, Any]) -> Answer:
+        if row["kiosk_id"] != req.kiosk_id:
+            raise ApiError(409, "key_conflict", "key belongs to another kiosk")
+        if row["status"] == "void":
+            return Answer(200, {"key": req.key, "status": "failed", "failure_kind": "transient",
+                                "provider_ref": None, "message": VOIDED})
+        if (row["msisdn"], row["plan_id"], row["amount_cents"]) != (req.msisdn, req.plan_id, req.amount_cents):
+            raise ApiError(409, "key_conflict", "key reused with a different msisdn, plan_id or amount_cents")
+        return Answer(200, record_body(self._settle_pending(row)))
+
+    def _perform(self, req: TopUpRequest) -> Answer:
+        plan = self._provider.plan(req.plan_id)
+        if plan is None:
+            outcome = Outcome("failed", "customer_fixable", None, "unknown_plan")
+        elif (plan["price_cents"], plan["currency"]) != (req.amount_cents, req.currency):
+            outcome = Outcome("failed", "customer_fixable", None, "price_changed")
+        else:
+            try:
+                outcome = self._provider.perform(req)
+            except ProviderUnavailable as exc:
+                log.warning("provider unavailable; top-up %s stays pending: %s", req.key, exc)
+                outcome = Outcome("pending", None, None, "provider unavailable; outcome pending")
+        row = self._store.update_topup(req.key, status=outcome.status, failure_kind=outcome.failure_kind,
+                                       provider_ref=outcome.provider_ref, message=outcome.message)
+        return Answer(202 if row["status"] == "pending" else 201, record_body(row))
+
+    def _settle_pending(self, row: dict[str, Any]) -> dict[str, Any]:
+        if row["status"] != "pending":
+            return row
+        req = TopUpRequest(row["key"], row["msisdn"], row["carrier"], row["iccid"], row["plan_id"],
+                           row["amount_cents"], row["currency"], row["kiosk_id"])
+        try:
+            outcome = self._provider.check(req, row["provider_ref"])
+        except ProviderUnavailable as exc:
+            log.warning("provider unavailable; top-up %s stays pending: %s", row["key"], exc)
+            return row
+        if outcome.status == "pending":
+            return row
+        return self._store.update_topup(row["key"], status=outcome.status, failure_kind=outcome.failure_kind,
+                                         provider_ref=outcome.provider_ref, message=outcome.message)
+
+    def status(self, key: str, kiosk_id: str) -> Answer:
+        if not _KEY.fullmatch(key):
+            raise bad_request("key is malformed", field="key")
+        for _attempt in range(2):
+            row = self._store.topup(key)
+            if row is not None:
+                if row["kiosk_id"] != kiosk_id:
+                    raise ApiError(409, "key_conflict", "key belongs to another kiosk")
+                return Answer(200, record_body(self._settle_pending(row)))
+            if self._store.create_topup({"key": key, "kiosk_id": kiosk_id, "status": "void",
+                                         "message": VOIDED}):
+                return Answer(200, {"key": key, "status": "not_found", "failure_kind": None,
+                                    "provider_ref": None, "message": ""})
+        raise ApiError(503, "busy", "top-up key contended; ask again")

@@ -1,0 +1,115 @@
+"""Sync figures: events/s from one kiosk to the backend on loopback (SQLite and PostgreSQL
+backends), and the backend's ingest throughput with 40 kiosks syncing at once.
+
+The backend runs as its own process (``python -m backend serve``, real uvicorn); the
+kiosks are Syncer objects over real SQLite ledgers in this process. Target: ≥ 5,000
+events/s from one kiosk on PostgreSQL.
+
+Run: ``make bench`` or ``.venv/bin/python bench/bench_sync.py [--events 20000] [--kiosks 40]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kiosk.ledger import Ledger
+from kiosk.sync import Syncer, UpstreamClient
+from tests.backend.harness import BackendProcess, bulk_ledger
+from tests.pg import running_postgres
+
+TARGET_EVENTS_PER_S = 5000
+
+
+def one_kiosk(backend: BackendProcess, root: Path, events: int, batch: int, tag: str) -> float:
+    data_dir = root / f"kiosk-{tag}-{batch}"
+    bulk_ledger(data_dir, events)
+    secret = backend.add_kiosk(f"BENCH-{tag}-{batch}")
+    with Ledger.open("", data_dir) as ledger, \
+            UpstreamClient(backend.base_url, f"BENCH-{tag}-{batch}", secret) as client:
+        started = time.perf_counter()
+        report = Syncer(ledger, client, batch_size=batch).sync_once()
+        elapsed = time.perf_counter() - started
+    assert report.acked_through == events, report
+    with backend.store() as store:
+        assert store.event_count(f"BENCH-{tag}-{batch}") == events
+    return events / elapsed
+
+
+def fleet(backend: BackendProcess, root: Path, kiosks: int, events_each: int, batch: int, tag: str) -> float:
+    ids = [f"FLEET-{tag}-{i:03d}" for i in range(kiosks)]
+    secrets = {kid: backend.add_kiosk(kid) for kid in ids}
+    for kid in ids:
+        bulk_ledger(root / kid, events_each, kiosk_tag=kid)
+    errors: list[BaseException] = []
+    start = threading.Barrier(kiosks + 1)
+
+    def run(kid: str) -> None:
+        try:
+            with Ledger.open("", root / kid) as ledger, UpstreamClient(backend.base_url, kid, secrets[kid],
+                                                                        timeout_s=120) as client:
+                start.wait()
+                Syncer(ledger, client, batch_size=batch).sync_once()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(kid,)) for kid in ids]
+    for t in threads:
+        t.start()
+    start.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    with backend.store() as store:
+        total = sum(store.event_count(kid) for kid in ids)
+    assert total == kiosks * events_each, total
+    return total / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--kiosks", type=int, default=40)
+    parser.add_argument("--events-per-kiosk", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp, running_postgres() as pg:
+        root = Path(tmp)
+        backends = {
+            "sqlite": BackendProcess(f"sqlite:///{root / 'backend.sqlite3'}", root),
+            "postgresql": BackendProcess(pg.create_database("bench_sync"), root),
+        }
+        results: dict[str, float] = {}
+        try:
+            for name, backend in backends.items():
+                backend.start()
+                for batch in (500, 1000):
+                    rate = one_kiosk(backend, root, args.events, batch, name)
+                    results[f"{name} one kiosk batch {batch}"] = rate
+                    print(f"{name:10s} one kiosk, {args.events} events, batch {batch:4d}: "
+                          f"{rate:8.0f} events/s ({rate / TARGET_EVENTS_PER_S:.2f}× target)", flush=True)
+                rate = fleet(backend, root, args.kiosks, args.events_per_kiosk, 200, name)
+                results[f"{name} fleet"] = rate
+                print(f"{name:10s} {args.kiosks} kiosks at once, {args.events_per_kiosk} events each, batch 200: "
+                      f"{rate:8.0f} events/s stored", flush=True)
+                backend.stop()
+        finally:
+            for backend in backends.values():
+                backend.stop()
+    pg_rate = results["postgresql one kiosk batch 500"]
+    print(f"postgresql/sqlite one-kiosk ratio (batch 500): "
+          f"{pg_rate / results['sqlite one kiosk batch 500']:.2f}")
+    print(f"target ≥ {TARGET_EVENTS_PER_S} events/s from one kiosk on PostgreSQL (default batch 500): "
+          + ("met" if pg_rate >= TARGET_EVENTS_PER_S else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()

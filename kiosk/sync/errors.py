@@ -1,0 +1,32 @@
+"""Sync errors, under :class:`kiosk.errors.UpstreamError`.
+
+``UpstreamUnavailable`` (network down, timeout, 5xx) is retried with backoff.
+``SyncRejected`` is a definite 4xx refusal: retrying the same batch will not help;
+the service keeps retrying slowly and reports it (diagnostics, heartbeat).
+``SequenceGap`` is the one refusal the kiosk resolves itself: it rewinds to the
+backend's ``acked_through`` and sends from there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.errors import UpstreamError
+
+
+class SyncRejected(UpstreamError):
+    code = "sync_rejected"
+
+    def __init__(self, message: str, *, status: int, error: str, body: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.body = body or {}
+
+
+class SequenceGap(SyncRejected):
+    code = "sync_gap"
+
+    def __init__(self, message: str, *, status: int, error: str, body: dict[str, Any], acked_through: int) -> None:
+        super().__init__(message, status=status, error=error, body=body)
+        self.acked_through = acked_through

@@ -1,0 +1,210 @@
+"""Event ingest through a real uvicorn on loopback and a real PostgreSQL (one server per module)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kiosk.ledger import Ledger
+from kiosk.ledger.chain import canonical_json, event_hash
+from kiosk.sync import Syncer, UpstreamClient
+from tests.backend.harness import BackendProcess, batch_body, bulk_ledger, event_rows, signed_post
+
+pytestmark = pytest.mark.postgres
+_ids = itertools.count(1)
+
+
+def new_kiosk(backend: BackendProcess) -> tuple[str, bytes]:
+    kiosk_id = f"KIOSK-{next(_ids):04d}"
+    return kiosk_id, backend.add_kiosk(kiosk_id, "Test mall")
+
+
+def counts(backend: BackendProcess, kiosk_id: str) -> tuple[int, int]:
+    """(events stored for the kiosk, incidents in total)."""
+    with backend.store() as store:
+        return store.event_count(kiosk_id), len(store.incidents())
+
+
+def test_ten_thousand_events_arrive_once_each(pg_backend: BackendProcess, data_dir: Path) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    bulk_ledger(data_dir, 10_000)
+    with Ledger.open("", data_dir) as ledger, UpstreamClient(pg_backend.base_url, kiosk_id, secret) as client:
+        report = Syncer(ledger, client, batch_size=500).sync_once()
+        ours = [(e.seq, e.hash) for e in ledger.events()]
+        assert ledger.get_meta("sync.acked_through") == "10000"
+    assert (report.sent, report.stored, report.duplicates, report.acked_through) == (10_000, 10_000, 0, 10_000)
+    with pg_backend.store() as store:
+        stored = [(e["seq"], e["hash"]) for e in store.stored_events(kiosk_id)]
+        txns = list(store.transactions(kiosk_id=kiosk_id))
+    assert stored == ours
+    assert len(txns) == 3334
+    assert {t["state"] for t in txns} == {"completed", "created"}  # the last transaction is unfinished
+
+
+def test_a_batch_replayed_byte_for_byte_is_acknowledged_without_a_second_write(
+        pg_backend: BackendProcess) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    body = batch_body(list(event_rows(50)))
+    first = signed_post(pg_backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret, body)
+    request = first.request
+    replay = httpx.post(str(request.url), content=request.content, headers=dict(request.headers))
+    assert first.status_code == 200 and first.json() == {"acked_through": 50, "stored": 50, "duplicates": 0}
+    assert replay.status_code == 200 and replay.json() == {"acked_through": 50, "stored": 0, "duplicates": 50}
+    assert counts(pg_backend, kiosk_id)[0] == 50
+    with pg_backend.store() as store:
+        assert {e["received_at"] for e in store.stored_events(kiosk_id)} == \
+            {store.stored_events(kiosk_id)[0]["received_at"]}  # one write, never rewritten
+
+
+def test_a_replay_after_the_window_is_refused(pg_backend: BackendProcess) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    body = batch_body(list(event_rows(5)))
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)
+    r = signed_post(pg_backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret, body, now=old)
+    assert (r.status_code, r.json()["error"]) == (401, "stale_timestamp")
+    assert counts(pg_backend, kiosk_id)[0] == 0
+
+
+def _tamper_amount(events: list[dict[str, Any]]) -> None:
+    events[3]["payload"]["amount_cents"] = 1
+
+
+def _forge_and_rehash(events: list[dict[str, Any]]) -> None:
+    ev = events[3]
+    ev["payload"]["amount_cents"] = 1
+    ev["hash"] = event_hash(ev["prev_hash"], ev["seq"], ev["txn_id"], ev["at"], ev["kind"],
+                            canonical_json(ev["payload"]))
+
+
+@pytest.mark.parametrize(("tamper", "status", "code", "seq"), [
+    (_tamper_amount, 422, "tampered_event", 4),
+    (_forge_and_rehash, 422, "chain_broken", 5),
+])
+def test_tampered_events_are_rejected_and_reported(
+        pg_backend: BackendProcess, tamper: Callable[[list[dict[str, Any]]], None], status: int, code: str,
+        seq: int) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    events = json.loads(batch_body(list(event_rows(10))))["events"]
+    tamper(events)
+    _, incidents_before = counts(pg_backend, kiosk_id)
+    r = signed_post(pg_backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret,
+                    json.dumps({"events": events}).encode())
+    assert (r.status_code, r.json()["error"], r.json()["seq"]) == (status, code, seq)
+    stored, incidents_after = counts(pg_backend, kiosk_id)
+    assert stored == 0
+    assert incidents_after == incidents_before + 1
+    with pg_backend.store() as store:
+        latest = store.incidents(1)[0]
+    assert (latest["kiosk_id"], latest["code"], latest["seq"]) == (kiosk_id, code, seq)
+
+
+def test_a_different_history_for_stored_seqs_is_a_conflict(pg_backend: BackendProcess) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    url = f"/v1/kiosks/{kiosk_id}/events"
+    assert signed_post(pg_backend.base_url, url, kiosk_id, secret,
+                       batch_body(list(event_rows(6)))).status_code == 200
+    r = signed_post(pg_backend.base_url, url, kiosk_id, secret, batch_body(list(event_rows(8, kiosk_tag="x"))))
+    assert (r.status_code, r.json()["error"], r.json()["seq"]) == (409, "chain_conflict", 1)
+    assert counts(pg_backend, kiosk_id)[0] == 6
+
+
+def test_a_gap_is_reported_with_where_the_backend_stands(pg_backend: BackendProcess) -> None:
+    kiosk_id, secret = new_kiosk(pg_backend)
+    rows = list(event_rows(20))
+    url = f"/v1/kiosks/{kiosk_id}/events"
+    assert signed_post(pg_backend.base_url, url, kiosk_id, secret, batch_body(rows[:5])).status_code == 200
+    r = signed_post(pg_backend.base_url, url, kiosk_id, secret, batch_body(rows[10:]))
+    assert r.status_code == 409
+    assert r.json() | {"message": ""} == {"error": "sequence_gap", "message": "", "seq": 11, "expected_seq": 6,
+                                         "acked_through": 5}
+    assert counts(pg_backend, kiosk_id)[0] == 5
+    with pg_backend.store() as store:
+        assert store.incidents(1)[0]["code"] == "sequence_gap"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _body_events(n: int = 3) -> bytes:
+    return batch_body(list(event_rows(n)))
+
+
+def _signed(body: bytes, **kw: Any) -> Callable[[BackendProcess, str, bytes], httpx.Response]:
+    def send(backend: BackendProcess, kiosk_id: str, secret: bytes) -> httpx.Response:
+        return signed_post(backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret, body, **kw)
+    return send
+
+
+def _raw(headers_fn: Callable[[str, bytes, bytes], dict[str, str]], body: bytes,
+         path_kiosk: str | None = None) -> Callable[[BackendProcess, str, bytes], httpx.Response]:
+    def send(backend: BackendProcess, kiosk_id: str, secret: bytes) -> httpx.Response:
+        from kiosk.sync.signing import signed_headers
+
+        headers = signed_headers(kiosk_id, secret, body, dt.datetime.now(dt.UTC))
+        headers["Content-Type"] = "application/json"
+        headers.update(headers_fn(kiosk_id, secret, body))
+        return httpx.post(f"{backend.base_url}/v1/kiosks/{path_kiosk or kiosk_id}/events", content=body,
+                          headers=headers, timeout=30)
+    return send
+
+
+def _wrong_types() -> bytes:
+    events = json.loads(_body_events())["events"]
+    events[1]["seq"] = "2"
+    return json.dumps({"events": events}).encode()
+
+
+NOW = dt.datetime.now(dt.UTC)
+BAD_INPUT: dict[str, tuple[Callable[[BackendProcess, str, bytes], httpx.Response], int, str]] = {
+    "body too large": (_signed(b'{"events": [' + b" " * 1_000_001 + b"]}"), 413, "body_too_large"),
+    "batch too large": (_signed(_body_events(1001)), 413, "batch_too_large"),
+    "malformed json": (_signed(b'{"events": [}'), 400, "malformed_json"),
+    "not utf-8": (_signed(b'{"events": "\xff"}'), 400, "malformed_json"),
+    "NaN": (_signed(b'{"events": [NaN]}'), 400, "malformed_json"),
+    "top level list": (_signed(b"[]"), 400, "bad_request"),
+    "wrong types": (_signed(_wrong_types()), 400, "bad_request"),
+    "empty batch": (_signed(b'{"events": []}'), 400, "bad_request"),
+    "bad signature": (_raw(lambda k, s, b: {"X-Signature": "0" * 64}, _body_events()), 401, "bad_signature"),
+    "signature of another body": (_raw(lambda k, s, b: {"X-Signature": __import__("kiosk.sync.signing").sync
+                                                        .signing.sign(s, "x", b)}, _body_events()),
+                                  401, "bad_signature"),
+    "no signature": (_raw(lambda k, s, b: {"X-Signature": ""}, _body_events()), 401, "bad_signature"),
+    "stale timestamp": (_signed(_body_events(), now=NOW - dt.timedelta(minutes=5, seconds=30)),
+                        401, "stale_timestamp"),
+    "future timestamp": (_signed(_body_events(), now=NOW + dt.timedelta(minutes=15)), 401, "stale_timestamp"),
+    "garbled timestamp": (_raw(lambda k, s, b: {"X-Timestamp": "yesterday"}, _body_events()),
+                          401, "stale_timestamp"),
+    "unknown kiosk": (_raw(lambda k, s, b: {"X-Kiosk-Id": "NO-SUCH"}, _body_events()), 401, "unknown_kiosk"),
+    "url names another kiosk": (_raw(lambda k, s, b: {}, _body_events(), path_kiosk="KIOSK-9999"),
+                                403, "kiosk_mismatch"),
+    "wrong content type": (_raw(lambda k, s, b: {"Content-Type": "text/plain"}, _body_events()),
+                           415, "unsupported_media_type"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_input_is_refused_and_nothing_is_written(pg_backend: BackendProcess, case: str) -> None:
+    send, status, code = BAD_INPUT[case]
+    kiosk_id, secret = new_kiosk(pg_backend)
+    before = counts(pg_backend, kiosk_id)
+    r = send(pg_backend, kiosk_id, secret)
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == code
+    assert isinstance(r.json()["message"], str)
+    assert counts(pg_backend, kiosk_id) == before
+    with pg_backend.store() as store:
+        assert store.kiosk_state(kiosk_id)[0] == 0
+
+
+def test_unknown_routes_and_methods_answer_json(pg_backend: BackendProcess) -> None:
+    r = httpx.get(pg_backend.base_url + "/v1/nothing")
+    assert (r.status_code, r.json()["error"]) == (404, "not_found")
+    r = httpx.get(pg_backend.base_url + "/v1/kiosks/K/events")
+    assert (r.status_code, r.json()["error"]) == (405, "method_not_allowed")
