@@ -100,6 +100,7 @@ class ReceiptSection:
 @dataclass(frozen=True)
 class TechnicianSection:
     pin_hash: str = ""
+    operator_pin_hash: str = ""  # argon2id hash of the operator PIN ("" = no operator role)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,10 @@ SUBCOMMANDS: tuple[str, ...] = (
     "kiosk.cli.plans",
     "kiosk.cli.ledger",
     "kiosk.cli.sync",
+    "kiosk.cli.diag",
     "kiosk.cli.card",
     "kiosk.cli.terminal",
+    "kiosk.cli.technician",
 )
 
 EXIT_OK = 0

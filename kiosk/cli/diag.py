@@ -1,0 +1,68 @@
+"""``kiosk diag``: every device check the technician screen runs, plus what in the ledger
+needs staff (transactions needing attention, unfinished ones, recent printer faults)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
+from kiosk.diagnostics import ACTIONS_BY_NAME, RUN_ALL_ORDER
+
+if TYPE_CHECKING:
+    from kiosk.ledger import Ledger
+
+RECENT_EVENTS = 2000
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("diag", parents=[parent],
+                              help="check every device and the ledger; advice for each fault")
+    p.add_argument("--only", action="append", choices=sorted(ACTIONS_BY_NAME), metavar="CHECK",
+                   help="run only this check (repeatable): " + ", ".join(sorted(ACTIONS_BY_NAME)))
+    p.add_argument("--sim-wait", type=float, default=0.5, metavar="S", help="how long to wait for a SIM")
+    p.add_argument("--print-test", action="store_true", help="also print a test page")
+    p.set_defaults(func=cmd_diag)
+
+
+def printer_faults(ledger: Ledger) -> list[dict[str, Any]]:
+    """Receipts not printed since the last one that was (recent events only)."""
+    attempts: list[tuple[str | None, dict[str, Any] | None]] = []  # print attempts, in order
+    start = max(ledger.last_seq() - RECENT_EVENTS, 0)
+    for ev in ledger.events(after_seq=start):
+        if ev.kind == "txn.receipt" and ev.payload.get("print"):
+            attempts.append((ev.txn_id, None))
+        elif ev.kind == "txn.receipt_not_printed":
+            fault = {"txn_id": ev.txn_id, "at": ev.at, "error": ev.payload.get("error"),
+                     "message": ev.payload.get("message")}
+            attempts = [(t, fault if t == ev.txn_id else f) for t, f in attempts]
+    faults: list[dict[str, Any]] = []
+    for _txn, fault in reversed(attempts):  # the faults since the last receipt that printed
+        if fault is None:
+            break
+        faults.insert(0, fault)
+    return faults
+
+
+def cmd_diag(ctx: CliContext, args: argparse.Namespace) -> int:
+    from kiosk import diagnostics
+    from kiosk.ledger import Ledger
+    from kiosk.recovery import attention_list
+    from kiosk.txn import open_transactions
+
+    names = list(args.only or RUN_ALL_ORDER) + (["printer_test"] if args.print_test else [])
+    results = diagnostics.run_all(ctx.settings, ctx.data_dir, names=names, sim_wait_s=args.sim_wait)
+    out = diagnostics.report(results)
+    with Ledger.open(ctx.settings.ledger.url, ctx.data_dir) as ledger:
+        out["needs_attention"] = attention_list(ledger)
+        out["open_transactions"] = open_transactions(ledger)
+        out["printer_faults"] = printer_faults(ledger)
+    out["ok"] = bool(out["ok"]) and not (out["needs_attention"] or out["open_transactions"] or out["printer_faults"])
+    lines = [diagnostics.report_text(results)]
+    lines += [f"needs attention: {a['txn_id']} stuck at {a['stuck_at']} "
+              f"({a['amount_cents']} {a['currency']}, receipt {a['terminal_receipt_no']}) {a['message']}"
+              for a in out["needs_attention"]]
+    lines += [f"unfinished (run `kiosk recover`): {t}" for t in out["open_transactions"]]
+    lines += [f"printer fault: {f['error']} {f['message']} (txn {f['txn_id']})" for f in out["printer_faults"][-5:]]
+    ctx.emit(out, "\n".join(line for line in lines if line))
+    return EXIT_OK if out["ok"] else EXIT_FAILURE

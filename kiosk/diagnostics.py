@@ -1,0 +1,855 @@
+"""Diagnostics shared by the technician screen and ``kiosk diag``.
+
+Every check returns a :class:`kiosk.ports.DeviceHealth` whose ``advice`` says
+what to do next, runs under its own deadline and never raises: a device that
+is missing, busy or slow is a *result*, not an exception. A check runs on a
+daemon thread of its own, so a driver stuck in a system call cannot hold the
+caller past the deadline (the stuck call finishes, or not, in the background).
+
+Two ways in:
+
+* :class:`Diagnostics` — built from already-open adapters (the running kiosk's
+  services); one method per technician action, plus :meth:`Diagnostics.run`
+  by action name for a view model's worker thread.
+* :func:`run_all` — builds the configured adapters itself, runs every
+  non-invasive check in parallel and closes everything; backs ``kiosk diag``.
+
+Nothing here imports Qt; heavy packages (SQLAlchemy, httpx, pyscard) are
+imported inside the checks that need them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib.metadata
+import logging
+import platform
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kiosk.config import Settings
+from kiosk.errors import (
+    CardRemoved,
+    ConfigError,
+    KioskError,
+    LedgerCorrupt,
+    LedgerError,
+    NoCard,
+    NoReader,
+    PrinterError,
+    PrinterOffline,
+    PrinterOutOfPaper,
+    ReaderTimeout,
+    ReaderUnplugged,
+    TerminalUnavailable,
+    UnreadableCard,
+    UpstreamError,
+)
+from kiosk.ports import (
+    CardReader,
+    DeviceHealth,
+    PaymentTerminal,
+    Receipt,
+    ReceiptPrinter,
+    TerminalReport,
+)
+
+if TYPE_CHECKING:
+    from kiosk.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+#: Ledger meta holding the highest seq the backend acknowledged (kiosk.sync.engine.ACKED_META).
+ACKED_META = "sync.acked_through"
+#: Disk: fail when this full, or when less than MIN_FREE_BYTES are left.
+DISK_FULL_PERCENT = 95.0
+MIN_FREE_BYTES = 200 * 1024 * 1024
+#: Attention rows listed in a result's data (the count is always exact).
+ATTENTION_LIST_MAX = 20
+
+# Advice texts: stable, because the technician guide and the UI's translations use them.
+ADVICE_READER_MISSING = "reader not found: check the USB cable"
+ADVICE_PCSC_DOWN = "card reader service not running: restart pcscd (or reboot the kiosk)"
+ADVICE_READER_UNPLUGGED = "reader unplugged: check the USB cable"
+ADVICE_READER_STUCK = "reader not answering: unplug the reader, wait 5 s, plug it back in"
+ADVICE_READER_FAULT = "reader error: unplug and replug the reader; if it persists, replace it"
+ADVICE_NO_SIM = "no SIM in the reader: insert a SIM and retry"
+ADVICE_SIM_REMOVED = "SIM removed during the test: push it fully in and retry"
+ADVICE_SIM_UNREADABLE = "SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader"
+ADVICE_TERMINAL_MISSING = "terminal not found: check the serial cable and the terminal's power"
+ADVICE_TERMINAL_BUSY = "terminal busy: retry in a minute"
+ADVICE_TERMINAL_SILENT = "terminal not answering: check its power and cable, then restart it"
+ADVICE_TERMINAL_FAULT = (
+    "terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists"
+)
+ADVICE_END_OF_DAY_FAILED = "end of day failed: retry in a minute; if it fails again call the payment provider"
+ADVICE_PRINTER_PAPER = "printer out of paper: load a roll"
+ADVICE_PRINTER_OFFLINE = "printer offline: check its power and cable, and that the cover is closed"
+ADVICE_PRINTER_NONE = "no printer configured: receipts are shown as a QR code only ([printer] backend)"
+ADVICE_PRINTER_CONFIG = "printer misconfigured: check [printer] port in the configuration"
+ADVICE_UPSTREAM_DOWN = "upstream unreachable: check the network cable; sales continue offline"
+ADVICE_UPSTREAM_ERROR = "upstream server error: sales continue offline; tell support if it persists"
+ADVICE_UPSTREAM_UNSET = "no upstream configured: set [upstream] url in the configuration"
+ADVICE_SECRET = "upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)"
+ADVICE_LEDGER_CORRUPT = "ledger corrupt at seq {seq}: call support, do not power off"
+ADVICE_LEDGER_UNREADABLE = "ledger unreadable: call support, do not power off"
+ADVICE_ATTENTION = ("{count} transaction(s) need attention: settle each with the payment provider "
+                    "using its receipt number, then tell support")
+ADVICE_UNFINISHED = "{count} unfinished transaction(s): run `kiosk recover` or restart the kiosk"
+ADVICE_DISK = "disk {percent:.0f}% full: delete old backups and logs in {path}, or replace the disk"
+ADVICE_DISK_ERROR = "data disk unreadable: call support, do not power off"
+ADVICE_SOFTWARE = "software incomplete: reinstall the kiosk software"
+ADVICE_TIMEOUT = "{what} did not answer within {seconds:g} s: retry in a minute; if it persists, restart it"
+ADVICE_INTERNAL = "diagnostics failed unexpectedly: note the detail and call support"
+
+#: Packages reported by the versions check; ``True`` = the kiosk cannot run without it.
+VERSION_PACKAGES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("simkiosk", ("simkiosk",), False),  # run from a checkout, it may not be installed
+    ("PySide6", ("PySide6-Essentials", "PySide6"), True),
+    ("pyscard", ("pyscard",), True),
+    ("pyserial", ("pyserial",), True),
+    ("SQLAlchemy", ("SQLAlchemy",), True),
+    ("alembic", ("alembic",), True),
+    ("httpx", ("httpx",), True),
+    ("python-escpos", ("python-escpos",), True),
+    ("argon2-cffi", ("argon2-cffi",), True),
+)
+
+
+class AuditSink(Protocol):
+    """Where attention and sync state come from; :class:`kiosk.ledger.Ledger` satisfies it."""
+
+    def last_seq(self) -> int: ...
+
+    def get_meta(self, name: str, default: str | None = None) -> str | None: ...
+
+    def transactions(
+        self, *, states: frozenset[str] | set[str] | None = None,
+        since: str | None = None, until: str | None = None,
+    ) -> Iterator[dict[str, Any]]: ...
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Seconds each check may take before it is reported as not answering."""
+
+    reader_status: float = 5.0
+    sim_read: float = 15.0  # wait for a card + read it
+    terminal_status: float = 30.0
+    terminal_diagnosis: float = 120.0
+    terminal_end_of_day: float = 300.0
+    printer_status: float = 5.0
+    printer_test: float = 30.0
+    upstream: float = 15.0
+    ledger_verify: float = 300.0
+    attention: float = 30.0
+    disk: float = 5.0
+    versions: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Deadlines:
+        r, t, p, u = settings.reader, settings.terminal, settings.printer, settings.upstream
+        return cls(
+            reader_status=r.apdu_timeout_s + 3.0,
+            sim_read=r.read_timeout_s + 10 * r.apdu_timeout_s,
+            terminal_status=max(4 * t.ack_timeout_s, 10.0) + 10.0,
+            terminal_diagnosis=4 * t.ack_timeout_s + min(t.master_timeout_s, 120.0),
+            terminal_end_of_day=4 * t.ack_timeout_s + t.master_timeout_s + 60.0,
+            printer_status=5.0,
+            printer_test=p.timeout_s + 10.0,
+            upstream=u.timeout_s + 2.0,
+        )
+
+
+def guarded(
+    name: str,
+    fn: Callable[[], DeviceHealth],
+    timeout_s: float,
+    *,
+    classify: Callable[[KioskError], DeviceHealth] | None = None,
+    what: str | None = None,
+) -> DeviceHealth:
+    """Run one check on a daemon thread; whatever happens, return a ``DeviceHealth``.
+
+    ``classify`` turns the kiosk's typed errors into advice; anything else (a bug in
+    a driver) is logged with its traceback and reported as an internal failure.
+    """
+    box: list[DeviceHealth] = []
+    done = threading.Event()
+    started = time.monotonic()
+
+    def work() -> None:
+        try:
+            box.append(fn())
+        except KioskError as exc:
+            box.append(classify(exc) if classify else _generic(name, exc))
+        except Exception as exc:  # a driver bug must not crash diagnostics; logged and reported
+            log.exception("diagnostic check %s crashed", name)
+            box.append(DeviceHealth(name, False, f"internal error: {exc.__class__.__name__}: {exc}",
+                                    ADVICE_INTERNAL))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"diag-{name}", daemon=True).start()
+    if not done.wait(timeout_s):
+        log.warning("diagnostic check %s timed out after %.1f s", name, timeout_s)
+        return DeviceHealth(name, False, f"no answer within {timeout_s:g} s",
+                            ADVICE_TIMEOUT.format(what=what or name, seconds=timeout_s),
+                            {"timeout_s": timeout_s})
+    result = box[0]
+    elapsed_ms = round((time.monotonic() - started) * 1000)
+    if result.name != name:
+        result = dataclasses.replace(result, name=name)
+    return dataclasses.replace(result, data={**result.data, "elapsed_ms": elapsed_ms})
+
+
+def _generic(name: str, exc: KioskError) -> DeviceHealth:
+    return DeviceHealth(name, False, exc.message, ADVICE_INTERNAL, {"error": exc.code})
+
+
+# --------------------------------------------------------------------------- reader
+
+
+def reader_advice(exc: KioskError) -> str:
+    """The technician's next step for a reader error."""
+    if isinstance(exc, NoReader):
+        text = exc.message.lower()
+        if "service" in text or "library" in text:
+            return ADVICE_PCSC_DOWN
+        return ADVICE_READER_MISSING
+    if isinstance(exc, ReaderUnplugged):
+        return ADVICE_READER_UNPLUGGED
+    if isinstance(exc, NoCard):
+        return ADVICE_NO_SIM
+    if isinstance(exc, CardRemoved):
+        return ADVICE_SIM_REMOVED
+    if isinstance(exc, UnreadableCard):
+        return ADVICE_SIM_UNREADABLE
+    if isinstance(exc, ReaderTimeout):
+        return ADVICE_READER_STUCK
+    return ADVICE_READER_FAULT
+
+
+def _reader_error(name: str) -> Callable[[KioskError], DeviceHealth]:
+    def classify(exc: KioskError) -> DeviceHealth:
+        return DeviceHealth(name, False, exc.message, reader_advice(exc), {"error": exc.code})
+
+    return classify
+
+
+def reader_status(reader: CardReader) -> DeviceHealth:
+    """Which readers the kiosk sees (no card needed)."""
+    names = reader.readers()
+    if not names:
+        return DeviceHealth("reader", False, "no card reader connected", ADVICE_READER_MISSING,
+                            {"readers": []})
+    adapter = reader.health()
+    detail = adapter.detail if adapter.ok and adapter.detail else ", ".join(names)
+    return DeviceHealth("reader", True, detail, "", {"readers": names})
+
+
+def sim_read_test(reader: CardReader, wait_s: float, *, require_card: bool = True) -> DeviceHealth:
+    """Read the SIM in the slot as a sale would (ICCID, carrier...); PII masked.
+
+    ``require_card=False`` (``kiosk diag``): an empty slot is fine, the reader works.
+    """
+    from kiosk.privacy import mask_iccid, mask_msisdn
+
+    try:
+        card = reader.read(wait_s)
+    except NoCard:
+        if require_card:
+            raise
+        return DeviceHealth("sim", True, "no SIM in the reader (insert one to test reading)", "",
+                            {"card_present": False})
+    data: dict[str, object] = {
+        "card_present": True, "reader": card.reader, "iccid": mask_iccid(card.iccid),
+        "iccid_valid": card.iccid_valid, "carrier": card.carrier, "atr": card.atr,
+        "msisdn": mask_msisdn(card.msisdn) if card.msisdn and card.msisdn != "protected" else card.msisdn,
+    }
+    carrier = card.carrier or "carrier unknown"
+    if not card.iccid_valid:
+        return DeviceHealth("sim", False, f"SIM read, but its ICCID check digit is wrong ({carrier})",
+                            ADVICE_SIM_UNREADABLE, data)
+    return DeviceHealth("sim", True, f"SIM read: {mask_iccid(card.iccid)} ({carrier})", "", data)
+
+
+# --------------------------------------------------------------------------- terminal
+
+
+def terminal_advice(exc: KioskError) -> str:
+    """Busy (84 xx), absent (port) or silent: three different trips to the kiosk."""
+    if getattr(exc, "nack_code", None) is not None:
+        return ADVICE_TERMINAL_BUSY
+    text = exc.message.lower()
+    if "busy" in text:
+        return ADVICE_TERMINAL_BUSY
+    if "port" in text and ("unavailable" in text or "not found" in text or "no such" in text):
+        return ADVICE_TERMINAL_MISSING
+    if isinstance(exc, TerminalUnavailable):
+        return ADVICE_TERMINAL_SILENT
+    return ADVICE_TERMINAL_FAULT
+
+
+def _terminal_error(name: str) -> Callable[[KioskError], DeviceHealth]:
+    def classify(exc: KioskError) -> DeviceHealth:
+        data: dict[str, object] = {"error": exc.code}
+        nack = getattr(exc, "nack_code", None)
+        if isinstance(nack, int):
+            data["nack_code"] = f"0x{nack:02X}"
+        return DeviceHealth(name, False, exc.message, terminal_advice(exc), data)
+
+    return classify
+
+
+def _from_report(name: str, report: TerminalReport, fault_advice: str) -> DeviceHealth:
+    data: dict[str, object] = {
+        "result_code": report.result_code, "terminal_id": report.terminal_id,
+        "lines": list(report.lines),
+    }
+    if report.totals_cents is not None:
+        data["totals_cents"] = report.totals_cents
+    detail = report.message
+    if report.terminal_id:
+        detail += f" (terminal {report.terminal_id})"
+    return DeviceHealth(name, report.ok, detail, "" if report.ok else fault_advice, data)
+
+
+def terminal_status(terminal: PaymentTerminal) -> DeviceHealth:
+    """ZVT status enquiry (05 01): is the terminal there and ready?"""
+    return _from_report("terminal", terminal.status(), ADVICE_TERMINAL_FAULT)
+
+
+def terminal_diagnosis(terminal: PaymentTerminal) -> DeviceHealth:
+    """ZVT diagnosis (06 70): the terminal checks its own link to the payment host."""
+    return _from_report("terminal_diagnosis", terminal.diagnose(), ADVICE_TERMINAL_FAULT)
+
+
+def terminal_end_of_day(terminal: PaymentTerminal) -> DeviceHealth:
+    """ZVT end of day (06 50): settles the day's payments; an operator action, never automatic."""
+    return _from_report("terminal_end_of_day", terminal.end_of_day(), ADVICE_END_OF_DAY_FAILED)
+
+
+# --------------------------------------------------------------------------- printer
+
+
+def printer_advice(exc: KioskError) -> str:
+    if isinstance(exc, PrinterOutOfPaper):
+        return ADVICE_PRINTER_PAPER
+    if exc.code == "no_printer":
+        return ADVICE_PRINTER_NONE
+    if isinstance(exc, ConfigError):
+        return ADVICE_PRINTER_CONFIG
+    if isinstance(exc, PrinterOffline | PrinterError):
+        return ADVICE_PRINTER_OFFLINE
+    return ADVICE_PRINTER_OFFLINE
+
+
+def _printer_error(name: str) -> Callable[[KioskError], DeviceHealth]:
+    def classify(exc: KioskError) -> DeviceHealth:
+        return DeviceHealth(name, False, exc.message, printer_advice(exc), {"error": exc.code})
+
+    return classify
+
+
+def printer_status(printer: ReceiptPrinter) -> DeviceHealth:
+    """The printer's last known state (a status probe without paper needs the test page)."""
+    h = printer.health()
+    if h.ok:
+        return DeviceHealth("printer", True, h.detail, "", dict(h.data))
+    text = f"{h.detail} {h.advice}".lower()
+    advice = ADVICE_PRINTER_PAPER if "paper" in text else ADVICE_PRINTER_OFFLINE
+    return DeviceHealth("printer", False, h.detail, advice, dict(h.data))
+
+
+def test_receipt(settings: Settings, at: dt.datetime) -> Receipt:
+    """A receipt that is obviously a test: no money, no customer data."""
+    return Receipt(
+        txn_id=f"TEST-{at:%Y%m%dT%H%M%S}", kiosk_id=settings.kiosk.id, location=settings.kiosk.location,
+        at=at, carrier="TEST PAGE", plan_name="Printer test - not a sale", amount_cents=0,
+        currency=settings.kiosk.currency, msisdn_masked="-", provider_confirmation="-",
+        terminal_lines=("*** PRINTER TEST ***", "No payment was made."),
+        support_contact=settings.kiosk.support_contact,
+        url=settings.receipt.url_template.format(txn_id="TEST", kiosk_id=settings.kiosk.id),
+    )
+
+
+def printer_test_page(printer: ReceiptPrinter, settings: Settings,
+                      clock: Callable[[], dt.datetime] | None = None) -> DeviceHealth:
+    """Print a test receipt: the only real probe of paper and link for most printers."""
+    at = (clock or _utcnow)()
+    printer.print_receipt(test_receipt(settings, at))
+    return DeviceHealth("printer_test", True, "test page printed: check it came out readable", "",
+                        {"at": at.isoformat()})
+
+
+# --------------------------------------------------------------------------- upstream
+
+
+def unsynced_events(ledger: AuditSink) -> tuple[int, int]:
+    """``(last_seq, unsynced)`` from the ledger head and the acknowledged seq."""
+    last = ledger.last_seq()
+    raw = ledger.get_meta(ACKED_META)
+    try:
+        acked = int(raw) if raw else 0
+    except ValueError as exc:
+        raise LedgerError(f"ledger meta {ACKED_META} is not a number: {raw!r}") from exc
+    return last, max(last - acked, 0)
+
+
+HttpGet = Callable[[str, float], int]  # (url, timeout_s) -> HTTP status; raises OSError/UpstreamError
+
+
+def _http_get(url: str, timeout_s: float) -> int:
+    import httpx
+
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))) as client:
+            return client.get(url, headers={"User-Agent": "simkiosk-diag/1"}).status_code
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{exc.__class__.__name__}: {exc}", code="upstream_unavailable") from exc
+
+
+def upstream_check(settings: Settings, ledger: AuditSink | None, *,
+                   http_get: HttpGet | None = None) -> DeviceHealth:
+    """Reachability of ``[upstream] url`` (GET /healthz) and how many events wait to sync."""
+    from kiosk.config import read_secret
+
+    data: dict[str, object] = {"url": settings.upstream.url}
+    backlog = ""
+    if ledger is not None:
+        try:
+            last, unsynced = unsynced_events(ledger)
+            data.update(last_seq=last, unsynced=unsynced)
+            backlog = f"; {unsynced} event(s) not yet synced"
+        except LedgerError as exc:
+            data["unsynced_error"] = exc.message
+            backlog = "; unsynced count unknown (ledger unreadable)"
+    url = settings.upstream.url
+    if not url:
+        if settings.provider.backend == "simulated":
+            return DeviceHealth("upstream", True, "no upstream configured (demo, offline)" + backlog, "", data)
+        return DeviceHealth("upstream", False, "no upstream configured" + backlog, ADVICE_UPSTREAM_UNSET, data)
+    try:
+        read_secret(settings.upstream.secret_file)
+    except ConfigError as exc:
+        return DeviceHealth("upstream", False, exc.message + backlog, ADVICE_SECRET, data)
+    get = http_get or _http_get
+    timeout = settings.upstream.timeout_s
+    started = time.monotonic()
+    try:
+        status = get(url.rstrip("/") + "/healthz", timeout)
+    except (UpstreamError, OSError) as exc:
+        data["error"] = str(exc)
+        return DeviceHealth("upstream", False, f"{url} unreachable: {exc}{backlog}", ADVICE_UPSTREAM_DOWN, data)
+    data.update(http_status=status, latency_ms=round((time.monotonic() - started) * 1000))
+    if status >= 500:
+        return DeviceHealth("upstream", False, f"{url} answered HTTP {status}{backlog}", ADVICE_UPSTREAM_ERROR, data)
+    if status >= 400:
+        return DeviceHealth("upstream", False, f"{url} answered HTTP {status} (wrong url?){backlog}",
+                            "upstream refuses the kiosk: check [upstream] url", data)
+    return DeviceHealth("upstream", True, f"{url} reachable ({data['latency_ms']} ms){backlog}", "", data)
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def ledger_verify(ledger: Ledger) -> DeviceHealth:
+    """Walk the whole hash chain."""
+    from kiosk.ledger import verify
+
+    report = verify(ledger)
+    data: dict[str, object] = dict(report.as_json())
+    if report.ok:
+        return DeviceHealth("ledger", True, f"intact: {report.events} events, last seq {report.last_seq}", "",
+                            data)
+    seq = report.first_bad_seq
+    return DeviceHealth("ledger", False, f"corrupt at seq {seq}: {report.reason}",
+                        ADVICE_LEDGER_CORRUPT.format(seq=seq), data)
+
+
+def _ledger_error(name: str) -> Callable[[KioskError], DeviceHealth]:
+    def classify(exc: KioskError) -> DeviceHealth:
+        if isinstance(exc, LedgerCorrupt):
+            return DeviceHealth(name, False, exc.message, ADVICE_LEDGER_CORRUPT.format(seq=exc.seq),
+                                {"error": exc.code, "first_bad_seq": exc.seq})
+        if isinstance(exc, LedgerError):
+            return DeviceHealth(name, False, exc.message, ADVICE_LEDGER_UNREADABLE, {"error": exc.code})
+        return _generic(name, exc)
+
+    return classify
+
+
+def attention_check(ledger: AuditSink) -> DeviceHealth:
+    """Transactions staff must settle by hand (``needs_attention``), and unfinished ones
+    (stopped mid-way by a crash: recovery settles them)."""
+    from kiosk.privacy import mask_msisdn
+    from kiosk.saga import OPEN
+
+    rows: list[dict[str, object]] = []
+    count = 0
+    for row in ledger.transactions(states={"needs_attention"}):
+        count += 1
+        if len(rows) < ATTENTION_LIST_MAX:
+            rows.append({
+                "txn_id": row.get("txn_id"), "created_at": row.get("created_at"),
+                "updated_at": row.get("updated_at"), "amount_cents": row.get("amount_cents"),
+                "currency": row.get("currency"), "terminal_receipt_no": row.get("terminal_receipt_no"),
+                "topup_status": row.get("topup_status"), "msisdn": mask_msisdn(row.get("msisdn")),
+            })
+    unfinished = [str(row.get("txn_id")) for row in ledger.transactions(states={p.value for p in OPEN})]
+    data: dict[str, object] = {"count": count, "transactions": rows, "unfinished": unfinished[:ATTENTION_LIST_MAX],
+                               "unfinished_count": len(unfinished)}
+    if count:
+        first = rows[0]
+        detail = (f"{count} transaction(s) need attention; oldest {first['txn_id']} "
+                  f"({first['amount_cents']} {first['currency']}, receipt {first['terminal_receipt_no']})")
+        if unfinished:
+            detail += f"; {len(unfinished)} unfinished"
+        return DeviceHealth("attention", False, detail, ADVICE_ATTENTION.format(count=count), data)
+    if unfinished:
+        return DeviceHealth("attention", False, f"{len(unfinished)} unfinished transaction(s), e.g. {unfinished[0]}",
+                            ADVICE_UNFINISHED.format(count=len(unfinished)), data)
+    return DeviceHealth("attention", True, "no transaction needs attention", "", data)
+
+
+# --------------------------------------------------------------------------- disk and versions
+
+
+DiskUsage = Callable[[Path], Any]  # shutil.disk_usage's shape: .total, .used, .free
+
+
+def disk_check(path: Path, *, usage: DiskUsage | None = None,
+               full_percent: float = DISK_FULL_PERCENT, min_free: int = MIN_FREE_BYTES) -> DeviceHealth:
+    """Free space where the ledger and logs live."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent  # the data dir may not exist yet: measure the disk it will be on
+    try:
+        u = (usage or shutil.disk_usage)(probe)
+    except OSError as exc:
+        return DeviceHealth("disk", False, f"cannot read {path}: {exc.strerror or exc}", ADVICE_DISK_ERROR)
+    percent = 100.0 * (u.total - u.free) / u.total if u.total else 100.0
+    data: dict[str, object] = {"path": str(path), "free_bytes": u.free, "total_bytes": u.total,
+                               "used_percent": round(percent, 1)}
+    detail = f"{u.free // (1024 * 1024)} MiB free of {u.total // (1024 * 1024)} MiB ({percent:.0f}% used)"
+    if percent >= full_percent or u.free < min_free:
+        return DeviceHealth("disk", False, detail, ADVICE_DISK.format(percent=percent, path=path), data)
+    return DeviceHealth("disk", True, detail, "", data)
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.partition("=")[2].strip().strip('"')
+    except OSError as exc:
+        log.debug("no /etc/os-release: %s", exc)
+    return platform.platform()
+
+
+def versions_check(*, version_of: Callable[[str], str] | None = None) -> DeviceHealth:
+    """Software versions a support call asks for first."""
+    lookup = version_of or importlib.metadata.version
+    found: dict[str, object] = {"python": platform.python_version()}
+    missing: list[str] = []
+    for label, dists, required in VERSION_PACKAGES:
+        found[label] = None
+        for dist in dists:
+            try:
+                found[label] = lookup(dist)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        if found[label] is None and required:
+            missing.append(label)
+    if found.get("simkiosk") is None:
+        found["simkiosk"] = "checkout"  # run from a source tree, not installed
+    qt = sys.modules.get("PySide6.QtCore")
+    if qt is not None:
+        found["Qt"] = str(qt.qVersion())
+    found["os"] = _os_name()
+    found["kernel"] = platform.release()
+    summary = ", ".join(f"{k} {v}" for k, v in found.items() if k in ("simkiosk", "python", "PySide6"))
+    if missing:
+        return DeviceHealth("versions", False, f"missing: {', '.join(missing)}; {summary}", ADVICE_SOFTWARE, found)
+    return DeviceHealth("versions", True, summary, "", found)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --------------------------------------------------------------------------- the technician's actions
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button on the technician (or operator) screen."""
+
+    name: str
+    title: str
+    roles: frozenset[str]
+    invasive: bool = False  # prints paper, settles money: never part of run_all
+
+
+TECHNICIAN = "technician"
+OPERATOR = "operator"
+_TECH = frozenset({TECHNICIAN})
+_BOTH = frozenset({TECHNICIAN, OPERATOR})
+
+ACTIONS: tuple[Action, ...] = (
+    Action("reader", "Card reader status", _TECH),
+    Action("sim", "Live SIM read test", _TECH),
+    Action("terminal", "Payment terminal status", _TECH),
+    Action("terminal_diagnosis", "Payment terminal diagnosis", _TECH),
+    Action("terminal_end_of_day", "Payment terminal end of day", _BOTH, invasive=True),
+    Action("printer", "Printer status", _TECH),
+    Action("printer_test", "Printer test page", _TECH, invasive=True),
+    Action("upstream", "Upstream reachability and unsynced events", _TECH),
+    Action("ledger", "Ledger verify", _TECH),
+    Action("attention", "Transactions needing attention", _BOTH),
+    Action("disk", "Disk space", _TECH),
+    Action("versions", "Versions", _BOTH),
+)
+ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
+#: What ``kiosk diag`` runs: everything that neither prints nor touches money.
+RUN_ALL_ORDER: tuple[str, ...] = (
+    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "disk", "versions",
+)
+
+
+class Diagnostics:
+    """The technician screen's backend: every method blocks (call it on a worker thread),
+    honours its deadline and returns a ``DeviceHealth``; none raises.
+
+    Any adapter may be ``None`` (not built, or failed to open): its checks then
+    report the absence instead of running.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        *,
+        ledger: Ledger | None = None,
+        reader: CardReader | None = None,
+        terminal: PaymentTerminal | None = None,
+        printer: ReceiptPrinter | None = None,
+        deadlines: Deadlines | None = None,
+        http_get: HttpGet | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        unavailable: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = data_dir
+        self.ledger = ledger
+        self.reader = reader
+        self.terminal = terminal
+        self.printer = printer
+        self.deadlines = deadlines or Deadlines.from_settings(settings)
+        self._http_get = http_get
+        self._clock = clock
+        #: Why an adapter is missing, e.g. {"ledger": "cannot open ledger: ..."}.
+        self.unavailable = dict(unavailable or {})
+
+    @classmethod
+    def from_services(cls, services: Any, **kwargs: Any) -> Diagnostics:
+        """From :class:`kiosk.app.Services` (the running kiosk's adapters, shared)."""
+        return cls(services.settings, services.data_dir, ledger=services.ledger, reader=services.reader,
+                   terminal=services.terminal, printer=services.printer, **kwargs)
+
+    # -------------------------------------------------------------- one action by name
+
+    def actions(self, role: str | None = None) -> list[Action]:
+        return [a for a in ACTIONS if role is None or role in a.roles]
+
+    def run(self, action: str) -> DeviceHealth:
+        """Run one action by its :data:`ACTIONS` name (the view model's single entry point)."""
+        method: Callable[[], DeviceHealth] | None = getattr(self, f"check_{action}", None)
+        if action not in ACTIONS_BY_NAME or method is None:
+            return DeviceHealth(action, False, f"unknown diagnostic {action!r}", ADVICE_INTERNAL)
+        return method()
+
+    def run_all(self, names: Iterable[str] = RUN_ALL_ORDER) -> list[DeviceHealth]:
+        """Run the named checks in parallel; results in the order asked for."""
+        order = list(names)
+        results: dict[str, DeviceHealth] = {}
+        lock = threading.Lock()
+
+        def one(name: str) -> None:
+            health = self.run(name)
+            with lock:
+                results[name] = health
+
+        threads = [threading.Thread(target=one, args=(n,), name=f"diag-run-{n}", daemon=True) for n in order]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()  # each check returns by its own deadline
+        return [results[n] for n in order]
+
+    # -------------------------------------------------------------- checks
+
+    def _absent(self, name: str, part: str, advice: str) -> DeviceHealth:
+        why = self.unavailable.get(part, f"no {part} configured")
+        return DeviceHealth(name, False, why, advice)
+
+    def check_reader(self) -> DeviceHealth:
+        if self.reader is None:
+            return self._absent("reader", "reader", ADVICE_READER_MISSING)
+        reader = self.reader
+        return guarded("reader", lambda: reader_status(reader), self.deadlines.reader_status,
+                       classify=_reader_error("reader"), what="the card reader")
+
+    def check_sim(self, *, wait_s: float | None = None, require_card: bool = True) -> DeviceHealth:
+        """Live read; ``wait_s`` defaults to ``[reader] read_timeout_s`` for a technician to insert one."""
+        if self.reader is None:
+            return self._absent("sim", "reader", ADVICE_READER_MISSING)
+        reader = self.reader
+        wait = self.settings.reader.read_timeout_s if wait_s is None else wait_s
+        return guarded("sim", lambda: sim_read_test(reader, wait, require_card=require_card),
+                       max(self.deadlines.sim_read, wait + 5.0), classify=_reader_error("sim"),
+                       what="the card reader")
+
+    def _terminal(self, name: str, fn: Callable[[PaymentTerminal], DeviceHealth], timeout: float) -> DeviceHealth:
+        if self.terminal is None:
+            return self._absent(name, "terminal", ADVICE_TERMINAL_MISSING)
+        terminal = self.terminal
+        return guarded(name, lambda: fn(terminal), timeout, classify=_terminal_error(name),
+                       what="the payment terminal")
+
+    def check_terminal(self) -> DeviceHealth:
+        return self._terminal("terminal", terminal_status, self.deadlines.terminal_status)
+
+    def check_terminal_diagnosis(self) -> DeviceHealth:
+        return self._terminal("terminal_diagnosis", terminal_diagnosis, self.deadlines.terminal_diagnosis)
+
+    def check_terminal_end_of_day(self) -> DeviceHealth:
+        return self._terminal("terminal_end_of_day", terminal_end_of_day, self.deadlines.terminal_end_of_day)
+
+    def check_printer(self) -> DeviceHealth:
+        if self.printer is None:
+            return self._absent("printer", "printer", ADVICE_PRINTER_OFFLINE)
+        printer = self.printer
+        return guarded("printer", lambda: printer_status(printer), self.deadlines.printer_status,
+                       classify=_printer_error("printer"), what="the printer")
+
+    def check_printer_test(self) -> DeviceHealth:
+        if self.printer is None:
+            return self._absent("printer_test", "printer", ADVICE_PRINTER_OFFLINE)
+        printer = self.printer
+        return guarded("printer_test", lambda: printer_test_page(printer, self.settings, self._clock),
+                       self.deadlines.printer_test, classify=_printer_error("printer_test"), what="the printer")
+
+    def check_upstream(self) -> DeviceHealth:
+        ledger = self.ledger
+        return guarded("upstream", lambda: upstream_check(self.settings, ledger, http_get=self._http_get),
+                       self.deadlines.upstream, what="the upstream server")
+
+    def check_ledger(self) -> DeviceHealth:
+        if self.ledger is None:
+            return self._absent("ledger", "ledger", ADVICE_LEDGER_UNREADABLE)
+        ledger = self.ledger
+        return guarded("ledger", lambda: ledger_verify(ledger), self.deadlines.ledger_verify,
+                       classify=_ledger_error("ledger"), what="the ledger")
+
+    def check_attention(self) -> DeviceHealth:
+        if self.ledger is None:
+            return self._absent("attention", "ledger", ADVICE_LEDGER_UNREADABLE)
+        ledger = self.ledger
+        return guarded("attention", lambda: attention_check(ledger), self.deadlines.attention,
+                       classify=_ledger_error("attention"), what="the ledger")
+
+    def check_disk(self) -> DeviceHealth:
+        return guarded("disk", lambda: disk_check(self.data_dir), self.deadlines.disk, what="the disk")
+
+    def check_versions(self) -> DeviceHealth:
+        return guarded("versions", versions_check, self.deadlines.versions, what="the version check")
+
+
+# --------------------------------------------------------------------------- kiosk diag
+
+
+def run_all(
+    settings: Settings,
+    data_dir: Path,
+    *,
+    names: Iterable[str] = RUN_ALL_ORDER,
+    sim_wait_s: float = 0.5,
+    deadlines: Deadlines | None = None,
+    http_get: HttpGet | None = None,
+) -> list[DeviceHealth]:
+    """``kiosk diag``: open what the configuration names, run the non-invasive checks, close.
+
+    Recovery is not run and nothing is printed or settled. An adapter that cannot
+    even be built (bad configuration, missing driver) is reported by its check.
+    """
+    from kiosk import app
+
+    opened: list[Any] = []
+    unavailable: dict[str, str] = {}
+
+    def build(part: str, make: Callable[[], Any]) -> Any:
+        try:
+            obj = make()
+        except KioskError as exc:
+            unavailable[part] = exc.message
+            return None
+        opened.append(obj)
+        return obj
+
+    ledger = build("ledger", lambda: _open_ledger(settings, data_dir))
+    reader = build("reader", lambda: app.make_reader(settings))
+    terminal = build("terminal", lambda: app.make_terminal(settings))
+    printer = build("printer", lambda: app.make_printer(settings, data_dir))
+    diag = Diagnostics(settings, data_dir, ledger=ledger, reader=reader, terminal=terminal, printer=printer,
+                       deadlines=deadlines, http_get=http_get, unavailable=unavailable)
+    try:
+        wanted = list(names)
+        results = {h.name: h for h in diag.run_all([n for n in wanted if n != "sim"])}
+        if "sim" in wanted:  # after the reader check: one PC/SC user at a time is kinder to pcscd
+            results["sim"] = diag.check_sim(wait_s=sim_wait_s, require_card=False)
+        return [results[n] for n in wanted]
+    finally:
+        for obj in reversed(opened):
+            try:
+                obj.close()
+            except (KioskError, OSError) as exc:
+                log.warning("closing %s after diagnostics failed: %s", type(obj).__name__, exc)
+
+
+def _open_ledger(settings: Settings, data_dir: Path) -> Ledger:
+    from kiosk.ledger import Ledger
+
+    return Ledger.open(settings.ledger.url, data_dir)
+
+
+def report(results: list[DeviceHealth]) -> dict[str, Any]:
+    """The ``kiosk diag --json`` object: ``ok`` plus one entry per check."""
+    return {"ok": all(h.ok for h in results), "checks": [dataclasses.asdict(h) for h in results]}
+
+
+def report_text(results: list[DeviceHealth]) -> str:
+    """Plain text for a technician's terminal: one line per check, advice below a failure."""
+    lines = []
+    for h in results:
+        lines.append(f"{'OK  ' if h.ok else 'FAIL'} {h.name:<20} {h.detail}")
+        if not h.ok and h.advice:
+            lines.append(f"     -> {h.advice}")
+    return "\n".join(lines)
+
+
+def heartbeat_devices(results: Iterable[DeviceHealth]) -> dict[str, Any]:
+    """For ``kiosk.sync`` heartbeats (``status_provider``): ``{"devices": {name: {...}}}``."""
+    return {"devices": {h.name: {"ok": h.ok, "detail": h.detail, "advice": h.advice} for h in results}}

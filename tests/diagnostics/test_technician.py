@@ -1,0 +1,261 @@
+"""The PIN gate: roles, the five-strikes lockout on a movable clock, and the audit trail."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import sys
+
+import pytest
+from argon2 import PasswordHasher
+
+from kiosk.config import TechnicianSection
+from kiosk.errors import ConfigError, KioskError
+from kiosk.ledger import Ledger
+from kiosk.ports import DeviceHealth
+from kiosk.technician import (
+    GATE_META,
+    LOCKOUT,
+    BadPin,
+    GateLocked,
+    GateNotConfigured,
+    GateState,
+    NotPermitted,
+    PinGate,
+    Role,
+    SessionClosed,
+    WrongPin,
+    hash_pin,
+    validate_pin,
+)
+from tests.diagnostics.conftest import OPERATOR_PIN, TECH_PIN, Clock
+
+
+def audit_events(ledger: Ledger) -> list[tuple[str, dict[str, object]]]:
+    return [(e.kind, e.payload) for e in ledger.events() if e.kind.startswith("audit.")]
+
+
+@pytest.fixture
+def gate(pin_hashes: TechnicianSection, ledger: Ledger, clock: Clock) -> PinGate:
+    return PinGate(pin_hashes, ledger, kiosk_id="KIOSK-0001", clock=clock)
+
+
+def test_right_pins_open_their_roles(gate, ledger):
+    tech = gate.login(TECH_PIN)
+    assert tech.role is Role.TECHNICIAN and tech.may("ledger") and not tech.may("export")
+    tech.logout()
+    op = gate.login(OPERATOR_PIN)
+    assert op.role is Role.OPERATOR and op.may("export") and not op.may("printer_test")
+    op.logout("idle")
+    kinds = [k for k, _ in audit_events(ledger)]
+    assert kinds == ["audit.login", "audit.logout", "audit.login", "audit.logout"]
+    login = audit_events(ledger)[2][1]
+    assert login["role"] == "operator" and login["kiosk_id"] == "KIOSK-0001" and login["session"] == op.id
+    assert audit_events(ledger)[3][1]["reason"] == "idle"
+
+
+def test_wrong_pin_counts_down(gate):
+    with pytest.raises(WrongPin) as err:
+        gate.login("000000")
+    assert err.value.remaining_attempts == 4 and err.value.code == "wrong_pin"
+    assert gate.status().failures == 1
+
+
+def test_five_wrong_pins_lock_for_five_minutes_then_unlock(gate, clock, ledger):
+    for expected_left in (4, 3, 2, 1):
+        with pytest.raises(WrongPin) as err:
+            gate.login("111111")
+        assert err.value.remaining_attempts == expected_left
+    with pytest.raises(GateLocked) as locked:
+        gate.login("111111")
+    assert locked.value.until == clock.now + LOCKOUT
+    # Locked: even the right PIN is refused, without being checked.
+    clock.advance(minutes=4, seconds=59)
+    with pytest.raises(GateLocked) as still:
+        gate.login(TECH_PIN)
+    assert still.value.seconds_left == pytest.approx(1.0)
+    status = gate.status()
+    assert status.locked and status.remaining_attempts == 0
+    clock.advance(seconds=1)
+    assert not gate.status().locked
+    session = gate.login(TECH_PIN)
+    assert session.role is Role.TECHNICIAN
+    kinds = [k for k, _ in audit_events(ledger)]
+    assert kinds == ["audit.pin_failed"] * 5 + ["audit.lockout", "audit.login_refused", "audit.unlocked",
+                                                "audit.login"]
+
+
+def test_after_a_lockout_expires_there_are_five_fresh_attempts(gate, clock):
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            gate.login("111111")
+    with pytest.raises(GateLocked):
+        gate.login("111111")
+    clock.advance(minutes=5)
+    with pytest.raises(WrongPin) as err:
+        gate.login("111111")
+    assert err.value.remaining_attempts == 4
+
+
+def test_a_right_pin_resets_the_count(gate):
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            gate.login("111111")
+    gate.login(TECH_PIN).logout()
+    with pytest.raises(WrongPin) as err:
+        gate.login("111111")
+    assert err.value.remaining_attempts == 4
+
+
+def test_the_lockout_survives_a_restart(pin_hashes, data_dir, clock):
+    with Ledger.open("", data_dir) as ledger:
+        gate = PinGate(pin_hashes, ledger, clock=clock)
+        for _ in range(4):
+            with pytest.raises(WrongPin):
+                gate.login("111111")
+        with pytest.raises(GateLocked):
+            gate.login("111111")
+    clock.advance(minutes=1)
+    with Ledger.open("", data_dir) as ledger:  # the kiosk restarted
+        gate = PinGate(pin_hashes, ledger, clock=clock)
+        with pytest.raises(GateLocked) as err:
+            gate.login(TECH_PIN)
+        assert err.value.seconds_left == pytest.approx(240)
+
+
+def test_failures_survive_a_restart_too(pin_hashes, data_dir, clock):
+    with Ledger.open("", data_dir) as ledger, pytest.raises(WrongPin):
+        PinGate(pin_hashes, ledger, clock=clock).login("111111")
+    with Ledger.open("", data_dir) as ledger:
+        with pytest.raises(WrongPin) as err:
+            PinGate(pin_hashes, ledger, clock=clock).login("111111")
+        assert err.value.remaining_attempts == 3
+
+
+def test_a_clock_set_back_cannot_stretch_the_lockout(gate, clock, ledger):
+    ledger.set_meta(GATE_META, GateState(5, clock.now + 10 * LOCKOUT).to_json())
+    status = gate.status()
+    assert status.locked and status.seconds_left == pytest.approx(LOCKOUT.total_seconds())
+
+
+def test_garbled_gate_state_is_logged_not_fatal(gate, ledger, caplog):
+    ledger.set_meta(GATE_META, "{not json")
+    session = gate.login(TECH_PIN)
+    assert session.role is Role.TECHNICIAN
+    assert "unreadable" in caplog.text
+
+
+def test_unlock_from_the_cli_side(gate, ledger):
+    for _ in range(5):
+        with pytest.raises(KioskError):
+            gate.login("111111")
+    gate.unlock(by="cli")
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+    assert ("audit.unlock", {"kiosk_id": "KIOSK-0001", "by": "cli", "failures": 5}) in audit_events(ledger)
+
+
+def test_the_pin_never_reaches_the_ledger(gate, ledger, data_dir):
+    for pin in ("111111", "222222"):
+        with pytest.raises(WrongPin):
+            gate.login(pin)
+    with gate.login(TECH_PIN) as session:
+        session.perform("versions", lambda: DeviceHealth("versions", True, "x"))
+    raw = (data_dir / "ledger.sqlite3").read_bytes()
+    for pin in ("111111", "222222", TECH_PIN):
+        assert pin.encode() not in raw
+        for _, payload in audit_events(ledger):
+            assert pin not in json.dumps(payload)
+
+
+def test_actions_are_audited_with_their_outcome(gate, ledger):
+    session = gate.login(TECH_PIN)
+    result = session.perform("reader", lambda: DeviceHealth("reader", False, "no card reader connected",
+                                                            "reader not found: check the USB cable"))
+    assert not result.ok
+    with pytest.raises(KioskError):
+        session.perform("ledger", lambda: (_ for _ in ()).throw(KioskError("boom", code="x")))
+    with pytest.raises(NotPermitted):
+        session.perform("export", lambda: None)
+    session.logout()
+    session.logout()  # idempotent
+    with pytest.raises(SessionClosed):
+        session.perform("reader", lambda: DeviceHealth("reader", True, ""))
+    events = audit_events(ledger)
+    kinds = [k for k, _ in events]
+    assert kinds == ["audit.login", "audit.action", "audit.action", "audit.denied", "audit.logout"]
+    reader = events[1][1]
+    assert reader["action"] == "reader" and reader["ok"] is False and reader["role"] == "technician"
+    assert reader["advice"] == "reader not found: check the USB cable" and reader["session"] == session.id
+    assert events[2][1]["ok"] is False and events[2][1]["error"] == "x"
+    assert events[4][1]["actions"] == 2  # the denied one did not run
+
+
+def test_no_pin_configured_keeps_the_gate_shut(ledger, clock):
+    gate = PinGate(TechnicianSection(), ledger, clock=clock)
+    with pytest.raises(GateNotConfigured):
+        gate.login("")
+    assert not gate.status().configured
+
+
+def test_operator_role_is_optional(pin_hashes, ledger, clock):
+    gate = PinGate(dataclasses.replace(pin_hashes, operator_pin_hash=""), ledger, clock=clock)
+    assert gate.roles == ("technician",)
+    with pytest.raises(WrongPin):
+        gate.login(OPERATOR_PIN)
+
+
+def test_a_hash_that_is_not_argon2id_is_a_config_error(ledger):
+    with pytest.raises(ConfigError, match=r"\[technician\] pin_hash"):
+        PinGate(TechnicianSection(pin_hash="$2b$12$bcrypthash"), ledger)
+    argon2i = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("1234").replace(
+        "$argon2id$", "$argon2i$")
+    with pytest.raises(ConfigError):
+        PinGate(TechnicianSection(operator_pin_hash=argon2i), ledger)
+
+
+def test_pin_rules():
+    assert validate_pin("0000") == "0000"
+    for bad in ("123", "1234567890123", "12a4", "١٢٣٤"):
+        with pytest.raises(BadPin):
+            validate_pin(bad)
+    digest = hash_pin("482913")
+    assert digest.startswith("$argon2id$") and PasswordHasher().verify(digest, "482913")
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    from kiosk.cli import main
+
+    capsys.readouterr()
+    rc = main([*argv, "--json"])
+    out = capsys.readouterr()
+    return rc, json.loads(out.out.strip().splitlines()[-1])
+
+
+def test_hash_pin_cli_reads_stdin_and_prints_only_the_hash(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("594172\n"))
+    rc, out = _cli(capsys, "technician", "hash-pin", "--role", "operator", "--data-dir", str(tmp_path))
+    assert rc == 0
+    assert out["key"] == "[technician] operator_pin_hash"
+    assert PasswordHasher().verify(str(out["hash"]), "594172")
+    assert "594172" not in json.dumps(out)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("12\n"))
+    rc, out = _cli(capsys, "technician", "hash-pin", "--data-dir", str(tmp_path))
+    assert rc == 1 and out["error"] == "bad_pin"
+
+
+def test_status_and_unlock_cli(pin_hashes, tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    with Ledger.open("", data) as ledger:
+        gate = PinGate(pin_hashes, ledger)  # real clock: the CLI's
+        for _ in range(5):
+            with pytest.raises(KioskError):
+                gate.login("111111")
+    monkeypatch.setenv("KIOSK_TECHNICIAN_PIN_HASH", pin_hashes.pin_hash)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    rc, out = _cli(capsys, "technician", "status", "--data-dir", str(data))
+    assert rc == 0 and out["locked"] is True and out["roles"] == ["technician"]
+    rc, out = _cli(capsys, "technician", "unlock", "--data-dir", str(data))
+    assert rc == 0 and out == {"unlocked": True}
+    with Ledger.open("", data) as ledger:
+        assert PinGate(pin_hashes, ledger).login(TECH_PIN).role is Role.TECHNICIAN
