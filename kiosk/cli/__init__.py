@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Subcommand modules, in help order.
 SUBCOMMANDS: tuple[str, ...] = (
+    "kiosk.cli.run",
+    "kiosk.cli.screenshots",
     "kiosk.cli.txn",
     "kiosk.cli.recover",
     "kiosk.cli.plans",

@@ -1,0 +1,258 @@
+"""Touch UI figures (offscreen): cold start, GUI-thread stalls, memory over many sessions.
+
+1. Cold start: process launch → first frame of the attract screen, against a
+   minimal QML window measured the same way in the same run (median of 3
+   alternating runs each). Target ratio ≤ 2.0.
+2. GUI thread's longest stall during one full transaction with slow simulated
+   devices (reader 1.0 s, lookups 0.4 s, payment 2.5 s with prompts), measured by
+   a 1 ms precise heartbeat timer on the GUI thread. Target < 50 ms.
+3. Peak RSS after 100 simulated sessions (card → account → plan → pay →
+   success → attract) through the real controller, QML and view models.
+   Target ≤ 200 MiB.
+
+Each part runs in its own process so one does not warm up or bloat another.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+RUNS = 3
+SESSIONS = 100
+
+
+def _child_first_frame(kind: str) -> None:
+    """In a fresh process: show the window, print seconds since launch at its first frame."""
+    launched = float(os.environ["BENCH_LAUNCHED"])
+    from PySide6.QtCore import QSize, QUrl
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtQml import QQmlApplicationEngine
+
+    app = QGuiApplication([])
+    keep: list[object] = []
+    ui: Any = None
+    if kind == "minimal":
+        engine = QQmlApplicationEngine()
+        engine.load(QUrl.fromLocalFile(str(REPO / "bench" / "minimal.qml")))
+        window = engine.rootObjects()[0]
+        keep.append(engine)
+    else:
+        from kiosk.config import Settings
+        from ui.app import KioskUi
+
+        ui = KioskUi(None, Settings(), size=QSize(1080, 1920))
+        window = ui.window
+        window.show()
+        keep.append(ui)
+
+    def first_frame() -> None:
+        if kind == "attract" and ui.find("attractScreen") is None:  # the screen must be in it
+            return
+        print(f"{time.time() - launched:.4f}", flush=True)
+        app.quit()
+
+    window.frameSwapped.connect(first_frame)  # type: ignore[attr-defined]
+    app.exec()
+
+
+def _first_frame(kind: str) -> float:
+    env = dict(os.environ, BENCH_LAUNCHED=repr(time.time()))
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind], env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def _slow_services() -> object:
+    from kiosk.ports import Account, Plan, SimCard, StatusCallback, TerminalPrompt, TxnOutcome
+    from tests.ui.fakes import FakeCheckout, FakeProvider, FakeReader, FakeServices
+
+    class SlowReader(FakeReader):
+        delay = 1.0
+
+        def read(self, timeout_s: float) -> SimCard:
+            card = super().read(timeout_s)
+            time.sleep(self.delay)
+            return card
+
+    class SlowProvider(FakeProvider):
+        delay = 0.4
+
+        def lookup(self, *, iccid: str | None = None, msisdn: str | None = None) -> Account | None:
+            time.sleep(self.delay)
+            return super().lookup(iccid=iccid, msisdn=msisdn)
+
+        def catalog(self, carrier: str | None = None) -> list[Plan]:
+            time.sleep(self.delay)
+            return super().catalog(carrier)
+
+    class SlowCheckout(FakeCheckout):
+        delay = 0.5
+
+        def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+            def prompt(p: TerminalPrompt) -> None:
+                on_prompt(p, "")
+                time.sleep(self.delay)
+
+            for p in (TerminalPrompt.PRESENT_CARD, TerminalPrompt.ENTER_PIN,
+                      TerminalPrompt.PROCESSING, TerminalPrompt.APPROVED):  # fmt: skip
+                prompt(p)
+            time.sleep(self.delay)  # the top-up
+            return super().run(account, plan, lambda *_: None)
+
+    return FakeServices(reader=SlowReader(), provider=SlowProvider(), checkout=SlowCheckout(hold=False))
+
+
+def _drive_session(ui: object, services: object, wait: Callable[[Callable[[], bool]], None]) -> None:
+    """One customer: touch, language, SIM, account, plan, pay, success, done."""
+    from kiosk.flow import State
+    from tests.ui.fakes import TMO_CARD
+
+    c = ui.controller  # type: ignore[attr-defined]
+    c.send("touch")
+    c.send("choose_language", "en")
+    services.reader.insert(TMO_CARD)  # type: ignore[attr-defined]
+    wait(lambda: c.session.state is State.ACCOUNT and c.session.plans is not None)
+    c.send("next")
+    c.send("choose_plan", "tmo-40")
+    c.send("pay")
+    wait(lambda: c.session.state is State.SUCCESS)
+    services.reader.pull()  # type: ignore[attr-defined]
+    c.send("next")
+    wait(lambda: c.session.state is State.ATTRACT)
+
+
+def _child_stall() -> None:
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer, QSize, Qt, QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.config import Settings
+    from ui.app import KioskUi
+
+    app = QGuiApplication([])
+    services = _slow_services()
+    ui = KioskUi(services, Settings(), size=QSize(1080, 1920))
+    ui.window.show()
+    clock = QElapsedTimer()
+    gaps: list[int] = []
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.setInterval(1)
+
+    def beat() -> None:
+        gaps.append(clock.restart())
+
+    heartbeat.timeout.connect(beat)
+
+    def wait(cond: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 30
+        while not cond():
+            if time.monotonic() > deadline:
+                raise TimeoutError("session did not progress")
+            QCoreApplication.processEvents()
+            time.sleep(0.0005)
+
+    wait(lambda: True)
+    for _ in range(20):  # let the first frames render before measuring
+        QCoreApplication.processEvents()
+    clock.start()
+    heartbeat.start()
+    started = time.monotonic()
+    _drive_session(ui, services, wait)
+    heartbeat.stop()
+    took = time.monotonic() - started
+    services.close()  # type: ignore[attr-defined]
+    ui.close(wait=True)
+    ordered = sorted(gaps)
+    print(f"{max(gaps)} {ordered[len(ordered) * 99 // 100]} {took:.2f} {len(gaps)}", flush=True)
+    del app
+
+
+def _child_rss() -> None:
+    from PySide6.QtCore import QCoreApplication, QSize
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.config import Settings
+    from tests.ui.fakes import FakeCheckout, FakeServices
+    from ui.app import KioskUi
+
+    app = QGuiApplication([])
+    services = FakeServices(checkout=FakeCheckout(hold=False))
+    ui = KioskUi(services, Settings(), size=QSize(1080, 1920))
+    ui.window.show()
+
+    def wait(cond: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 30
+        while not cond():
+            if time.monotonic() > deadline:
+                raise TimeoutError("session did not progress")
+            QCoreApplication.processEvents()
+            time.sleep(0.001)
+
+    rss_after_first = 0.0
+    for n in range(SESSIONS):
+        _drive_session(ui, services, wait)
+        if n == 0:
+            rss_after_first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    services.close()
+    ui.close(wait=True)
+    print(f"{peak:.1f} {rss_after_first:.1f}", flush=True)
+    del app
+
+
+def _run_child(part: str) -> str:
+    proc = subprocess.run([sys.executable, __file__, "--child", part], capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"{part} failed:\n{proc.stderr[-2000:]}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    attract: list[float] = []
+    minimal: list[float] = []
+    for _ in range(RUNS):
+        minimal.append(_first_frame("minimal"))
+        attract.append(_first_frame("attract"))
+    a, m = statistics.median(attract), statistics.median(minimal)
+    print(f"cold start to first frame: attract {a * 1000:.0f} ms, minimal QML window {m * 1000:.0f} ms "
+          f"(median of {RUNS}); ratio {a / m:.2f} (target <= 2.0)")  # fmt: skip
+
+    worst, p99, took, beats = _run_child("stall").split()
+    print(f"GUI thread during one transaction with slow devices ({float(took):.1f} s, {beats} "
+          f"heartbeats): longest stall {worst} ms, p99 {p99} ms (target < 50 ms)")  # fmt: skip
+
+    peak, first = _run_child("rss").split()
+    print(f"peak RSS after {SESSIONS} simulated sessions: {peak} MiB (after the first: {first} MiB; "
+          f"target <= 200 MiB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        part = sys.argv[2]
+        if part in ("minimal", "attract"):
+            _child_first_frame(part)
+        elif part == "stall":
+            _child_stall()
+        elif part == "rss":
+            _child_rss()
+        else:
+            raise SystemExit(f"unknown part {part}")
+        sys.stdout.flush()
+        os._exit(0)  # skip interpreter teardown of Qt objects: the figures are printed
+    else:
+        main()

@@ -1,0 +1,812 @@
+"""The customer session: a pure state machine, ``step(session, event) -> (session, commands)``.
+
+Why pure: every path a customer can take (including every failure) is tested
+here without Qt, devices or a network. The UI shell (``ui/``) turns touches
+and device results into :class:`Event` objects, feeds them to :func:`step`,
+runs the returned :class:`Command` objects on worker threads, and renders the
+new :class:`Session` snapshot.
+
+Rules the table encodes:
+
+* Device and service results carry the ``req`` number of the command that
+  asked for them; a result whose ``req`` is not the session's current one is
+  stale (the customer moved on, or the session was reset) and is ignored.
+* An event that has no entry for the current state is ignored: the session
+  is returned unchanged with no commands. Nothing falls through silently to
+  another state.
+* Idle handling: the shell reports :class:`IdleTimeout` after the configured
+  quiet time; the session shows the "Need more time?" warning, and
+  :class:`IdleExpired` resets everything. Idle is paused while the kiosk
+  itself is busy (reading, looking up, paying, processing).
+* A reset forgets every entered detail; only the ``req`` counter survives so
+  late results from the previous customer are recognised as stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeAlias
+
+from kiosk.ports import (
+    Account,
+    FailureKind,
+    Plan,
+    SimCard,
+    TerminalPrompt,
+    TxnOutcome,
+    TxnResult,
+)
+
+LANGUAGES: tuple[str, ...] = ("en", "zh_CN", "es")
+#: Country code put in front of a 10-digit national number the customer types.
+DEFAULT_COUNTRY_CODE = "1"
+MIN_NATIONAL_DIGITS = 10
+MAX_DIGITS = 15
+
+
+class State(StrEnum):
+    """Screens of the customer journey; the value is the screen's name."""
+
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    INSERT_SIM = "insert_sim"
+    READING = "reading"
+    PHONE = "phone"
+    LOOKUP = "lookup"
+    ACCOUNT = "account"
+    PLANS = "plans"
+    CONFIRM = "confirm"
+    PAY = "pay"
+    PROCESSING = "processing"
+    SUCCESS = "success"
+    # failures, each with its own screen and a way forward
+    NO_READER = "no_reader"
+    UNREADABLE_SIM = "unreadable_sim"
+    CARD_REMOVED = "card_removed"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_CANCELLED = "payment_cancelled"
+    TERMINAL_OFFLINE = "terminal_offline"
+    TOPUP_FAILED = "topup_failed"
+    UPSTREAM_OFFLINE = "upstream_offline"
+    PRINTER_OUT_OF_PAPER = "printer_out_of_paper"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+FAILURE_STATES: frozenset[State] = frozenset(
+    {
+        State.NO_READER,
+        State.UNREADABLE_SIM,
+        State.CARD_REMOVED,
+        State.ACCOUNT_NOT_FOUND,
+        State.PAYMENT_DECLINED,
+        State.PAYMENT_CANCELLED,
+        State.TERMINAL_OFFLINE,
+        State.TOPUP_FAILED,
+        State.UPSTREAM_OFFLINE,
+        State.PRINTER_OUT_OF_PAPER,
+        State.OUT_OF_SERVICE,
+    }
+)
+#: States in which the kiosk waits for a device or service; idle timers pause.
+BUSY_STATES: frozenset[State] = frozenset(
+    {State.READING, State.LOOKUP, State.PAY, State.PROCESSING}
+)
+#: States the customer may not leave by "start over" (money is moving).
+LOCKED_STATES: frozenset[State] = frozenset({State.PAY, State.PROCESSING})
+
+
+def idle_applies(state: State) -> bool:
+    """Whether the idle timeout runs in ``state`` (not on attract, not while busy)."""
+    return state is not State.ATTRACT and state not in BUSY_STATES
+
+
+@dataclass(frozen=True)
+class Session:
+    """Everything the kiosk knows about the current customer. Immutable."""
+
+    state: State = State.ATTRACT
+    lang: str = "en"
+    default_lang: str = "en"
+    req: int = 0  # number of the outstanding device/service request
+    card: SimCard | None = None
+    digits: str = ""  # phone number being typed on the keypad
+    number_invalid: bool = False
+    msisdn: str | None = None  # number the customer typed (E.164 digits)
+    account: Account | None = None
+    plans: tuple[Plan, ...] | None = None  # None while loading
+    plan: Plan | None = None
+    prompt: TerminalPrompt | None = None
+    prompt_text: str = ""
+    cancelling: bool = False
+    outcome: TxnOutcome | None = None
+    error: str = ""  # code of the error behind a failure screen
+    retry: State | None = None  # where "try again" leads from a failure screen
+    idle_warning: bool = False
+
+    @property
+    def screen(self) -> str:
+        return self.state.value
+
+
+def new_session(default_lang: str = "en", req: int = 0) -> Session:
+    """A fresh session for the next customer."""
+    lang = default_lang if default_lang in LANGUAGES else "en"
+    return Session(lang=lang, default_lang=lang, req=req)
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Customer touched the attract screen."""
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """Language picked on the language screen (advances the journey)."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Language switched from the top bar (any screen, no navigation)."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class UseSim:
+    pass
+
+
+@dataclass(frozen=True)
+class UsePhone:
+    pass
+
+
+@dataclass(frozen=True)
+class CardInserted:
+    """From the reader's watch (worker thread, delivered queued)."""
+
+
+@dataclass(frozen=True)
+class CardPulled:
+    """From the reader's watch: the card left the slot."""
+
+
+@dataclass(frozen=True)
+class CardRead:
+    req: int
+    card: SimCard
+
+
+@dataclass(frozen=True)
+class ReadFailed:
+    req: int
+    code: str  # kiosk.errors code, e.g. "card_removed"
+
+
+@dataclass(frozen=True)
+class Digit:
+    digit: str
+
+
+@dataclass(frozen=True)
+class Backspace:
+    pass
+
+
+@dataclass(frozen=True)
+class ClearDigits:
+    pass
+
+
+@dataclass(frozen=True)
+class SubmitNumber:
+    pass
+
+
+@dataclass(frozen=True)
+class AccountFound:
+    req: int
+    account: Account
+
+
+@dataclass(frozen=True)
+class AccountMissing:
+    req: int
+
+
+@dataclass(frozen=True)
+class LookupFailed:
+    req: int
+    code: str
+
+
+@dataclass(frozen=True)
+class PlansLoaded:
+    req: int
+    plans: tuple[Plan, ...]
+
+
+@dataclass(frozen=True)
+class PlansFailed:
+    req: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Next:
+    pass
+
+
+@dataclass(frozen=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True)
+class ChoosePlan:
+    plan_id: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """Confirm screen: pick a different plan."""
+
+
+@dataclass(frozen=True)
+class Pay:
+    pass
+
+
+@dataclass(frozen=True)
+class Prompt:
+    req: int
+    prompt: TerminalPrompt
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CancelPayment:
+    pass
+
+
+@dataclass(frozen=True)
+class CheckoutDone:
+    req: int
+    outcome: TxnOutcome
+
+
+@dataclass(frozen=True)
+class CheckoutFailed:
+    req: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    pass
+
+
+@dataclass(frozen=True)
+class StartOver:
+    pass
+
+
+@dataclass(frozen=True)
+class IdleTimeout:
+    pass
+
+
+@dataclass(frozen=True)
+class MoreTime:
+    pass
+
+
+@dataclass(frozen=True)
+class IdleExpired:
+    pass
+
+
+Event: TypeAlias = (
+    Touch
+    | ChooseLanguage
+    | SetLanguage
+    | UseSim
+    | UsePhone
+    | CardInserted
+    | CardPulled
+    | CardRead
+    | ReadFailed
+    | Digit
+    | Backspace
+    | ClearDigits
+    | SubmitNumber
+    | AccountFound
+    | AccountMissing
+    | LookupFailed
+    | PlansLoaded
+    | PlansFailed
+    | Next
+    | Back
+    | ChoosePlan
+    | Change
+    | Pay
+    | Prompt
+    | CancelPayment
+    | CheckoutDone
+    | CheckoutFailed
+    | Retry
+    | StartOver
+    | IdleTimeout
+    | MoreTime
+    | IdleExpired
+)
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class ReadCard:
+    """Read the SIM (blocks until a card is present or the read times out)."""
+
+    req: int
+
+
+@dataclass(frozen=True)
+class LookupAccount:
+    req: int
+    iccid: str | None = None
+    msisdn: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadPlans:
+    req: int
+    carrier: str
+
+
+@dataclass(frozen=True)
+class StartCheckout:
+    req: int
+    account: Account
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class CancelCheckout:
+    pass
+
+
+@dataclass(frozen=True)
+class ApplyLanguage:
+    lang: str
+
+
+Command: TypeAlias = (
+    ReadCard | LookupAccount | LoadPlans | StartCheckout | CancelCheckout | ApplyLanguage
+)
+Result: TypeAlias = tuple[Session, list[Command]]
+Handler: TypeAlias = Callable[[Session, "Event"], Result]
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _same(s: Session) -> Result:
+    return s, []
+
+
+def _enter(s: Session, state: State, **changes: object) -> Result:
+    """Move to ``state`` and issue the commands that state needs on entry."""
+    s = dataclasses.replace(s, state=state, **changes)  # type: ignore[arg-type]
+    if state is State.INSERT_SIM:
+        s = dataclasses.replace(s, req=s.req + 1, card=None)
+        return s, [ReadCard(s.req)]
+    if state is State.READING:
+        return s, []
+    if state is State.LOOKUP:
+        s = dataclasses.replace(s, req=s.req + 1, account=None, plans=None, plan=None)
+        iccid = s.card.iccid if s.card is not None and s.msisdn is None else None
+        msisdn = s.msisdn if s.msisdn is not None else (s.card.msisdn if s.card else None)
+        if msisdn is not None and not msisdn.isdigit():
+            msisdn = None  # e.g. PROTECTED
+        return s, [LookupAccount(s.req, iccid=iccid, msisdn=msisdn)]
+    account, plan = s.account, s.plan
+    if state is State.ACCOUNT and s.plans is None and account is not None:
+        s = dataclasses.replace(s, req=s.req + 1)
+        return s, [LoadPlans(s.req, account.carrier)]
+    if state is State.PAY:
+        if account is None or plan is None:  # cannot happen through the table
+            return _fail(s, State.OUT_OF_SERVICE, "no_plan", None)
+        s = dataclasses.replace(
+            s, req=s.req + 1, prompt=None, prompt_text="", cancelling=False, outcome=None
+        )
+        return s, [StartCheckout(s.req, account, plan)]
+    return s, []
+
+
+def _fail(s: Session, state: State, code: str, retry: State | None) -> Result:
+    return dataclasses.replace(s, state=state, error=code, retry=retry), []
+
+
+def _reset(s: Session) -> Result:
+    """Forget the customer: a fresh session, language back to the default."""
+    fresh = new_session(s.default_lang, req=s.req + 1)
+    cmds: list[Command] = [ApplyLanguage(fresh.lang)] if s.lang != fresh.lang else []
+    return fresh, cmds
+
+
+def _current(s: Session, req: int) -> bool:
+    return req == s.req
+
+
+def normalize_number(digits: str) -> str | None:
+    """E.164 digits for what the customer typed, or ``None`` when it cannot be a number."""
+    if not digits.isdigit():
+        return None
+    if len(digits) == MIN_NATIONAL_DIGITS:
+        return DEFAULT_COUNTRY_CODE + digits
+    if MIN_NATIONAL_DIGITS < len(digits) <= MAX_DIGITS:
+        return digits
+    return None
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _touch(s: Session, e: Event) -> Result:
+    return _enter(s, State.LANGUAGE)
+
+
+def _choose_language(s: Session, e: Event) -> Result:
+    assert isinstance(e, ChooseLanguage)
+    s, cmds = _set_language(s, SetLanguage(e.lang))
+    s2, cmds2 = _enter(s, State.INSERT_SIM)
+    return s2, cmds + cmds2
+
+
+def _set_language(s: Session, e: Event) -> Result:
+    assert isinstance(e, SetLanguage | ChooseLanguage)
+    if e.lang not in LANGUAGES or e.lang == s.lang:
+        return _same(s)
+    return dataclasses.replace(s, lang=e.lang), [ApplyLanguage(e.lang)]
+
+
+def _to(state: State) -> Handler:
+    def handler(s: Session, e: Event) -> Result:
+        return _enter(s, state)
+
+    handler.__name__ = f"to_{state.value}"
+    return handler
+
+
+def _to_phone(s: Session, e: Event) -> Result:
+    return _enter(s, State.PHONE, digits="", number_invalid=False, msisdn=None, card=None)
+
+
+def _card_inserted(s: Session, e: Event) -> Result:
+    return _enter(s, State.READING)
+
+
+def _card_inserted_retry(s: Session, e: Event) -> Result:
+    """Customer re-inserted the card on a card failure screen: read it again."""
+    s, cmds = _enter(s, State.INSERT_SIM)
+    return dataclasses.replace(s, state=State.READING), cmds
+
+
+def _card_pulled(s: Session, e: Event) -> Result:
+    return _fail(s, State.CARD_REMOVED, "card_removed", State.INSERT_SIM)
+
+
+def _card_read(s: Session, e: Event) -> Result:
+    assert isinstance(e, CardRead)
+    if not _current(s, e.req):
+        return _same(s)
+    if not e.card.iccid_valid:
+        s = dataclasses.replace(s, card=None)
+        return _fail(s, State.UNREADABLE_SIM, "iccid_invalid", State.INSERT_SIM)
+    return _enter(dataclasses.replace(s, card=e.card, msisdn=None), State.LOOKUP)
+
+
+#: Reader error code → failure screen (anything else is a reader fault).
+_READ_FAILURES: dict[str, State] = {
+    "card_removed": State.CARD_REMOVED,
+    "unreadable_card": State.UNREADABLE_SIM,
+    "reader_timeout": State.UNREADABLE_SIM,
+    "no_card": State.CARD_REMOVED,
+    "no_reader": State.NO_READER,
+    "reader_unplugged": State.NO_READER,
+}
+#: While waiting for a card, these just mean "nothing inserted yet": keep waiting.
+_STILL_WAITING = frozenset({"reader_timeout", "no_card"})
+
+
+def _read_failed(s: Session, e: Event) -> Result:
+    assert isinstance(e, ReadFailed)
+    if not _current(s, e.req):
+        return _same(s)
+    if s.state is State.INSERT_SIM and e.code in _STILL_WAITING:
+        return _enter(s, State.INSERT_SIM)
+    state = _READ_FAILURES.get(e.code, State.NO_READER)
+    return _fail(s, state, e.code, State.INSERT_SIM)
+
+
+def _digit(s: Session, e: Event) -> Result:
+    assert isinstance(e, Digit)
+    if len(e.digit) != 1 or not e.digit.isdigit() or len(s.digits) >= MAX_DIGITS:
+        return _same(s)
+    return dataclasses.replace(s, digits=s.digits + e.digit, number_invalid=False), []
+
+
+def _backspace(s: Session, e: Event) -> Result:
+    return dataclasses.replace(s, digits=s.digits[:-1], number_invalid=False), []
+
+
+def _clear_digits(s: Session, e: Event) -> Result:
+    return dataclasses.replace(s, digits="", number_invalid=False), []
+
+
+def _submit_number(s: Session, e: Event) -> Result:
+    msisdn = normalize_number(s.digits)
+    if msisdn is None:
+        return dataclasses.replace(s, number_invalid=True), []
+    return _enter(dataclasses.replace(s, msisdn=msisdn, card=None), State.LOOKUP)
+
+
+def _account_found(s: Session, e: Event) -> Result:
+    assert isinstance(e, AccountFound)
+    if not _current(s, e.req):
+        return _same(s)
+    return _enter(dataclasses.replace(s, account=e.account, plans=None), State.ACCOUNT)
+
+
+def _account_missing(s: Session, e: Event) -> Result:
+    assert isinstance(e, AccountMissing)
+    if not _current(s, e.req):
+        return _same(s)
+    return _fail(s, State.ACCOUNT_NOT_FOUND, "account_not_found", State.PHONE)
+
+
+def _service_failure(code: str) -> State:
+    """Ledger/database trouble means the kiosk cannot work; anything else is the network."""
+    return State.OUT_OF_SERVICE if code.startswith("ledger") else State.UPSTREAM_OFFLINE
+
+
+def _lookup_failed(s: Session, e: Event) -> Result:
+    assert isinstance(e, LookupFailed)
+    if not _current(s, e.req):
+        return _same(s)
+    state = _service_failure(e.code)
+    return _fail(s, state, e.code, State.LOOKUP if state is State.UPSTREAM_OFFLINE else None)
+
+
+def _plans_loaded(s: Session, e: Event) -> Result:
+    assert isinstance(e, PlansLoaded)
+    if not _current(s, e.req):
+        return _same(s)
+    return dataclasses.replace(s, plans=tuple(e.plans)), []
+
+
+def _plans_failed(s: Session, e: Event) -> Result:
+    assert isinstance(e, PlansFailed)
+    if not _current(s, e.req):
+        return _same(s)
+    state = _service_failure(e.code)
+    return _fail(s, state, e.code, State.ACCOUNT if state is State.UPSTREAM_OFFLINE else None)
+
+
+def _choose_plan(s: Session, e: Event) -> Result:
+    assert isinstance(e, ChoosePlan)
+    plan = next((p for p in s.plans or () if p.id == e.plan_id), None)
+    if plan is None:
+        return _same(s)
+    return _enter(dataclasses.replace(s, plan=plan), State.CONFIRM)
+
+
+def _to_plans(s: Session, e: Event) -> Result:
+    """The plans screen shows a spinner until the catalogue (already requested) arrives."""
+    return _enter(s, State.PLANS)
+
+
+def _prompt(s: Session, e: Event) -> Result:
+    assert isinstance(e, Prompt)
+    if not _current(s, e.req):
+        return _same(s)
+    s = dataclasses.replace(s, prompt=e.prompt, prompt_text=e.text)
+    if e.prompt is TerminalPrompt.APPROVED and s.state is State.PAY:
+        s = dataclasses.replace(s, state=State.PROCESSING)
+    return s, []
+
+
+def _cancel_payment(s: Session, e: Event) -> Result:
+    if s.cancelling:
+        return _same(s)
+    return dataclasses.replace(s, cancelling=True), [CancelCheckout()]
+
+
+def _checkout_done(s: Session, e: Event) -> Result:
+    assert isinstance(e, CheckoutDone)
+    if not _current(s, e.req):
+        return _same(s)
+    o = e.outcome
+    s = dataclasses.replace(s, outcome=o, cancelling=False)
+    if o.result is TxnResult.COMPLETED:
+        if o.printed:
+            return _enter(s, State.SUCCESS)
+        return _fail(s, State.PRINTER_OUT_OF_PAPER, "printer_out_of_paper", None)
+    if o.result is TxnResult.DECLINED:
+        return _fail(s, State.PAYMENT_DECLINED, o.result.value, State.CONFIRM)
+    if o.result is TxnResult.CANCELLED:
+        return _fail(s, State.PAYMENT_CANCELLED, o.result.value, State.CONFIRM)
+    if o.result is TxnResult.TERMINAL_UNAVAILABLE:
+        return _fail(s, State.TERMINAL_OFFLINE, o.result.value, State.CONFIRM)
+    if o.result is TxnResult.TOPUP_FAILED_REVERSED:
+        fixable = o.failure_kind in (FailureKind.CUSTOMER_FIXABLE, FailureKind.TRANSIENT)
+        return _fail(s, State.TOPUP_FAILED, o.result.value, State.PLANS if fixable else None)
+    return _fail(s, State.OUT_OF_SERVICE, o.result.value, None)
+
+
+def _checkout_failed(s: Session, e: Event) -> Result:
+    assert isinstance(e, CheckoutFailed)
+    if not _current(s, e.req):
+        return _same(s)
+    s = dataclasses.replace(s, cancelling=False)
+    if e.code == "terminal_unavailable":
+        return _fail(s, State.TERMINAL_OFFLINE, e.code, State.CONFIRM)
+    if e.code.startswith("upstream"):
+        return _fail(s, State.UPSTREAM_OFFLINE, e.code, State.CONFIRM)
+    return _fail(s, State.OUT_OF_SERVICE, e.code, None)
+
+
+def _retry(s: Session, e: Event) -> Result:
+    if s.retry is None:
+        return _same(s)
+    if s.retry is State.PHONE:
+        return _to_phone(dataclasses.replace(s, retry=None, error=""), e)
+    return _enter(dataclasses.replace(s, retry=None, error=""), s.retry)
+
+
+def _start_over(s: Session, e: Event) -> Result:
+    return _reset(s)
+
+
+def _idle_timeout(s: Session, e: Event) -> Result:
+    if not idle_applies(s.state) or s.idle_warning:
+        return _same(s)
+    return dataclasses.replace(s, idle_warning=True), []
+
+
+def _more_time(s: Session, e: Event) -> Result:
+    if not s.idle_warning:
+        return _same(s)
+    return dataclasses.replace(s, idle_warning=False), []
+
+
+def _idle_expired(s: Session, e: Event) -> Result:
+    if not s.idle_warning:
+        return _same(s)
+    return _reset(s)
+
+
+# --------------------------------------------------------------------------- the table
+
+_CARD_FAILURES = (State.UNREADABLE_SIM, State.CARD_REMOVED)
+_PAYMENT_FAILURES = (State.PAYMENT_DECLINED, State.PAYMENT_CANCELLED, State.TERMINAL_OFFLINE)
+
+#: (state, event type) → handler. Everything not listed here (or in GLOBAL) is ignored.
+TABLE: dict[tuple[State, type], Handler] = {
+    (State.ATTRACT, Touch): _touch,
+    (State.LANGUAGE, ChooseLanguage): _choose_language,
+    (State.LANGUAGE, Back): _start_over,
+    (State.INSERT_SIM, CardInserted): _card_inserted,
+    (State.INSERT_SIM, CardRead): _card_read,
+    (State.INSERT_SIM, ReadFailed): _read_failed,
+    (State.INSERT_SIM, UsePhone): _to_phone,
+    (State.INSERT_SIM, Back): _to(State.LANGUAGE),
+    (State.READING, CardRead): _card_read,
+    (State.READING, ReadFailed): _read_failed,
+    (State.READING, CardPulled): _card_pulled,
+    (State.PHONE, Digit): _digit,
+    (State.PHONE, Backspace): _backspace,
+    (State.PHONE, ClearDigits): _clear_digits,
+    (State.PHONE, SubmitNumber): _submit_number,
+    (State.PHONE, UseSim): _to(State.INSERT_SIM),
+    (State.PHONE, Back): _to(State.INSERT_SIM),
+    (State.LOOKUP, AccountFound): _account_found,
+    (State.LOOKUP, AccountMissing): _account_missing,
+    (State.LOOKUP, LookupFailed): _lookup_failed,
+    (State.ACCOUNT, PlansLoaded): _plans_loaded,
+    (State.ACCOUNT, PlansFailed): _plans_failed,
+    (State.ACCOUNT, Next): _to_plans,
+    (State.ACCOUNT, UsePhone): _to_phone,
+    (State.ACCOUNT, Back): _start_over,
+    (State.PLANS, PlansLoaded): _plans_loaded,
+    (State.PLANS, PlansFailed): _plans_failed,
+    (State.PLANS, ChoosePlan): _choose_plan,
+    (State.PLANS, Back): _to(State.ACCOUNT),
+    (State.CONFIRM, Pay): _to(State.PAY),
+    (State.CONFIRM, Change): _to_plans,
+    (State.CONFIRM, Back): _to_plans,
+    (State.PAY, Prompt): _prompt,
+    (State.PAY, CancelPayment): _cancel_payment,
+    (State.PAY, CheckoutDone): _checkout_done,
+    (State.PAY, CheckoutFailed): _checkout_failed,
+    (State.PROCESSING, Prompt): _prompt,
+    (State.PROCESSING, CheckoutDone): _checkout_done,
+    (State.PROCESSING, CheckoutFailed): _checkout_failed,
+    (State.SUCCESS, Next): _start_over,
+    (State.PRINTER_OUT_OF_PAPER, Next): _start_over,
+    (State.NO_READER, Retry): _retry,
+    (State.NO_READER, UsePhone): _to_phone,
+    (State.ACCOUNT_NOT_FOUND, UsePhone): _to_phone,
+    (State.ACCOUNT_NOT_FOUND, Retry): _retry,
+    (State.TOPUP_FAILED, Retry): _retry,
+    (State.UPSTREAM_OFFLINE, Retry): _retry,
+    **{(st, Retry): _retry for st in _CARD_FAILURES},
+    **{(st, UsePhone): _to_phone for st in _CARD_FAILURES},
+    **{(st, CardInserted): _card_inserted_retry for st in _CARD_FAILURES},
+    **{(st, Retry): _retry for st in _PAYMENT_FAILURES},
+    **{(st, Change): _to_plans for st in _PAYMENT_FAILURES},
+}
+
+#: Handlers that apply in every state (each checks its own guard).
+GLOBAL: dict[type, Handler] = {
+    SetLanguage: _set_language,
+    IdleTimeout: _idle_timeout,
+    MoreTime: _more_time,
+    IdleExpired: _idle_expired,
+}
+#: "Start over" works everywhere except while money is moving.
+for _state in State:
+    if _state not in LOCKED_STATES and _state is not State.ATTRACT:
+        TABLE.setdefault((_state, StartOver), _start_over)
+
+
+def handler_for(state: State, event_type: type) -> Handler | None:
+    """The handler the table names for ``event_type`` in ``state``, if any."""
+    return TABLE.get((state, event_type)) or GLOBAL.get(event_type)
+
+
+def step(session: Session, event: Event) -> Result:
+    """Apply one event; return the new session and the commands the shell must run."""
+    handler = handler_for(session.state, type(event))
+    if handler is None:
+        return session, []
+    new, commands = handler(session, event)
+    if new.idle_warning and not idle_applies(new.state):
+        new = dataclasses.replace(new, idle_warning=False)
+    return new, commands
+
+
+ALL_EVENT_TYPES: tuple[type, ...] = (
+    Touch, ChooseLanguage, SetLanguage, UseSim, UsePhone, CardInserted, CardPulled, CardRead,
+    ReadFailed, Digit, Backspace, ClearDigits, SubmitNumber, AccountFound, AccountMissing,
+    LookupFailed, PlansLoaded, PlansFailed, Next, Back, ChoosePlan, Change, Pay, Prompt,
+    CancelPayment, CheckoutDone, CheckoutFailed, Retry, StartOver, IdleTimeout, MoreTime,
+    IdleExpired,
+)  # fmt: skip
+
+__all__ = [
+    "ALL_EVENT_TYPES",
+    "BUSY_STATES",
+    "FAILURE_STATES",
+    "GLOBAL",
+    "LANGUAGES",
+    "TABLE",
+    "Command",
+    "Event",
+    "Session",
+    "State",
+    "handler_for",
+    "idle_applies",
+    "new_session",
+    "normalize_number",
+    "step",
+]

@@ -1,0 +1,337 @@
+"""Assembles the Qt Quick UI around a services object and runs it.
+
+``KioskUi(services, settings)`` needs an existing ``QGuiApplication``; the
+services object is duck-typed (``reader``, ``terminal``, ``provider``,
+``printer``, ``ledger``, ``checkout``; any may be ``None``) so the composition
+root (``kiosk.app.build_services``) and test fakes plug in the same way.
+
+:func:`run` is ``kiosk run``: crash recovery off the GUI thread before the
+attract screen, background sync with device health in its heartbeats, systemd
+``READY=1`` when the attract screen is first drawn and ``WATCHDOG=1`` from a
+GUI-thread timer, and (not ``--windowed``) the kiosk lockdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent
+from PySide6.QtQuick import QQuickWindow
+
+from kiosk.config import Settings
+from kiosk.errors import KioskError
+from kiosk.flow import LANGUAGES, Session, State
+from kiosk.watchdog import SystemdNotifier
+from ui.demo import DemoModel
+from ui.fonts import SYMBOL_FAMILY, load_fonts
+from ui.language import LanguageManager
+from ui.session import SessionController
+from ui.shell import Boot, HealthCache, Lockdown
+from ui.staff import StaffController, can_open_staff
+from ui.theme import ThemeModel
+from ui.viewmodels import (
+    AccountModel,
+    ConfirmModel,
+    Formatter,
+    LanguageModel,
+    PayModel,
+    PhoneModel,
+    PlansModel,
+    ResultModel,
+    ScreenModel,
+)
+
+log = logging.getLogger(__name__)
+
+QML_DIR = Path(__file__).resolve().parent / "qml"
+MAIN_QML = QML_DIR / "Main.qml"
+PORTRAIT = QSize(1080, 1920)
+
+
+class UiLoadError(KioskError):
+    """Main.qml failed to load (a broken QML file)."""
+
+    code = "ui_load_error"
+
+
+class KioskUi(QObject):
+    """The window, its engine and the objects QML binds to."""
+
+    def __init__(
+        self,
+        services: Any,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        lang: str | None = None,
+        size: QSize | None = None,
+        kiosk_mode: bool = False,
+        notifier: SystemdNotifier | None = None,
+        boot_task: Callable[[], object] | None = None,
+        sync: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+        monotonic: Callable[[], float] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if QGuiApplication.instance() is None:
+            raise UiLoadError("KioskUi needs a QGuiApplication")
+        self.settings = settings
+        self.services = services
+        langs = [lg for lg in settings.kiosk.languages if lg in LANGUAGES] or ["en"]
+        default_lang = lang if lang in langs else langs[0]
+        family = load_fonts()
+        if family:
+            QGuiApplication.setFont(QFont(family))
+        self.engine = QQmlApplicationEngine(self)
+        self.language = LanguageManager(self.engine, langs, self)
+        self.theme = ThemeModel(family, self)
+        self.controller = SessionController(
+            services,
+            default_lang=default_lang,
+            idle_timeout_s=settings.kiosk.idle_timeout_s,
+            idle_countdown_s=settings.kiosk.idle_countdown_s,
+            read_timeout_s=settings.reader.read_timeout_s,
+            parent=self,
+        )
+        self.demo = DemoModel(services, self.controller._worker, demo, self)
+        self.staff = StaffController(
+            services, settings, can_open=can_open_staff(self.controller),
+            clock=clock or (lambda: dt.datetime.now(dt.UTC)), monotonic=monotonic or time.monotonic,
+            parent=self,
+        )
+        self.staff.entered.connect(self.controller.suspend)
+        self.staff.left.connect(self._staff_left)
+        self.boot = Boot(self.controller._worker, self)
+        self.boot.ready.connect(self._boot_ready)
+        self.health = HealthCache()
+        self.sync_service: Any = None
+        self._want_sync = sync
+        self._closing = False
+        self.notifier = notifier
+        self._ready_sent = False
+        self.models: dict[str, ScreenModel] = {
+            "languageModel": LanguageModel(self),
+            "phoneModel": PhoneModel(self),
+            "accountModel": AccountModel(self),
+            "plansModel": PlansModel(self),
+            "confirmModel": ConfirmModel(self),
+            "payModel": PayModel(self),
+            "resultModel": ResultModel(self),
+        }
+        self._ctx = {
+            "languages": ",".join(langs),
+            "support": settings.kiosk.support_contact,
+            "receipt_url": settings.receipt.url_template,
+        }
+        self._last_state = State.ATTRACT
+        root = self.engine.rootContext()
+        root.setContextProperty("session", self.controller)
+        root.setContextProperty("theme", self.theme)
+        root.setContextProperty("i18n", self.language)
+        root.setContextProperty("demo", self.demo)
+        root.setContextProperty("staff", self.staff)
+        root.setContextProperty("boot", self.boot)
+        root.setContextProperty("symbolFont", SYMBOL_FAMILY)
+        root.setContextProperty("kioskLanguages", langs)
+        for name, model in self.models.items():
+            root.setContextProperty(name, model)
+        self.controller.sessionChanged.connect(self._on_session)
+        self.controller.languageRequested.connect(self._on_language)
+        self.language.switch(default_lang)
+        self._refresh(self.controller.session)
+        self.engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
+        roots = self.engine.rootObjects()
+        if not roots or not isinstance(roots[0], QQuickWindow):
+            raise UiLoadError(f"could not load {MAIN_QML} (see the QML errors above)")
+        self.window: QQuickWindow = roots[0]
+        initial = size or PORTRAIT
+        self.window.resize(initial)
+        self.window.installEventFilter(self.controller)
+        self.window.installEventFilter(self.staff)
+        self.lockdown = Lockdown(self.window, self) if kiosk_mode else None
+        self._preloaded: list[QQmlComponent] = []
+        self.window.frameSwapped.connect(self._preload_screens, Qt.ConnectionType.QueuedConnection)
+        self.window.frameSwapped.connect(self._maybe_ready, Qt.ConnectionType.QueuedConnection)
+        self.controller.transactionFinished.connect(self._nudge_sync)
+        self._heartbeat = QTimer(self)
+        interval = notifier.watchdog_interval_s if notifier is not None else None
+        if notifier is not None and interval:
+            self._heartbeat.setInterval(max(100, int(interval * 1000)))
+            self._heartbeat.timeout.connect(notifier.heartbeat)  # GUI thread: a frozen UI stops it
+            self._heartbeat.start()
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(max(1000, int(settings.upstream.heartbeat_interval_s * 1000)))
+        self._health_timer.timeout.connect(self.probe_health)
+        self.controller.start()
+        if boot_task is not None:
+            self.controller.suspend()
+            self.boot.start(boot_task)
+        else:
+            QTimer.singleShot(0, self, self._boot_ready)
+
+    # ------------------------------------------------------------------ start-up, sync, systemd
+
+    def _boot_ready(self) -> None:
+        """Recovery is done: the customer flow may start; sync and health probes begin."""
+        if self._closing:
+            return
+        if not self.staff.active and self.controller.suspended:
+            self.controller.resume()
+        if self._want_sync and self.sync_service is None:
+            self._want_sync = False
+            self._start_sync()
+
+    def _maybe_ready(self) -> None:
+        """READY=1 once, after the first frame that shows the attract screen."""
+        if self._ready_sent:
+            return
+        loader = self.find("screenLoader")
+        item = loader.property("item") if loader is not None else None
+        if (self.boot.state == "ready" and not self.staff.active and isinstance(item, QObject)
+                and item.objectName() == "attractScreen"):
+            self._ready_sent = True
+            self.window.frameSwapped.disconnect(self._maybe_ready)
+            log.info("attract screen shown")
+            if self.notifier is not None:
+                self.notifier.ready()
+
+    @property
+    def ready_sent(self) -> bool:
+        return self._ready_sent
+
+    def _start_sync(self) -> None:
+        """``start_background_sync`` reads the secret and opens a client: on the control lane."""
+        services, settings = self.services, self.settings
+        ledger = getattr(services, "ledger", None)
+        if ledger is None:
+            return
+        cache = self.health
+
+        def start() -> None:
+            from kiosk.sync import start_background_sync
+
+            service = start_background_sync(settings, ledger, Path(services.data_dir), cache.status)
+            if service is not None and self._closing:
+                service.stop()
+                return
+            self.sync_service = service
+
+        self.controller._worker.submit("control", start)
+        self.probe_health()
+        self._health_timer.start()
+
+    def probe_health(self) -> None:
+        """Refresh the heartbeat's device health, each probe on its device's lane, and only
+        between customers (the terminal's status enquiry shares the line with payments)."""
+        if self._closing or self.controller.suspended or self.controller.session.state is not State.ATTRACT:
+            return
+        cache, worker = self.health, self.controller._worker
+        for name, lane in (("reader", "reader"), ("terminal", "checkout"), ("printer", "checkout"),
+                           ("provider", "provider")):
+            device = getattr(self.services, name, None)
+            if device is not None and hasattr(device, "health"):
+                worker.submit(lane, lambda n=name, d=device: cache.probe(n, d))  # type: ignore[misc]
+
+    def _nudge_sync(self, _session: object) -> None:
+        if self.sync_service is not None:
+            self.sync_service.nudge()
+
+    def _staff_left(self) -> None:
+        """Staff mode closed: a clean customer session on the attract screen."""
+        self.theme.reset()
+        if self.boot.state == "ready":
+            self.controller.resume()
+        elif self.boot.state == "failed":
+            self.boot.retry()
+
+    def _preload_screens(self) -> None:
+        """After the first frame, compile every screen in the QML loader thread, so the
+        first visit of each screen does not stall the GUI thread with compiling."""
+        if self._preloaded:
+            return
+        self._preloaded = [
+            QQmlComponent(self.engine, QUrl.fromLocalFile(str(path)),
+                          QQmlComponent.CompilationMode.Asynchronous, self)
+            for path in sorted((QML_DIR / "screens").glob("*Screen.qml"))
+        ]
+        self.window.frameSwapped.disconnect(self._preload_screens)
+
+    def _refresh(self, session: Session) -> None:
+        fmt = Formatter(session.lang, self.settings.kiosk.currency)
+        for model in self.models.values():
+            model.refresh(session, fmt, self._ctx)
+
+    def _on_session(self, session: Session) -> None:
+        if session.state is State.ATTRACT and self._last_state is not State.ATTRACT:
+            self.theme.reset()  # the next customer starts with the defaults
+        self._last_state = session.state
+        self._refresh(session)
+
+    def _on_language(self, lang: str) -> None:
+        self.language.switch(lang)
+        self._refresh(self.controller.session)
+
+    def find(self, object_name: str) -> QObject | None:
+        """The QML object with ``object_name`` (tests and screenshots use this)."""
+        if self.window.objectName() == object_name:
+            return self.window
+        return self.window.findChild(QObject, object_name)
+
+    def close(self, wait: bool = False) -> None:
+        """Stop staff mode, sync, the controller's lanes and timers, then the window; idempotent."""
+        self._closing = True
+        self._heartbeat.stop()
+        self._health_timer.stop()
+        self.staff.close()
+        service, self.sync_service = self.sync_service, None
+        if service is not None:
+            service.stop()
+        self.controller.close(wait=wait)
+        if self.lockdown is not None:
+            self.lockdown.release()
+        self.window.close()
+
+
+def run(services: Any, settings: Settings, *, demo: bool, windowed: bool, lang: str | None,
+        notifier: SystemdNotifier | None = None) -> int:
+    """Create the application, show the kiosk and run the event loop.
+
+    Crash recovery (``services.recover``) runs off the GUI thread before the attract
+    screen; not ``windowed`` is kiosk mode (lockdown, no cursor).
+    """
+    app = QGuiApplication.instance() or QGuiApplication(["simkiosk"])
+    assert isinstance(app, QGuiApplication)
+    app.setApplicationName("simkiosk")
+    recover = getattr(services, "recover", None)
+    notifier = notifier or SystemdNotifier()
+    ui = KioskUi(services, settings, demo=demo, lang=lang, kiosk_mode=not windowed, notifier=notifier,
+                 boot_task=recover if callable(recover) else None, sync=True)
+    if windowed:
+        screen = app.primaryScreen()
+        avail = screen.availableGeometry().size() if screen is not None else PORTRAIT
+        height = min(PORTRAIT.height(), int(avail.height() * 0.9))
+        ui.window.resize(QSize(height * 9 // 16, height))
+        ui.window.show()
+    else:
+        ui.window.showFullScreen()
+    # SIGTERM/SIGINT (systemd stop, Ctrl+C) end the event loop so services close cleanly;
+    # a periodic no-op timer lets Python run its signal handlers while Qt waits.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+    try:
+        return int(app.exec())
+    finally:
+        notifier.stopping()
+        ui.close()

@@ -1,0 +1,75 @@
+import QtQuick
+import QtQuick.Window
+import "components"
+
+// The kiosk window: top bar, the current screen, the idle overlay and (demo) the test panel.
+Window {
+    id: root
+    objectName: "mainWindow"
+    width: 1080
+    height: 1920
+    visible: false
+    color: theme.background
+    title: qsTr("SIM top-up kiosk")
+
+    Binding { target: theme; property: "unit"; value: Math.max(0.3, Math.min(root.width, root.height) / 1080) }
+
+    TopBar {
+        id: topBar
+        anchors { top: parent.top; left: parent.left; right: parent.right }
+        height: implicitHeight
+    }
+
+    Loader {
+        id: screenLoader
+        objectName: "screenLoader"
+        anchors { top: topBar.bottom; left: parent.left; right: parent.right; bottom: parent.bottom }
+        // Staff mode (PIN pad, technician, operator) replaces the customer's screen.
+        source: "screens/" + (staff.active ? staff.screenFile : session.screenFile)
+        // The first screen is built at once (the first frame shows it); later ones over
+        // several frames, so a screen change never stalls the GUI thread for long.
+        property bool started: false
+        asynchronous: started
+        onLoaded: started = true
+        focus: true
+    }
+
+    IdleOverlay {
+        anchors.fill: parent
+        visible: session.idleWarning && !staff.active
+        z: 10
+    }
+
+    StartupOverlay {
+        anchors.fill: parent
+        visible: boot.state !== "ready" && !staff.active
+        z: 15
+    }
+
+    // The hidden technician gesture: five taps here within 3 s open the PIN pad.
+    // Nothing is drawn; a single tap does nothing a customer could notice.
+    MouseArea {
+        objectName: "staffCorner"
+        x: 0
+        y: 0
+        width: 150 * theme.unit
+        height: 150 * theme.unit
+        z: 30
+        enabled: !staff.active
+        // every press counts (a fast second tap is a double-click, not a second click)
+        onPressed: staff.cornerTap()
+    }
+
+    DemoPanel {
+        x: 24 * theme.unit
+        y: root.height - height - 24 * theme.unit
+        visible: demo.shown
+        z: 20
+    }
+
+    Shortcut {
+        sequence: "F2"
+        enabled: demo.enabled
+        onActivated: demo.toggle()
+    }
+}

@@ -1,0 +1,47 @@
+import QtQuick
+import QtQuick.Layouts
+
+// A large touch target (at least 140 design px tall, > 120 px at 1080x1920).
+Rectangle {
+    id: btn
+    property alias text: label.text
+    property string kind: "primary"   // primary | secondary | quiet
+    property real textSize: 40
+    property bool symbol: false       // label is a symbol (DejaVu Sans has it)
+    signal clicked()
+
+    readonly property real u: theme.unit
+    implicitHeight: Math.max(140 * u, label.implicitHeight + 44 * u)
+    implicitWidth: Math.max(300 * u, label.implicitWidth + 96 * u)
+    Layout.fillWidth: true
+    Layout.preferredHeight: implicitHeight
+    Layout.minimumHeight: 140 * u
+    radius: 28 * u
+    color: kind === "primary" ? theme.accent : (kind === "quiet" ? "transparent" : theme.secondary)
+    border.width: theme.highContrast ? 4 * u + 1 : (kind === "primary" ? 0 : 3 * u)
+    border.color: kind === "primary" && !theme.highContrast ? theme.accent : theme.border
+    opacity: enabled ? 1.0 : 0.4
+    scale: mouse.pressed ? 0.97 : 1.0
+    Behavior on scale { NumberAnimation { duration: 80 } }
+
+    Accessible.role: Accessible.Button
+    Accessible.name: label.text
+    Accessible.onPressAction: if (btn.enabled) btn.clicked()
+
+    KText {
+        id: label
+        anchors.centerIn: parent
+        width: Math.min(implicitWidth, parent.width - 48 * btn.u)
+        size: btn.textSize
+        font.family: btn.symbol ? symbolFont : theme.fontFamily
+        font.bold: true
+        horizontalAlignment: Text.AlignHCenter
+        color: btn.kind === "primary" ? theme.accentText : theme.secondaryText
+    }
+    MouseArea {
+        id: mouse
+        anchors.fill: parent
+        enabled: btn.enabled
+        onClicked: btn.clicked()
+    }
+}

@@ -1,0 +1,148 @@
+import QtQuick
+import QtQuick.Layouts
+import "../components"
+
+// Animated, multilingual invitation: the whole screen is the "touch to start" button.
+Item {
+    id: attract
+    objectName: "attractScreen"
+    readonly property real u: theme.unit
+    readonly property bool portrait: height >= width
+    // Marked for translation here, translated into every kiosk language at once below.
+    readonly property var headline: QT_TR_NOOP("Top up your phone plan")
+    readonly property var touchLine: QT_TR_NOOP("Touch the screen to start")
+    property int shown: 0
+
+    function inLang(lang, text) { return i18n.translateIn(lang, "AttractScreen", text) }
+
+    Timer {
+        interval: 2600; running: attract.visible; repeat: true
+        onTriggered: attract.shown = (attract.shown + 1) % kioskLanguages.length
+    }
+
+    GridLayout {
+        anchors.fill: parent
+        anchors.margins: 72 * attract.u
+        columns: attract.portrait ? 1 : 2
+        rowSpacing: 48 * attract.u
+        columnSpacing: 72 * attract.u
+
+        // A phone with a SIM card bobbing next to it.
+        Item {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.preferredHeight: 640 * attract.u
+            Layout.preferredWidth: 500 * attract.u
+            Rectangle {
+                id: phone
+                anchors.centerIn: parent
+                height: Math.min(parent.height * 0.9, 640 * attract.u)
+                width: height * 0.52
+                radius: 48 * attract.u
+                color: theme.surface
+                border.width: 12 * attract.u
+                border.color: theme.text
+                Rectangle {
+                    anchors.fill: parent
+                    anchors.margins: 36 * attract.u
+                    radius: 20 * attract.u
+                    color: theme.accent
+                    Text {
+                        anchors.centerIn: parent
+                        text: "+"
+                        font.family: symbolFont
+                        font.bold: true
+                        font.pixelSize: 200 * attract.u
+                        color: theme.accentText
+                        SequentialAnimation on scale {
+                            loops: Animation.Infinite
+                            running: attract.visible
+                            NumberAnimation { from: 0.85; to: 1.1; duration: 900; easing.type: Easing.InOutQuad }
+                            NumberAnimation { from: 1.1; to: 0.85; duration: 900; easing.type: Easing.InOutQuad }
+                        }
+                    }
+                }
+            }
+            Rectangle {
+                id: sim
+                width: phone.width * 0.42
+                height: width * 1.3
+                radius: 10 * attract.u
+                color: "#E8B64C"
+                border.width: 4 * attract.u
+                border.color: theme.text
+                x: phone.x + phone.width * 0.78
+                rotation: 12
+                property real base: phone.y + phone.height * 0.45
+                y: base + bob * phone.height * 0.17
+                property real bob: 0
+                SequentialAnimation on bob {
+                    loops: Animation.Infinite
+                    running: attract.visible
+                    NumberAnimation { from: 0; to: 1; duration: 1400; easing.type: Easing.InOutSine }
+                    NumberAnimation { from: 1; to: 0; duration: 1400; easing.type: Easing.InOutSine }
+                }
+                Rectangle {
+                    anchors.centerIn: parent
+                    width: parent.width * 0.5; height: parent.height * 0.36
+                    radius: 6 * attract.u
+                    color: "#C9962B"
+                    border.width: 3 * attract.u
+                    border.color: "#7A5A14"
+                }
+            }
+        }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 40 * attract.u
+
+            Item { Layout.fillHeight: true }
+            KText {
+                objectName: "attractHeadline"
+                Layout.fillWidth: true
+                text: attract.inLang(kioskLanguages[attract.shown], attract.headline)
+                size: 84
+                font.bold: true
+                horizontalAlignment: Text.AlignHCenter
+            }
+            Rectangle {
+                Layout.fillWidth: true
+                Layout.preferredHeight: touchCol.implicitHeight + 64 * attract.u
+                radius: 36 * attract.u
+                color: theme.accent
+                SequentialAnimation on opacity {
+                    loops: Animation.Infinite
+                    running: attract.visible
+                    NumberAnimation { from: 1.0; to: 0.8; duration: 1000 }
+                    NumberAnimation { from: 0.8; to: 1.0; duration: 1000 }
+                }
+                ColumnLayout {
+                    id: touchCol
+                    anchors.centerIn: parent
+                    width: parent.width - 64 * attract.u
+                    spacing: 12 * attract.u
+                    Repeater {
+                        model: kioskLanguages
+                        KText {
+                            Layout.fillWidth: true
+                            text: attract.inLang(modelData, attract.touchLine)
+                            size: index === 0 ? 54 : 44
+                            font.bold: index === 0
+                            color: theme.accentText
+                            horizontalAlignment: Text.AlignHCenter
+                        }
+                    }
+                }
+            }
+            Item { Layout.fillHeight: true }
+        }
+    }
+
+    MouseArea {
+        objectName: "attractTouch"
+        anchors.fill: parent
+        onClicked: session.send("touch")
+    }
+}

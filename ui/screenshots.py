@@ -1,0 +1,171 @@
+"""Renders every screen (each failure included) to PNG, offscreen, for review.
+
+The sessions come from :func:`sample_sessions`: realistic data pushed into the
+controller with ``show_snapshot``, so no device is touched and no command runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from PySide6.QtGui import QGuiApplication
+
+from kiosk.config import Settings
+from kiosk.flow import LANGUAGES, Session, State, new_session
+from kiosk.ports import (
+    Account,
+    FailureKind,
+    Plan,
+    Receipt,
+    SimCard,
+    TerminalPrompt,
+    TxnOutcome,
+    TxnResult,
+)
+from ui.app import KioskUi
+
+log = logging.getLogger(__name__)
+
+SIZES: tuple[QSize, ...] = (QSize(1080, 1920), QSize(1920, 1080))
+SAMPLE_CARD = SimCard(
+    iccid="8901260123456789012", iccid_valid=True, atr="3B9F95801FC78031E073FE211B63", reader="demo",
+    imsi="310260123456789", carrier="T-Mobile", carrier_source="iccid",
+)  # fmt: skip
+SAMPLE_ACCOUNT = Account(
+    msisdn="12025550123", carrier="T-Mobile", iccid=SAMPLE_CARD.iccid,
+    current_plan="Prepaid Unlimited 30", expiry=dt.date(2026, 6, 14),
+)  # fmt: skip
+SAMPLE_PLANS = (
+    Plan("tmo-15", "T-Mobile", "Talk & Text 15", 1500, "USD", 30, ("Unlimited talk & text", "1 GB data")),
+    Plan("tmo-40", "T-Mobile", "Essentials 40", 4000, "USD", 30,
+         ("Unlimited talk & text", "10 GB 5G data", "Mobile hotspot 3 GB")),
+    Plan("tmo-60", "T-Mobile", "Unlimited Plus 60", 6000, "USD", 30,
+         ("Unlimited 5G data", "Calls to Mexico & Canada", "HD video")),
+    Plan("tmo-day", "T-Mobile", "Day Pass", 500, "USD", 1, ("Unlimited data for 24 hours",)),
+)  # fmt: skip
+
+
+def _outcome(result: TxnResult, printed: bool = True, kind: FailureKind | None = None) -> TxnOutcome:
+    txn = "5f0c2a9e-7d41-4a55-9a8e-2c1b3f4d5e6f"
+    receipt = Receipt(
+        txn_id=txn, kiosk_id="KIOSK-0001", location="Demo", at=dt.datetime(2026, 5, 14, 10, 30, tzinfo=dt.UTC),
+        carrier="T-Mobile", plan_name="Essentials 40", amount_cents=4000, currency="USD",
+        msisdn_masked="*******0123", provider_confirmation="TMO-889911", terminal_lines=(),
+        support_contact="support@simkiosk.example", url=f"https://receipts.simkiosk.example/r/{txn}",
+    )  # fmt: skip
+    return TxnOutcome(
+        txn_id=txn, result=result, state=result.value,
+        receipt=receipt if result is TxnResult.COMPLETED else None,
+        failure_kind=kind, printed=printed,
+    )  # fmt: skip
+
+
+def sample_sessions(lang: str) -> dict[str, Session]:
+    """One session per screen name (the idle warning is shown over the plans screen)."""
+    base = dataclasses.replace(new_session("en"), lang=lang)
+    acct = dataclasses.replace(
+        base, card=SAMPLE_CARD, account=SAMPLE_ACCOUNT, plans=SAMPLE_PLANS, plan=SAMPLE_PLANS[1]
+    )
+
+    def at(state: State, s: Session = acct, **kw: object) -> Session:
+        return dataclasses.replace(s, state=state, **kw)  # type: ignore[arg-type]
+
+    shots: dict[str, Session] = {
+        "attract": at(State.ATTRACT, base),
+        "language": at(State.LANGUAGE, base),
+        "insert_sim": at(State.INSERT_SIM, base),
+        "reading": at(State.READING, base),
+        "phone": at(State.PHONE, base, digits="202555012"),
+        "phone_invalid": at(State.PHONE, base, digits="20255", number_invalid=True),
+        "lookup": at(State.LOOKUP, base),
+        "account": at(State.ACCOUNT),
+        "plans": at(State.PLANS),
+        "confirm": at(State.CONFIRM, msisdn="12025550123"),
+        "pay": at(State.PAY, prompt=TerminalPrompt.ENTER_PIN),
+        "processing": at(State.PROCESSING, prompt=TerminalPrompt.APPROVED),
+        "success": at(State.SUCCESS, outcome=_outcome(TxnResult.COMPLETED)),
+        "idle_warning": at(State.PLANS, idle_warning=True),
+        "no_reader": at(State.NO_READER, base, error="no_reader", retry=State.INSERT_SIM),
+        "unreadable_sim": at(State.UNREADABLE_SIM, base, error="unreadable_card", retry=State.INSERT_SIM),
+        "card_removed": at(State.CARD_REMOVED, base, error="card_removed", retry=State.INSERT_SIM),
+        "account_not_found": at(State.ACCOUNT_NOT_FOUND, base, error="account_not_found", retry=State.PHONE),
+        "payment_declined": at(State.PAYMENT_DECLINED, error="declined", retry=State.CONFIRM),
+        "payment_cancelled": at(State.PAYMENT_CANCELLED, error="cancelled", retry=State.CONFIRM),
+        "terminal_offline": at(State.TERMINAL_OFFLINE, error="terminal_unavailable", retry=State.CONFIRM),
+        "topup_failed": at(
+            State.TOPUP_FAILED, error="topup_failed_reversed", retry=State.PLANS,
+            outcome=_outcome(TxnResult.TOPUP_FAILED_REVERSED, kind=FailureKind.CUSTOMER_FIXABLE),
+        ),
+        "upstream_offline": at(State.UPSTREAM_OFFLINE, error="upstream_unavailable", retry=State.LOOKUP),
+        "printer_out_of_paper": at(
+            State.PRINTER_OUT_OF_PAPER, outcome=_outcome(TxnResult.COMPLETED, printed=False)
+        ),
+        "out_of_service": at(
+            State.OUT_OF_SERVICE, error="needs_attention", outcome=_outcome(TxnResult.NEEDS_ATTENTION)
+        ),
+    }  # fmt: skip
+    return shots
+
+
+def _settle(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait_loaded(ui: KioskUi, timeout_ms: int = 5000) -> None:
+    """The screen loader is asynchronous: wait until the new screen exists."""
+    loader = ui.find("screenLoader")
+    waited = 0
+    while loader is not None and waited < timeout_ms:
+        if loader.property("progress") == 1.0 and loader.property("item") is not None:
+            return
+        _settle(10)
+        waited += 10
+    log.warning("screen did not finish loading within %d ms", timeout_ms)
+
+
+def render(
+    out_dir: Path,
+    settings: Settings,
+    *,
+    langs: Sequence[str] = LANGUAGES,
+    sizes: Iterable[QSize] = SIZES,
+    screens: Sequence[str] | None = None,
+    settle_ms: int = 120,
+) -> list[Path]:
+    """Write ``<screen>-<lang>-<w>x<h>.png`` for every screen; returns the files."""
+    app = QGuiApplication.instance()
+    if app is None:
+        raise RuntimeError("render() needs a QGuiApplication")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ui = KioskUi(None, settings, size=QSize(1080, 1920))
+    ui.controller.close()  # snapshots only: no timers, no lanes
+    ui.window.show()
+    written: list[Path] = []
+    try:
+        for size in sizes:
+            ui.window.resize(size)
+            for lang in langs:
+                ui.language.switch(lang)
+                for name, session in sample_sessions(lang).items():
+                    if screens is not None and name not in screens:
+                        continue
+                    ui.controller.show_snapshot(session)
+                    QCoreApplication.processEvents()
+                    _wait_loaded(ui)
+                    _settle(settle_ms)
+                    image = ui.window.grabWindow()
+                    path = out_dir / f"{name}-{lang}-{size.width()}x{size.height()}.png"
+                    if not image.save(str(path)):
+                        raise OSError(f"cannot write {path}")
+                    written.append(path)
+    finally:
+        ui.close()
+        ui.deleteLater()
+    return written

@@ -1,0 +1,1314 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es" sourcelanguage="en">
+<context>
+    <name>AccountNotFoundScreen</name>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="9"/>
+        <source>We couldn&apos;t find your account</source>
+        <translation>No encontramos su cuenta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="10"/>
+        <source>We found no prepaid plan for this SIM card or number.</source>
+        <translation>No encontramos ningún plan prepago para esta tarjeta SIM o este número.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="11"/>
+        <source>Type the phone number to try again. Nothing has been charged.</source>
+        <translation>Escriba el número de teléfono para intentarlo de nuevo. No se ha cobrado nada.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="13"/>
+        <source>Type my phone number</source>
+        <translation>Escribir mi número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="14"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>AccountScreen</name>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="8"/>
+        <source>Is this your phone?</source>
+        <translation>¿Es este su teléfono?</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="9"/>
+        <source>Check the carrier and the last digits of the number.</source>
+        <translation>Revise la compañía y los últimos dígitos del número.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="59"/>
+        <source>Phone number</source>
+        <translation>Número de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="62"/>
+        <source>Current plan</source>
+        <translation>Plan actual</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="68"/>
+        <source>Valid until</source>
+        <translation>Válido hasta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="78"/>
+        <source>Yes, choose a plan</source>
+        <translation>Sí, elegir un plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="83"/>
+        <source>No, type a different number</source>
+        <translation>No, escribir otro número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="89"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>Advice</name>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="8"/>
+        <source>%1 did not answer within %2 s: retry in a minute; if it persists, restart it</source>
+        <translation>%1 no respondió en %2 s: reintente en un minuto; si persiste, reinícielo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="9"/>
+        <source>%1 transaction(s) need attention: settle each with the payment provider using its receipt number, then tell support</source>
+        <translation>%1 transacción(es) requieren atención: liquide cada una con el proveedor de pagos usando su número de recibo y avise a soporte</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="10"/>
+        <source>%1 unfinished transaction(s): run `kiosk recover` or restart the kiosk</source>
+        <translation>%1 transacción(es) sin terminar: ejecute `kiosk recover` o reinicie el quiosco</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="11"/>
+        <source>SIM removed during the test: push it fully in and retry</source>
+        <translation>SIM retirada durante la prueba: introdúzcala por completo y reintente</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
+        <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
+        <translation>SIM ilegible: pruebe otra SIM; si todas fallan, limpie o sustituya el lector</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
+        <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
+        <translation>el servicio del lector no está en marcha: reinicie pcscd (o reinicie el quiosco)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <source>data disk unreadable: call support, do not power off</source>
+        <translation>disco de datos ilegible: llame a soporte, no apague el equipo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
+        <source>diagnostics failed unexpectedly: note the detail and call support</source>
+        <translation>el diagnóstico falló inesperadamente: anote el detalle y llame a soporte</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
+        <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
+        <translation>disco al %1%: borre copias y registros antiguos en %2, o sustituya el disco</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
+        <translation>el cierre del día falló: reintente en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>ledger corrupt at seq %1: call support, do not power off</source>
+        <translation>registro contable dañado en la secuencia %1: llame a soporte, no apague el equipo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <source>ledger unreadable: call support, do not power off</source>
+        <translation>registro contable ilegible: llame a soporte, no apague el equipo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <source>no SIM in the reader: insert a SIM and retry</source>
+        <translation>no hay SIM en el lector: inserte una SIM y reintente</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
+        <translation>no hay impresora configurada: los recibos solo se muestran como código QR ([printer] backend)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <source>no upstream configured: set [upstream] url in the configuration</source>
+        <translation>no hay servidor central configurado: defina [upstream] url en la configuración</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>printer misconfigured: check [printer] port in the configuration</source>
+        <translation>impresora mal configurada: revise [printer] port en la configuración</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <source>printer offline: check its power and cable, and that the cover is closed</source>
+        <translation>impresora desconectada: revise la alimentación, el cable y que la tapa esté cerrada</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <source>printer out of paper: load a roll</source>
+        <translation>impresora sin papel: coloque un rollo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <source>reader error: unplug and replug the reader; if it persists, replace it</source>
+        <translation>error del lector: desconecte y vuelva a conectar el lector; si persiste, sustitúyalo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
+        <translation>el lector no responde: desconéctelo, espere 5 s y vuelva a conectarlo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <source>reader not found: check the USB cable</source>
+        <translation>no se encuentra el lector: revise el cable USB</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <source>reader unplugged: check the USB cable</source>
+        <translation>lector desconectado: revise el cable USB</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <source>software incomplete: reinstall the kiosk software</source>
+        <translation>software incompleto: reinstale el software del quiosco</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <source>terminal busy: retry in a minute</source>
+        <translation>terminal ocupada: reintente en un minuto</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <source>terminal not answering: check its power and cable, then restart it</source>
+        <translation>la terminal no responde: revise la alimentación y el cable, y reiníciela</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
+        <translation>no se encuentra la terminal: revise el cable serie y la alimentación de la terminal</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
+        <translation>la terminal indica una falla: lea su pantalla y ejecute un diagnóstico; si persiste, llame al proveedor de pagos</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
+        <translation>secreto del servidor central ilegible: reinstale el secreto del quiosco ([upstream] secret_file)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <source>upstream server error: sales continue offline; tell support if it persists</source>
+        <translation>error del servidor central: las ventas siguen sin conexión; avise a soporte si persiste</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <source>upstream unreachable: check the network cable; sales continue offline</source>
+        <translation>servidor central inaccesible: revise el cable de red; las ventas siguen sin conexión</translation>
+    </message>
+</context>
+<context>
+    <name>AttractScreen</name>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="12"/>
+        <source>Top up your phone plan</source>
+        <translation>Recargue su plan de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="13"/>
+        <source>Touch the screen to start</source>
+        <translation>Toque la pantalla para empezar</translation>
+    </message>
+</context>
+<context>
+    <name>CardRemovedScreen</name>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="7"/>
+        <source>The card was taken out too early</source>
+        <translation>La tarjeta se retiró demasiado pronto</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="8"/>
+        <source>We need a few seconds to read the SIM card.</source>
+        <translation>Necesitamos unos segundos para leer la tarjeta SIM.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="9"/>
+        <source>Please insert it again and leave it in until the screen changes.</source>
+        <translation>Insértela de nuevo y no la retire hasta que cambie la pantalla.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="11"/>
+        <source>Insert it again</source>
+        <translation>Insertarla de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="12"/>
+        <source>Type my phone number</source>
+        <translation>Escribir mi número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmScreen</name>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="8"/>
+        <source>Check and pay</source>
+        <translation>Revise y pague</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="9"/>
+        <source>Please check the number: a top-up cannot be moved to another phone.</source>
+        <translation>Revise el número: una recarga no se puede pasar a otro teléfono.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
+        <source>Phone number</source>
+        <translation>Número de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
+        <source>Carrier</source>
+        <translation>Compañía</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="29"/>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="30"/>
+        <source>Days valid</source>
+        <translation>Días de vigencia</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="31"/>
+        <source>Price</source>
+        <translation>Precio</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="38"/>
+        <source>Pay %1</source>
+        <translation>Pagar %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="43"/>
+        <source>Change plan</source>
+        <translation>Cambiar de plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+</context>
+<context>
+    <name>DateStepper</name>
+    <message>
+        <location filename="../qml/components/DateStepper.qml" line="27"/>
+        <source>One day earlier</source>
+        <translation>Un día antes</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <source>One day later</source>
+        <translation>Un día después</translation>
+    </message>
+</context>
+<context>
+    <name>DemoPanel</name>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <source>Demo controls (F2)</source>
+        <translation>Controles de demostración (F2)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <source>Insert a test SIM</source>
+        <translation>Insertar una SIM de prueba</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <source>Pull the card</source>
+        <translation>Retirar la tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <source>Card terminal</source>
+        <translation>Terminal de pago</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorScreen</name>
+    <message>
+        <location filename="../qml/components/ErrorScreen.qml" line="64"/>
+        <source>Reference: %1</source>
+        <translation>Referencia: %1</translation>
+    </message>
+</context>
+<context>
+    <name>IdleOverlay</name>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="28"/>
+        <source>Need more time?</source>
+        <translation>¿Necesita más tiempo?</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="44"/>
+        <source>seconds until the kiosk starts over and forgets what you entered.</source>
+        <translation>segundos para que el quiosco vuelva a empezar y borre lo que escribió.</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="51"/>
+        <source>Yes, I need more time</source>
+        <translation>Sí, necesito más tiempo</translation>
+    </message>
+</context>
+<context>
+    <name>InsertSimScreen</name>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="8"/>
+        <source>Insert your SIM card</source>
+        <translation>Inserte su tarjeta SIM</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="9"/>
+        <source>Put the SIM card into the slot below the screen, gold contacts facing up.</source>
+        <translation>Coloque la tarjeta SIM en la ranura debajo de la pantalla, con los contactos dorados hacia arriba.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="67"/>
+        <source>Waiting for your card…</source>
+        <translation>Esperando su tarjeta…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="77"/>
+        <source>No SIM card or eSIM? Enter your phone number</source>
+        <translation>¿Sin tarjeta SIM o con eSIM? Escriba su número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="83"/>
+        <source>Back</source>
+        <translation>Atrás</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <source>Clear</source>
+        <translation>Borrar</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <source>Delete last digit</source>
+        <translation>Borrar el último dígito</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageScreen</name>
+    <message>
+        <location filename="../qml/screens/LanguageScreen.qml" line="9"/>
+        <source>Choose your language</source>
+        <translation>Elija su idioma</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/LanguageScreen.qml" line="47"/>
+        <source>Back</source>
+        <translation>Atrás</translation>
+    </message>
+</context>
+<context>
+    <name>LookupScreen</name>
+    <message>
+        <location filename="../qml/screens/LookupScreen.qml" line="8"/>
+        <source>Finding your account…</source>
+        <translation>Buscando su cuenta…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/LookupScreen.qml" line="9"/>
+        <source>This takes a few seconds.</source>
+        <translation>Esto tarda unos segundos.</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <location filename="../qml/Main.qml" line="13"/>
+        <source>SIM top-up kiosk</source>
+        <translation>Quiosco de recargas SIM</translation>
+    </message>
+</context>
+<context>
+    <name>NoReaderScreen</name>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="7"/>
+        <source>The SIM card reader is not working</source>
+        <translation>El lector de tarjetas SIM no funciona</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="8"/>
+        <source>We can&apos;t read SIM cards right now, but you can still top up by typing your phone number.</source>
+        <translation>Ahora no podemos leer tarjetas SIM, pero puede recargar escribiendo su número de teléfono.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="9"/>
+        <source>The staff have been told about the reader.</source>
+        <translation>Ya avisamos al personal sobre el lector.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="11"/>
+        <source>Type my phone number</source>
+        <translation>Escribir mi número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="12"/>
+        <source>Try the reader again</source>
+        <translation>Probar el lector otra vez</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorScreen</name>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="10"/>
+        <source>Operator</source>
+        <translation>Operador</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="11"/>
+        <source>Export the transaction log.</source>
+        <translation>Exportar el registro de transacciones.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <source>Dates (UTC days, both included)</source>
+        <translation>Fechas (días UTC, ambos incluidos)</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <source>From</source>
+        <translation>Desde</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <source>To</source>
+        <translation>Hasta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <source>Today</source>
+        <translation>Hoy</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <source>Yesterday</source>
+        <translation>Ayer</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <source>Last 7 days</source>
+        <translation>Últimos 7 días</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <source>This month</source>
+        <translation>Este mes</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <source>Unmask: full phone numbers and ICCIDs</source>
+        <translation>Sin ocultar: números de teléfono e ICCID completos</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <source>The file will contain personal data. Keep the stick safe.</source>
+        <translation>El archivo contendrá datos personales. Guarde la memoria en un lugar seguro.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <source>Phone numbers and ICCIDs are masked.</source>
+        <translation>Los números de teléfono y los ICCID están ocultos.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <source>Save to</source>
+        <translation>Guardar en</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
+        <translation>No se encontró ninguna memoria USB. Conecte una y busque de nuevo, o guarde en la carpeta de exportación del quiosco.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <source>USB stick %1</source>
+        <translation>Memoria USB %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <source>Kiosk export folder</source>
+        <translation>Carpeta de exportación del quiosco</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <source>%1 MiB free</source>
+        <translation>%1 MiB libres</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <source>read-only</source>
+        <translation>solo lectura</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <source>Looking…</source>
+        <translation>Buscando…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <source>Look for USB sticks again</source>
+        <translation>Buscar memorias USB de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <source>Exporting…</source>
+        <translation>Exportando…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <source>Export CSV</source>
+        <translation>Exportar CSV</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <source>Exported %1 transactions (%2 KiB, %3).</source>
+        <translation>Se exportaron %1 transacciones (%2 KiB, %3).</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <source>masked</source>
+        <translation>ocultos</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <source>unmasked</source>
+        <translation>sin ocultar</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
+        <translation>La exportación falló: compruebe que la memoria esté conectada, no esté llena y no esté protegida contra escritura.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <source>Writing the file…</source>
+        <translation>Escribiendo el archivo…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <source>Other operator tasks</source>
+        <translation>Otras tareas del operador</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <source>Exit to the customer screen</source>
+        <translation>Salir a la pantalla del cliente</translation>
+    </message>
+</context>
+<context>
+    <name>OutOfServiceScreen</name>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="8"/>
+        <source>This kiosk is out of service</source>
+        <translation>Este quiosco está fuera de servicio</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="9"/>
+        <source>A technician is needed. Please use another kiosk.</source>
+        <translation>Se necesita un técnico. Use otro quiosco, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="10"/>
+        <source>If you paid, keep the reference below; our support team will sort it out: %1</source>
+        <translation>Si pagó, guarde la referencia de abajo; nuestro equipo de soporte lo resolverá: %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="12"/>
+        <source>Back to the start</source>
+        <translation>Volver al inicio</translation>
+    </message>
+</context>
+<context>
+    <name>PayScreen</name>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="8"/>
+        <source>Pay on the card terminal</source>
+        <translation>Pague en la terminal de tarjetas</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="9"/>
+        <source>The terminal is below the screen, on the right.</source>
+        <translation>La terminal está debajo de la pantalla, a la derecha.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="14"/>
+        <source>Insert your card</source>
+        <translation>Inserte su tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="15"/>
+        <source>Tap, insert or swipe your card</source>
+        <translation>Acerque, inserte o deslice su tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="16"/>
+        <source>Enter your PIN on the terminal</source>
+        <translation>Escriba su PIN en la terminal</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="17"/>
+        <source>Wrong PIN. Please try again.</source>
+        <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="18"/>
+        <source>Please wait…</source>
+        <translation>Espere, por favor…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="19"/>
+        <source>Processing your payment…</source>
+        <translation>Procesando su pago…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="20"/>
+        <source>Please take your card</source>
+        <translation>Retire su tarjeta, por favor</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="21"/>
+        <source>Payment approved</source>
+        <translation>Pago aprobado</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="22"/>
+        <source>Payment declined</source>
+        <translation>Pago rechazado</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="23"/>
+        <source>This card is not accepted. Please use another card.</source>
+        <translation>No aceptamos esta tarjeta. Use otra, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="24"/>
+        <source>The card could not be read. Please try again.</source>
+        <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="25"/>
+        <source>Please try again</source>
+        <translation>Inténtelo de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="26"/>
+        <source>Follow the instructions on the terminal</source>
+        <translation>Siga las instrucciones de la terminal</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="69"/>
+        <source>Cancelling the payment…</source>
+        <translation>Cancelando el pago…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="131"/>
+        <source>Cancel payment</source>
+        <translation>Cancelar el pago</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentCancelledScreen</name>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="9"/>
+        <source>Payment cancelled</source>
+        <translation>Pago cancelado</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="10"/>
+        <source>The payment was cancelled. Nothing was charged.</source>
+        <translation>El pago se canceló. No se cobró nada.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="12"/>
+        <source>Pay again</source>
+        <translation>Pagar de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="13"/>
+        <source>Change plan</source>
+        <translation>Cambiar de plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="14"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDeclinedScreen</name>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="7"/>
+        <source>Payment declined</source>
+        <translation>Pago rechazado</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="8"/>
+        <source>Your card was declined. Nothing was charged.</source>
+        <translation>Su tarjeta fue rechazada. No se cobró nada.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="9"/>
+        <source>You can try again with another card, or ask your bank why.</source>
+        <translation>Puede intentarlo con otra tarjeta o preguntar el motivo a su banco.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="11"/>
+        <source>Try another card</source>
+        <translation>Probar otra tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="12"/>
+        <source>Change plan</source>
+        <translation>Cambiar de plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="13"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+</context>
+<context>
+    <name>PhoneScreen</name>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="8"/>
+        <source>Enter your phone number</source>
+        <translation>Escriba su número de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="9"/>
+        <source>The number of the phone you want to top up, area code first.</source>
+        <translation>El número del teléfono que quiere recargar, empezando por el código de área.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="39"/>
+        <source>Phone number</source>
+        <translation>Número de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="49"/>
+        <source>Please check the number: 10 digits, or the country code and number.</source>
+        <translation>Revise el número: 10 dígitos, o el código de país y el número.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="87"/>
+        <source>Continue</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="65"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="94"/>
+        <source>Use my SIM card instead</source>
+        <translation>Usar mi tarjeta SIM</translation>
+    </message>
+</context>
+<context>
+    <name>PinScreen</name>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <source>Staff sign-in</source>
+        <translation>Acceso del personal</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <source>Enter your technician or operator PIN.</source>
+        <translation>Introduzca su PIN de técnico o de operador.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <source>Checking…</source>
+        <translation>Comprobando…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
+        <translation>PIN incorrecto. Intentos antes de que se bloquee el teclado: %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked: try again in %1.</source>
+        <translation>Demasiados PIN incorrectos. Bloqueado: vuelva a intentarlo en %1.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <source>A PIN has at least 4 digits.</source>
+        <translation>Un PIN tiene al menos 4 dígitos.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <source>No staff PIN is set up on this kiosk.</source>
+        <translation>Este quiosco no tiene configurado ningún PIN del personal.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <source>The PIN cannot be checked right now (ledger unavailable).</source>
+        <translation>Ahora no se puede comprobar el PIN (registro contable no disponible).</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <source>The PIN cannot be checked right now (%1).</source>
+        <translation>Ahora no se puede comprobar el PIN (%1).</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="70"/>
+        <location filename="../qml/screens/PinScreen.qml" line="99"/>
+        <source>Sign in</source>
+        <translation>Entrar</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="77"/>
+        <location filename="../qml/screens/PinScreen.qml" line="106"/>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+</context>
+<context>
+    <name>PlansScreen</name>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="8"/>
+        <source>Choose a plan</source>
+        <translation>Elija un plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="16"/>
+        <source>There are no plans for this carrier at this kiosk.</source>
+        <translation>Este quiosco no tiene planes para esta compañía.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="68"/>
+        <source>Days valid: %1</source>
+        <translation>Días de vigencia: %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="93"/>
+        <source>Back</source>
+        <translation>Atrás</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="99"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>PrinterOutOfPaperScreen</name>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="9"/>
+        <source>Done! Your phone is topped up.</source>
+        <translation>¡Listo! Su teléfono está recargado.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
+        <translation>La impresora de recibos no tiene papel. Escanee el código para recibir su recibo en el teléfono.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <source>Please take your SIM card.</source>
+        <translation>Retire su tarjeta SIM, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="30"/>
+        <source>Done</source>
+        <translation>Terminar</translation>
+    </message>
+</context>
+<context>
+    <name>ProcessingScreen</name>
+    <message>
+        <location filename="../qml/screens/ProcessingScreen.qml" line="8"/>
+        <source>Payment approved</source>
+        <translation>Pago aprobado</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ProcessingScreen.qml" line="9"/>
+        <source>Now topping up your phone. This usually takes a few seconds; please wait.</source>
+        <translation>Estamos recargando su teléfono. Suele tardar unos segundos; espere, por favor.</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingScreen</name>
+    <message>
+        <location filename="../qml/screens/ReadingScreen.qml" line="8"/>
+        <source>Reading your SIM card…</source>
+        <translation>Leyendo su tarjeta SIM…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ReadingScreen.qml" line="9"/>
+        <source>Please leave the card in the slot.</source>
+        <translation>No retire la tarjeta de la ranura.</translation>
+    </message>
+</context>
+<context>
+    <name>StaffActionCard</name>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="49"/>
+        <source>Running…</source>
+        <translation>En curso…</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="50"/>
+        <source>OK</source>
+        <translation>Correcto</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="51"/>
+        <source>Problem</source>
+        <translation>Problema</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="52"/>
+        <source>Not run yet</source>
+        <translation>Aún no ejecutado</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="60"/>
+        <source>Run</source>
+        <translation>Ejecutar</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="60"/>
+        <source>Run again</source>
+        <translation>Ejecutar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>StaffTitles</name>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="7"/>
+        <source>Card reader status</source>
+        <translation>Estado del lector de tarjetas</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="8"/>
+        <source>Live SIM read test</source>
+        <translation>Prueba de lectura de SIM en vivo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="9"/>
+        <source>Payment terminal status</source>
+        <translation>Estado de la terminal de pago</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="10"/>
+        <source>Payment terminal diagnosis</source>
+        <translation>Diagnóstico de la terminal de pago</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="11"/>
+        <source>Payment terminal end of day</source>
+        <translation>Cierre del día de la terminal de pago</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="12"/>
+        <source>Printer status</source>
+        <translation>Estado de la impresora</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="13"/>
+        <source>Printer test page</source>
+        <translation>Página de prueba de la impresora</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="14"/>
+        <source>Upstream reachability and unsynced events</source>
+        <translation>Conexión con el servidor central y eventos sin sincronizar</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="15"/>
+        <source>Ledger verify</source>
+        <translation>Verificar el registro contable</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="16"/>
+        <source>Transactions needing attention</source>
+        <translation>Transacciones que requieren atención</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Disk space</source>
+        <translation>Espacio en disco</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <source>Versions</source>
+        <translation>Versiones</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <source>Insert a SIM card into the reader now.</source>
+        <translation>Inserte ahora una tarjeta SIM en el lector.</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <source>Settling the day&apos;s payments: this can take a few minutes.</source>
+        <translation>Liquidando los pagos del día: puede tardar unos minutos.</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <source>Printing a test page…</source>
+        <translation>Imprimiendo una página de prueba…</translation>
+    </message>
+</context>
+<context>
+    <name>StartupOverlay</name>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="26"/>
+        <source>Out of service</source>
+        <translation>Fuera de servicio</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="26"/>
+        <source>Starting up…</source>
+        <translation>Iniciando…</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="33"/>
+        <source>This kiosk needs a technician. Please use another kiosk.</source>
+        <translation>Este quiosco necesita un técnico. Use otro quiosco, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="34"/>
+        <source>Checking that every earlier payment was completed.</source>
+        <translation>Comprobando que todos los pagos anteriores se completaron.</translation>
+    </message>
+</context>
+<context>
+    <name>SuccessScreen</name>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="8"/>
+        <source>Done! Your phone is topped up.</source>
+        <translation>¡Listo! Su teléfono está recargado.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="25"/>
+        <source>Please take your SIM card.</source>
+        <translation>Retire su tarjeta SIM, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="32"/>
+        <source>Your receipt is printing below the screen.</source>
+        <translation>Su recibo se está imprimiendo debajo de la pantalla.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="40"/>
+        <source>Reference: %1</source>
+        <translation>Referencia: %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="67"/>
+        <source>Scan for your receipt</source>
+        <translation>Escanee para ver su recibo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <source>Done</source>
+        <translation>Terminar</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianScreen</name>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="9"/>
+        <source>Technician</source>
+        <translation>Técnico</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="10"/>
+        <source>Run a check; each one says what to do next.</source>
+        <translation>Ejecute una comprobación; cada una indica qué hacer a continuación.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <source>Exit to the customer screen</source>
+        <translation>Salir a la pantalla del cliente</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalOfflineScreen</name>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="7"/>
+        <source>The card terminal is not responding</source>
+        <translation>La terminal de tarjetas no responde</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="8"/>
+        <source>Nothing was charged.</source>
+        <translation>No se cobró nada.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="9"/>
+        <source>Please try again in a moment. If it keeps happening, please use another kiosk.</source>
+        <translation>Inténtelo de nuevo en un momento. Si sigue pasando, use otro quiosco.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="11"/>
+        <source>Try again</source>
+        <translation>Intentar de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="12"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>TopBar</name>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <source>Phone top-up</source>
+        <translation>Recarga de teléfono</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <source>Contrast</source>
+        <translation>Contraste</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <source>Large text</source>
+        <translation>Texto grande</translation>
+    </message>
+</context>
+<context>
+    <name>TopupFailedScreen</name>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="7"/>
+        <source>The top-up did not go through</source>
+        <translation>La recarga no se realizó</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="8"/>
+        <source>The carrier could not add the plan to this number. Your payment of %1 is being reversed: you will not be charged.</source>
+        <translation>La compañía no pudo agregar el plan a este número. Su pago de %1 se está anulando: no se le cobrará.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="9"/>
+        <source>Depending on your bank, the reversal can take a few days to show. Keep the reference below.</source>
+        <translation>Según su banco, la anulación puede tardar unos días en aparecer. Guarde la referencia de abajo.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="11"/>
+        <source>Choose another plan</source>
+        <translation>Elegir otro plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="12"/>
+        <source>Done</source>
+        <translation>Terminar</translation>
+    </message>
+</context>
+<context>
+    <name>UnreadableSimScreen</name>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="7"/>
+        <source>We couldn&apos;t read this SIM card</source>
+        <translation>No pudimos leer esta tarjeta SIM</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="8"/>
+        <source>The card may be upside down, dirty, or a kind of SIM we don&apos;t know.</source>
+        <translation>Puede que la tarjeta esté al revés, sucia o que sea un tipo de SIM que no conocemos.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="9"/>
+        <source>Take it out, check it and insert it again, or type your phone number instead.</source>
+        <translation>Retírela, revísela e insértela de nuevo, o escriba su número de teléfono.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="11"/>
+        <source>Insert it again</source>
+        <translation>Insertarla de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="12"/>
+        <source>Type my phone number</source>
+        <translation>Escribir mi número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamOfflineScreen</name>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="8"/>
+        <source>We can&apos;t reach the carriers right now</source>
+        <translation>Ahora no podemos conectar con las compañías</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="9"/>
+        <source>Top-ups need a network connection, which is down at the moment. Nothing was charged.</source>
+        <translation>Las recargas necesitan conexión a la red, que ahora no funciona. No se cobró nada.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="10"/>
+        <source>Your SIM card and phone are fine. Please try again in a few minutes.</source>
+        <translation>Su tarjeta SIM y su teléfono están bien. Inténtelo de nuevo en unos minutos.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="12"/>
+        <source>Try again</source>
+        <translation>Intentar de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,1314 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AccountNotFoundScreen</name>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="9"/>
+        <source>We couldn&apos;t find your account</source>
+        <translation>找不到您的账户</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="10"/>
+        <source>We found no prepaid plan for this SIM card or number.</source>
+        <translation>没有找到与此 SIM 卡或号码对应的预付费套餐。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="11"/>
+        <source>Type the phone number to try again. Nothing has been charged.</source>
+        <translation>请输入电话号码再试一次。您没有被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="13"/>
+        <source>Type my phone number</source>
+        <translation>输入我的电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountNotFoundScreen.qml" line="14"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>AccountScreen</name>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="8"/>
+        <source>Is this your phone?</source>
+        <translation>这是您的手机吗？</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="9"/>
+        <source>Check the carrier and the last digits of the number.</source>
+        <translation>请核对运营商和号码的最后几位。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="59"/>
+        <source>Phone number</source>
+        <translation>电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="62"/>
+        <source>Current plan</source>
+        <translation>当前套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="68"/>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="78"/>
+        <source>Yes, choose a plan</source>
+        <translation>是的，选择套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="83"/>
+        <source>No, type a different number</source>
+        <translation>不是，输入其他号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="89"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>Advice</name>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="8"/>
+        <source>%1 did not answer within %2 s: retry in a minute; if it persists, restart it</source>
+        <translation>%1 在 %2 秒内无应答：请一分钟后重试；如仍无应答，请重启该设备</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="9"/>
+        <source>%1 transaction(s) need attention: settle each with the payment provider using its receipt number, then tell support</source>
+        <translation>%1 笔交易需要处理：请凭收据号逐笔与支付服务商核对结清，然后通知技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="10"/>
+        <source>%1 unfinished transaction(s): run `kiosk recover` or restart the kiosk</source>
+        <translation>%1 笔交易未完成：请运行 `kiosk recover` 或重启自助终端</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="11"/>
+        <source>SIM removed during the test: push it fully in and retry</source>
+        <translation>测试过程中 SIM 卡被取出：请将其完全插入后重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
+        <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
+        <translation>无法读取 SIM 卡：请换一张 SIM 卡试试；如果所有 SIM 卡都失败，请清洁或更换读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
+        <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
+        <translation>读卡器服务未运行：请重启 pcscd（或重启自助终端）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <source>data disk unreadable: call support, do not power off</source>
+        <translation>数据磁盘无法读取：请联系技术支持，切勿断电</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
+        <source>diagnostics failed unexpectedly: note the detail and call support</source>
+        <translation>诊断意外失败：请记下详细信息并联系技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
+        <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
+        <translation>磁盘已用 %1%：请删除 %2 中的旧备份和日志，或更换磁盘</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
+        <translation>日结失败：请一分钟后重试；如再次失败，请联系支付服务商</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>ledger corrupt at seq %1: call support, do not power off</source>
+        <translation>账本在序号 %1 处损坏：请联系技术支持，切勿断电</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <source>ledger unreadable: call support, do not power off</source>
+        <translation>账本无法读取：请联系技术支持，切勿断电</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <source>no SIM in the reader: insert a SIM and retry</source>
+        <translation>读卡器中没有 SIM 卡：请插入 SIM 卡后重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
+        <translation>未配置打印机：收据仅以二维码显示（[printer] backend）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <source>no upstream configured: set [upstream] url in the configuration</source>
+        <translation>未配置上游服务器：请在配置中设置 [upstream] url</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>printer misconfigured: check [printer] port in the configuration</source>
+        <translation>打印机配置错误：请检查配置中的 [printer] port</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <source>printer offline: check its power and cable, and that the cover is closed</source>
+        <translation>打印机离线：请检查电源和线缆，并确认机盖已合上</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <source>printer out of paper: load a roll</source>
+        <translation>打印机缺纸：请装入新纸卷</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <source>reader error: unplug and replug the reader; if it persists, replace it</source>
+        <translation>读卡器错误：请拔下并重新插上读卡器；如仍有问题，请更换</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
+        <translation>读卡器无应答：请拔下读卡器，等待 5 秒后重新插上</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <source>reader not found: check the USB cable</source>
+        <translation>未找到读卡器：请检查 USB 线缆</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <source>reader unplugged: check the USB cable</source>
+        <translation>读卡器已断开：请检查 USB 线缆</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <source>software incomplete: reinstall the kiosk software</source>
+        <translation>软件不完整：请重新安装自助终端软件</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <source>terminal busy: retry in a minute</source>
+        <translation>支付终端忙：请一分钟后重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <source>terminal not answering: check its power and cable, then restart it</source>
+        <translation>支付终端无应答：请检查电源和线缆，然后重启终端</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
+        <translation>未找到支付终端：请检查串口线和终端电源</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
+        <translation>支付终端报告故障：请查看其显示屏并运行诊断；如仍有问题，请联系支付服务商</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
+        <translation>上游密钥无法读取：请重新安装自助终端密钥（[upstream] secret_file）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <source>upstream server error: sales continue offline; tell support if it persists</source>
+        <translation>上游服务器错误：销售可离线继续；如持续出现，请通知技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <source>upstream unreachable: check the network cable; sales continue offline</source>
+        <translation>无法连接上游服务器：请检查网线；销售可离线继续</translation>
+    </message>
+</context>
+<context>
+    <name>AttractScreen</name>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="12"/>
+        <source>Top up your phone plan</source>
+        <translation>为您的手机套餐充值</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="13"/>
+        <source>Touch the screen to start</source>
+        <translation>触摸屏幕开始</translation>
+    </message>
+</context>
+<context>
+    <name>CardRemovedScreen</name>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="7"/>
+        <source>The card was taken out too early</source>
+        <translation>卡片取出得太早了</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="8"/>
+        <source>We need a few seconds to read the SIM card.</source>
+        <translation>读取 SIM 卡需要几秒钟。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="9"/>
+        <source>Please insert it again and leave it in until the screen changes.</source>
+        <translation>请重新插入卡片，并在屏幕变化之前不要取出。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="11"/>
+        <source>Insert it again</source>
+        <translation>重新插入</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="12"/>
+        <source>Type my phone number</source>
+        <translation>输入我的电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/CardRemovedScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmScreen</name>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="8"/>
+        <source>Check and pay</source>
+        <translation>核对并付款</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="9"/>
+        <source>Please check the number: a top-up cannot be moved to another phone.</source>
+        <translation>请核对号码：充值后无法转移到其他手机。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
+        <source>Phone number</source>
+        <translation>电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
+        <source>Carrier</source>
+        <translation>运营商</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="29"/>
+        <source>Plan</source>
+        <translation>套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="30"/>
+        <source>Days valid</source>
+        <translation>有效天数</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="31"/>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="38"/>
+        <source>Pay %1</source>
+        <translation>支付 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="43"/>
+        <source>Change plan</source>
+        <translation>更换套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>DateStepper</name>
+    <message>
+        <location filename="../qml/components/DateStepper.qml" line="27"/>
+        <source>One day earlier</source>
+        <translation>提前一天</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <source>One day later</source>
+        <translation>推后一天</translation>
+    </message>
+</context>
+<context>
+    <name>DemoPanel</name>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <source>Demo controls (F2)</source>
+        <translation>演示控制 (F2)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <source>Insert a test SIM</source>
+        <translation>插入测试 SIM 卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <source>Pull the card</source>
+        <translation>拔出卡片</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <source>Card terminal</source>
+        <translation>刷卡终端</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorScreen</name>
+    <message>
+        <location filename="../qml/components/ErrorScreen.qml" line="64"/>
+        <source>Reference: %1</source>
+        <translation>参考编号：%1</translation>
+    </message>
+</context>
+<context>
+    <name>IdleOverlay</name>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="28"/>
+        <source>Need more time?</source>
+        <translation>需要更多时间吗？</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="44"/>
+        <source>seconds until the kiosk starts over and forgets what you entered.</source>
+        <translation>秒后自助机将重新开始，并清除您输入的所有信息。</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/IdleOverlay.qml" line="51"/>
+        <source>Yes, I need more time</source>
+        <translation>是的，我需要更多时间</translation>
+    </message>
+</context>
+<context>
+    <name>InsertSimScreen</name>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="8"/>
+        <source>Insert your SIM card</source>
+        <translation>请插入您的 SIM 卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="9"/>
+        <source>Put the SIM card into the slot below the screen, gold contacts facing up.</source>
+        <translation>请将 SIM 卡插入屏幕下方的卡槽，金色触点朝上。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="67"/>
+        <source>Waiting for your card…</source>
+        <translation>正在等待您的卡片…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="77"/>
+        <source>No SIM card or eSIM? Enter your phone number</source>
+        <translation>没有 SIM 卡或使用 eSIM？请输入电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="83"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <source>Delete last digit</source>
+        <translation>删除最后一位</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageScreen</name>
+    <message>
+        <location filename="../qml/screens/LanguageScreen.qml" line="9"/>
+        <source>Choose your language</source>
+        <translation>请选择语言</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/LanguageScreen.qml" line="47"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>LookupScreen</name>
+    <message>
+        <location filename="../qml/screens/LookupScreen.qml" line="8"/>
+        <source>Finding your account…</source>
+        <translation>正在查找您的账户…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/LookupScreen.qml" line="9"/>
+        <source>This takes a few seconds.</source>
+        <translation>这需要几秒钟。</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <location filename="../qml/Main.qml" line="13"/>
+        <source>SIM top-up kiosk</source>
+        <translation>SIM 卡充值自助机</translation>
+    </message>
+</context>
+<context>
+    <name>NoReaderScreen</name>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="7"/>
+        <source>The SIM card reader is not working</source>
+        <translation>SIM 卡读卡器无法使用</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="8"/>
+        <source>We can&apos;t read SIM cards right now, but you can still top up by typing your phone number.</source>
+        <translation>目前无法读取 SIM 卡，但您仍可以输入电话号码进行充值。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="9"/>
+        <source>The staff have been told about the reader.</source>
+        <translation>工作人员已收到读卡器故障通知。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="11"/>
+        <source>Type my phone number</source>
+        <translation>输入我的电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="12"/>
+        <source>Try the reader again</source>
+        <translation>再试一次读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/NoReaderScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorScreen</name>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="10"/>
+        <source>Operator</source>
+        <translation>运营人员</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="11"/>
+        <source>Export the transaction log.</source>
+        <translation>导出交易记录。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <source>Dates (UTC days, both included)</source>
+        <translation>日期（UTC 日期，含首尾两天）</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <source>Unmask: full phone numbers and ICCIDs</source>
+        <translation>取消遮盖：显示完整电话号码和 ICCID</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <source>The file will contain personal data. Keep the stick safe.</source>
+        <translation>文件将包含个人数据。请妥善保管 U 盘。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <source>Phone numbers and ICCIDs are masked.</source>
+        <translation>电话号码和 ICCID 已遮盖。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <source>Save to</source>
+        <translation>保存到</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
+        <translation>未找到 U 盘。请插入 U 盘后重新查找，或保存到自助终端的导出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <source>USB stick %1</source>
+        <translation>U 盘 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <source>Kiosk export folder</source>
+        <translation>自助终端导出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <source>%1 MiB free</source>
+        <translation>可用 %1 MiB</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <source>read-only</source>
+        <translation>只读</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <source>Looking…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <source>Look for USB sticks again</source>
+        <translation>重新查找 U 盘</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <source>Exported %1 transactions (%2 KiB, %3).</source>
+        <translation>已导出 %1 笔交易（%2 KiB，%3）。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <source>masked</source>
+        <translation>已遮盖</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <source>unmasked</source>
+        <translation>未遮盖</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
+        <translation>导出失败：请检查 U 盘已插好、未满且未写保护。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <source>Writing the file…</source>
+        <translation>正在写入文件…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <source>Other operator tasks</source>
+        <translation>其他运营任务</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <source>Exit to the customer screen</source>
+        <translation>退出到顾客界面</translation>
+    </message>
+</context>
+<context>
+    <name>OutOfServiceScreen</name>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="8"/>
+        <source>This kiosk is out of service</source>
+        <translation>本自助机暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="9"/>
+        <source>A technician is needed. Please use another kiosk.</source>
+        <translation>需要技术人员维修。请使用其他自助机。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="10"/>
+        <source>If you paid, keep the reference below; our support team will sort it out: %1</source>
+        <translation>如果您已付款，请保留下方的参考编号，我们的客服团队会为您处理：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/OutOfServiceScreen.qml" line="12"/>
+        <source>Back to the start</source>
+        <translation>返回首页</translation>
+    </message>
+</context>
+<context>
+    <name>PayScreen</name>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="8"/>
+        <source>Pay on the card terminal</source>
+        <translation>请在刷卡终端上付款</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="9"/>
+        <source>The terminal is below the screen, on the right.</source>
+        <translation>刷卡终端位于屏幕右下方。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="14"/>
+        <source>Insert your card</source>
+        <translation>请插入您的银行卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="15"/>
+        <source>Tap, insert or swipe your card</source>
+        <translation>请挥卡、插卡或刷卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="16"/>
+        <source>Enter your PIN on the terminal</source>
+        <translation>请在终端上输入密码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="17"/>
+        <source>Wrong PIN. Please try again.</source>
+        <translation>密码错误，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="18"/>
+        <source>Please wait…</source>
+        <translation>请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="19"/>
+        <source>Processing your payment…</source>
+        <translation>正在处理您的付款…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="20"/>
+        <source>Please take your card</source>
+        <translation>请取回您的银行卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="21"/>
+        <source>Payment approved</source>
+        <translation>付款成功</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="22"/>
+        <source>Payment declined</source>
+        <translation>付款被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="23"/>
+        <source>This card is not accepted. Please use another card.</source>
+        <translation>不接受此卡，请使用其他银行卡。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="24"/>
+        <source>The card could not be read. Please try again.</source>
+        <translation>无法读取此卡，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="25"/>
+        <source>Please try again</source>
+        <translation>请重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="26"/>
+        <source>Follow the instructions on the terminal</source>
+        <translation>请按照终端上的提示操作</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="69"/>
+        <source>Cancelling the payment…</source>
+        <translation>正在取消付款…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PayScreen.qml" line="131"/>
+        <source>Cancel payment</source>
+        <translation>取消付款</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentCancelledScreen</name>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="9"/>
+        <source>Payment cancelled</source>
+        <translation>付款已取消</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="10"/>
+        <source>The payment was cancelled. Nothing was charged.</source>
+        <translation>付款已取消，您没有被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="12"/>
+        <source>Pay again</source>
+        <translation>重新付款</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="13"/>
+        <source>Change plan</source>
+        <translation>更换套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentCancelledScreen.qml" line="14"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDeclinedScreen</name>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="7"/>
+        <source>Payment declined</source>
+        <translation>付款被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="8"/>
+        <source>Your card was declined. Nothing was charged.</source>
+        <translation>您的银行卡被拒绝，您没有被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="9"/>
+        <source>You can try again with another card, or ask your bank why.</source>
+        <translation>您可以换一张卡再试，或向您的银行咨询原因。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="11"/>
+        <source>Try another card</source>
+        <translation>换一张卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="12"/>
+        <source>Change plan</source>
+        <translation>更换套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="13"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>PhoneScreen</name>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="8"/>
+        <source>Enter your phone number</source>
+        <translation>请输入您的电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="9"/>
+        <source>The number of the phone you want to top up, area code first.</source>
+        <translation>请输入要充值的手机号码，先输入区号。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="39"/>
+        <source>Phone number</source>
+        <translation>电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="49"/>
+        <source>Please check the number: 10 digits, or the country code and number.</source>
+        <translation>请检查号码：10 位数字，或国家代码加号码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="87"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="65"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="94"/>
+        <source>Use my SIM card instead</source>
+        <translation>改用我的 SIM 卡</translation>
+    </message>
+</context>
+<context>
+    <name>PinScreen</name>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <source>Staff sign-in</source>
+        <translation>工作人员登录</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <source>Enter your technician or operator PIN.</source>
+        <translation>请输入技术员或运营人员 PIN 码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
+        <translation>PIN 码错误。键盘锁定前剩余尝试次数：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked: try again in %1.</source>
+        <translation>PIN 码错误次数过多，已锁定：请在 %1 后重试。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <source>A PIN has at least 4 digits.</source>
+        <translation>PIN 码至少为 4 位数字。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <source>No staff PIN is set up on this kiosk.</source>
+        <translation>此自助终端未设置工作人员 PIN 码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <source>The PIN cannot be checked right now (ledger unavailable).</source>
+        <translation>目前无法验证 PIN 码（账本不可用）。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <source>The PIN cannot be checked right now (%1).</source>
+        <translation>目前无法验证 PIN 码（%1）。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="70"/>
+        <location filename="../qml/screens/PinScreen.qml" line="99"/>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="77"/>
+        <location filename="../qml/screens/PinScreen.qml" line="106"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>PlansScreen</name>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="8"/>
+        <source>Choose a plan</source>
+        <translation>选择套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="16"/>
+        <source>There are no plans for this carrier at this kiosk.</source>
+        <translation>本自助机没有此运营商的套餐。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="68"/>
+        <source>Days valid: %1</source>
+        <translation>有效天数：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="93"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="99"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>PrinterOutOfPaperScreen</name>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="9"/>
+        <source>Done! Your phone is topped up.</source>
+        <translation>完成！您的手机已充值成功。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
+        <translation>收据打印机缺纸。请扫描二维码，在手机上获取收据。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <source>Please take your SIM card.</source>
+        <translation>请取回您的 SIM 卡。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="30"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>ProcessingScreen</name>
+    <message>
+        <location filename="../qml/screens/ProcessingScreen.qml" line="8"/>
+        <source>Payment approved</source>
+        <translation>付款成功</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ProcessingScreen.qml" line="9"/>
+        <source>Now topping up your phone. This usually takes a few seconds; please wait.</source>
+        <translation>正在为您的手机充值，通常需要几秒钟，请稍候。</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingScreen</name>
+    <message>
+        <location filename="../qml/screens/ReadingScreen.qml" line="8"/>
+        <source>Reading your SIM card…</source>
+        <translation>正在读取您的 SIM 卡…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ReadingScreen.qml" line="9"/>
+        <source>Please leave the card in the slot.</source>
+        <translation>请不要取出卡片。</translation>
+    </message>
+</context>
+<context>
+    <name>StaffActionCard</name>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="49"/>
+        <source>Running…</source>
+        <translation>正在运行…</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="50"/>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="51"/>
+        <source>Problem</source>
+        <translation>有问题</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="52"/>
+        <source>Not run yet</source>
+        <translation>尚未运行</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="60"/>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffActionCard.qml" line="60"/>
+        <source>Run again</source>
+        <translation>再次运行</translation>
+    </message>
+</context>
+<context>
+    <name>StaffTitles</name>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="7"/>
+        <source>Card reader status</source>
+        <translation>读卡器状态</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="8"/>
+        <source>Live SIM read test</source>
+        <translation>SIM 卡实时读取测试</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="9"/>
+        <source>Payment terminal status</source>
+        <translation>支付终端状态</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="10"/>
+        <source>Payment terminal diagnosis</source>
+        <translation>支付终端诊断</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="11"/>
+        <source>Payment terminal end of day</source>
+        <translation>支付终端日结</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="12"/>
+        <source>Printer status</source>
+        <translation>打印机状态</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="13"/>
+        <source>Printer test page</source>
+        <translation>打印机测试页</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="14"/>
+        <source>Upstream reachability and unsynced events</source>
+        <translation>上游连通性和未同步事件</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="15"/>
+        <source>Ledger verify</source>
+        <translation>账本校验</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="16"/>
+        <source>Transactions needing attention</source>
+        <translation>需要处理的交易</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Disk space</source>
+        <translation>磁盘空间</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <source>Insert a SIM card into the reader now.</source>
+        <translation>请现在将 SIM 卡插入读卡器。</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <source>Settling the day&apos;s payments: this can take a few minutes.</source>
+        <translation>正在结算当日付款：可能需要几分钟。</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <source>Printing a test page…</source>
+        <translation>正在打印测试页…</translation>
+    </message>
+</context>
+<context>
+    <name>StartupOverlay</name>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="26"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="26"/>
+        <source>Starting up…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="33"/>
+        <source>This kiosk needs a technician. Please use another kiosk.</source>
+        <translation>此自助终端需要技术人员维修。请使用其他自助终端。</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StartupOverlay.qml" line="34"/>
+        <source>Checking that every earlier payment was completed.</source>
+        <translation>正在确认之前的每笔付款都已完成。</translation>
+    </message>
+</context>
+<context>
+    <name>SuccessScreen</name>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="8"/>
+        <source>Done! Your phone is topped up.</source>
+        <translation>完成！您的手机已充值成功。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="25"/>
+        <source>Please take your SIM card.</source>
+        <translation>请取回您的 SIM 卡。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="32"/>
+        <source>Your receipt is printing below the screen.</source>
+        <translation>您的收据正在屏幕下方打印。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="40"/>
+        <source>Reference: %1</source>
+        <translation>参考编号：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="67"/>
+        <source>Scan for your receipt</source>
+        <translation>扫码获取收据</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianScreen</name>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="9"/>
+        <source>Technician</source>
+        <translation>技术员</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="10"/>
+        <source>Run a check; each one says what to do next.</source>
+        <translation>运行检查；每项检查都会说明下一步该怎么做。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <source>Exit to the customer screen</source>
+        <translation>退出到顾客界面</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalOfflineScreen</name>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="7"/>
+        <source>The card terminal is not responding</source>
+        <translation>刷卡终端没有响应</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="8"/>
+        <source>Nothing was charged.</source>
+        <translation>您没有被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="9"/>
+        <source>Please try again in a moment. If it keeps happening, please use another kiosk.</source>
+        <translation>请稍后再试。如果问题持续，请使用其他自助机。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="11"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TerminalOfflineScreen.qml" line="12"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>TopBar</name>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <source>Phone top-up</source>
+        <translation>手机充值</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <source>Contrast</source>
+        <translation>高对比度</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <source>Large text</source>
+        <translation>大字体</translation>
+    </message>
+</context>
+<context>
+    <name>TopupFailedScreen</name>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="7"/>
+        <source>The top-up did not go through</source>
+        <translation>充值未成功</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="8"/>
+        <source>The carrier could not add the plan to this number. Your payment of %1 is being reversed: you will not be charged.</source>
+        <translation>运营商无法为此号码添加套餐。您支付的 %1 正在退回，您不会被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="9"/>
+        <source>Depending on your bank, the reversal can take a few days to show. Keep the reference below.</source>
+        <translation>退款到账时间取决于您的银行，可能需要几天。请保留下方的参考编号。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="11"/>
+        <source>Choose another plan</source>
+        <translation>选择其他套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TopupFailedScreen.qml" line="12"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>UnreadableSimScreen</name>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="7"/>
+        <source>We couldn&apos;t read this SIM card</source>
+        <translation>无法读取此 SIM 卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="8"/>
+        <source>The card may be upside down, dirty, or a kind of SIM we don&apos;t know.</source>
+        <translation>卡片可能插反、有污渍，或是我们不支持的 SIM 卡类型。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="9"/>
+        <source>Take it out, check it and insert it again, or type your phone number instead.</source>
+        <translation>请取出检查后重新插入，或改为输入电话号码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="11"/>
+        <source>Insert it again</source>
+        <translation>重新插入</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="12"/>
+        <source>Type my phone number</source>
+        <translation>输入我的电话号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UnreadableSimScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamOfflineScreen</name>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="8"/>
+        <source>We can&apos;t reach the carriers right now</source>
+        <translation>目前无法连接运营商</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="9"/>
+        <source>Top-ups need a network connection, which is down at the moment. Nothing was charged.</source>
+        <translation>充值需要网络连接，目前网络中断。您没有被扣款。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="10"/>
+        <source>Your SIM card and phone are fine. Please try again in a few minutes.</source>
+        <translation>您的 SIM 卡和手机没有问题。请几分钟后再试。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="12"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="13"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+</context>
+</TS>
