@@ -108,7 +108,8 @@ class Session:
                                      f"{command.instr:02X}: {exc}") from exc
         except LinkDown as exc:
             if exc.request_may_have_arrived:
-                raise RequestNotAccepted(f"link lost while sending: {exc}") from exc
+                # A whole frame went out: the terminal may be running the command.
+                raise ResultLost(f"link lost while sending: {exc}") from exc
             raise
         first = self._first_answer(command, deadline)
         ex.accepted = True
@@ -158,7 +159,9 @@ class Session:
             try:
                 raw = self.transport.receive(remaining)
             except LinkDown as exc:
-                raise RequestNotAccepted(f"link lost before the terminal answered: {exc}") from exc
+                # The terminal took the frame; losing the link now leaves the outcome open
+                # (it may have sent 80 00 and started): never call that "nothing charged".
+                raise ResultLost(f"link lost after the terminal took the command: {exc}") from exc
             if raw is None:
                 continue
             message = self._decode(raw)

@@ -168,8 +168,8 @@ class ZvtTransport:
             elif isinstance(event, FrameReceived):
                 verdict = self._verdict(event.apdu)
                 if verdict is Verdict.ACK:
+                    self._pending.append(event.apdu)  # kept even if our ACK cannot be written
                     self._write(bytes((ACK,)))
-                    self._pending.append(event.apdu)
                 elif verdict is Verdict.NAK:
                     self._write(bytes((NAK,)))
                     self.naks_sent += 1
