@@ -31,7 +31,6 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     delete,
-    event,
     func,
     insert,
     select,
@@ -54,6 +53,7 @@ from backend.models import (
 )
 from kiosk.ledger.chain import GENESIS, format_at
 from kiosk.ledger.models import PROJECTED_FIELDS
+from kiosk.sqlite import configure_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                        pool_size=8, max_overflow=40)
-                _configure_sqlite(engine)
+                configure_sqlite(engine, busy_timeout_ms=30_000)
             elif url.startswith("postgresql+psycopg://"):
                 engine = create_engine(url, pool_size=10, max_overflow=40, pool_recycle=300,
                                        connect_args={"connect_timeout": 10})
@@ -467,24 +467,6 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
 
 def key_of(values: dict[str, Any]) -> str:
     return str(values.get("key", "?"))
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, synchronous=FULL, and ``BEGIN IMMEDIATE`` for writers so lock waits happen up front."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 30000")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 __all__ = ["ApiError", "IngestResult", "KioskAuth", "Store", "now_text"]

@@ -34,7 +34,6 @@ from sqlalchemy import (
     Table,
     create_engine,
     delete,
-    event,
     insert,
     select,
     text,
@@ -45,6 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.errors import LedgerError
 from kiosk.ledger.chain import GENESIS, canonical_json, event_hash, format_at
 from kiosk.ledger.models import PROJECTED_FIELDS, ChainHead, Event, Meta, Transaction
+from kiosk.sqlite import configure_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -78,25 +78,6 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / SQLITE_FILE}"
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL + synchronous=FULL, and explicit BEGIN so writers can take the lock up front."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 10000")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
 class Ledger:
     """Open with :meth:`open`; close with :meth:`close` or use as a context manager."""
 
@@ -125,7 +106,7 @@ class Ledger:
         try:
             if sqlite_path is not None:
                 engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
-                _configure_sqlite(engine)
+                configure_sqlite(engine)
             else:
                 if url.startswith("postgresql://"):
                     url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -10,8 +10,6 @@ checkout treats that as *outcome unknown* and asks ``status(key)``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 from typing import Any
@@ -28,25 +26,11 @@ from kiosk.ports import (
     TopUpResult,
     TopUpStatus,
 )
+from kiosk.sync.signing import signed_headers
 from kiosk.topup import KeyConflict, plan_from_json
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
-
-
-def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    """The ``X-Signature`` value (docs/upstream-api.md, DESIGN section 5)."""
-    return hmac.new(secret, timestamp.encode("ascii") + b"\n" + body, hashlib.sha256).hexdigest()
-
-
-def timestamp_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def signed_headers(kiosk_id: str, secret: bytes, body: bytes, timestamp: str | None = None) -> dict[str, str]:
-    ts = timestamp or timestamp_now()
-    return {"X-Kiosk-Id": kiosk_id, "X-Timestamp": ts, "X-Signature": sign(secret, ts, body),
-            "Content-Type": "application/json"}
 
 
 def _result(obj: dict[str, Any], key: str) -> TopUpResult:
@@ -96,7 +80,8 @@ class HttpTopUpProvider:
                  params: dict[str, str] | None = None,
                  timeout: httpx.Timeout | None = None) -> tuple[int, dict[str, Any]]:
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-        headers = signed_headers(self.kiosk_id, self.secret, raw)
+        headers = signed_headers(self.kiosk_id, self.secret, raw, dt.datetime.now(dt.UTC))
+        headers["Content-Type"] = "application/json"
         try:
             resp = self._client.request(method, path, content=raw or None, params=params,
                                         headers=headers, timeout=timeout or self.timeout)

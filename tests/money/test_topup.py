@@ -14,8 +14,9 @@ import pytest
 from kiosk.config import Settings
 from kiosk.errors import UpstreamError, UpstreamUnavailable
 from kiosk.ports import Account, FailureKind, TopUpStatus
+from kiosk.sync.signing import sign
 from kiosk.topup import KeyConflict, demo_catalog
-from kiosk.topup.http import HttpTopUpProvider, sign
+from kiosk.topup.http import HttpTopUpProvider
 from kiosk.topup.simulated import SimulatedProvider
 
 ACCOUNT = Account(msisdn="12025550101", carrier="T-Mobile")
