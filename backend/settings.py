@@ -30,7 +30,7 @@ class BackendSettings:
     db_url: str
     master_key_file: Path
     max_body_bytes: int = 4 * 1024 * 1024
-    max_batch_events: int = 1000
+    max_batch_events: int = 2000
     max_small_body_bytes: int = 64 * 1024  # heartbeat, lookup, top-ups
     max_skew_s: float = 300.0
     session_ttl_s: float = 8 * 3600.0

@@ -84,7 +84,7 @@ class UpstreamSection:
     timeout_s: float = 10.0
     sync_interval_s: float = 30.0
     heartbeat_interval_s: float = 60.0
-    batch_size: int = 500
+    batch_size: int = 1000
 
 
 @dataclass(frozen=True)

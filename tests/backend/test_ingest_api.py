@@ -164,7 +164,7 @@ def _wrong_types() -> bytes:
 NOW = dt.datetime.now(dt.UTC)
 BAD_INPUT: dict[str, tuple[Callable[[BackendProcess, str, bytes], httpx.Response], int, str]] = {
     "body too large": (_signed(b'{"events": [' + b" " * 1_000_001 + b"]}"), 413, "body_too_large"),
-    "batch too large": (_signed(_body_events(1001)), 413, "batch_too_large"),
+    "batch too large": (_signed(_body_events(2001)), 413, "batch_too_large"),
     "malformed json": (_signed(b'{"events": [}'), 400, "malformed_json"),
     "not utf-8": (_signed(b'{"events": "\xff"}'), 400, "malformed_json"),
     "NaN": (_signed(b'{"events": [NaN]}'), 400, "malformed_json"),
