@@ -50,9 +50,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# 1,000 simulated sessions through the real UI offscreen; exits 1 if memory, fds or threads grow.
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check kiosk devices payment ui tests bench
+	$(BIN)/ruff check kiosk devices payment ui backend tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy ui
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

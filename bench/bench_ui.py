@@ -182,7 +182,7 @@ def _child_stall() -> None:
 
 
 def _child_rss() -> None:
-    from PySide6.QtCore import QCoreApplication, QSize
+    from PySide6.QtCore import QEventLoop, QSize, QTimer
     from PySide6.QtGui import QGuiApplication
 
     from kiosk.config import Settings
@@ -194,13 +194,22 @@ def _child_rss() -> None:
     ui = KioskUi(services, Settings(), size=QSize(1080, 1920))
     ui.window.show()
 
+    loop, poll = QEventLoop(), QTimer()
+    poll.setInterval(1)
+    target: list[Callable[[], bool]] = []
+    poll.timeout.connect(lambda: loop.quit() if target[-1]() else None)
+
     def wait(cond: Callable[[], bool]) -> None:
+        """A real event loop, as in the kiosk: processEvents() alone never runs deferred
+        deletes, so every replaced screen would be kept and counted as RSS."""
         deadline = time.monotonic() + 30
-        while not cond():
-            if time.monotonic() > deadline:
-                raise TimeoutError("session did not progress")
-            QCoreApplication.processEvents()
-            time.sleep(0.001)
+        target.append(lambda: cond() or time.monotonic() > deadline)
+        poll.start()
+        loop.exec()
+        poll.stop()
+        target.pop()
+        if not cond():
+            raise TimeoutError("session did not progress")
 
     rss_after_first = 0.0
     for n in range(SESSIONS):

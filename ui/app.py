@@ -33,6 +33,7 @@ from kiosk.watchdog import SystemdNotifier
 from ui.demo import DemoModel
 from ui.fonts import SYMBOL_FAMILY, load_fonts
 from ui.language import LanguageManager
+from ui.qrimage import PROVIDER_ID, QrImageProvider
 from ui.session import SessionController
 from ui.shell import Boot, HealthCache, Lockdown
 from ui.staff import StaffController, can_open_staff
@@ -92,6 +93,7 @@ class KioskUi(QObject):
         if family:
             QGuiApplication.setFont(QFont(family))
         self.engine = QQmlApplicationEngine(self)
+        self.engine.addImageProvider(PROVIDER_ID, QrImageProvider())
         self.language = LanguageManager(self.engine, langs, self)
         self.theme = ThemeModel(family, self)
         self.controller = SessionController(
@@ -196,7 +198,7 @@ class KioskUi(QObject):
             return
         loader = self.find("screenLoader")
         item = loader.property("item") if loader is not None else None
-        if (self.boot.state == "ready" and not self.staff.active and isinstance(item, QObject)
+        if (self.boot.current == "ready" and not self.staff.active and isinstance(item, QObject)
                 and item.objectName() == "attractScreen"):
             self._ready_sent = True
             self.window.frameSwapped.disconnect(self._maybe_ready)
@@ -248,9 +250,9 @@ class KioskUi(QObject):
     def _staff_left(self) -> None:
         """Staff mode closed: a clean customer session on the attract screen."""
         self.theme.reset()
-        if self.boot.state == "ready":
+        if self.boot.current == "ready":
             self.controller.resume()
-        elif self.boot.state == "failed":
+        elif self.boot.current == "failed":
             self.boot.retry()
 
     def _preload_screens(self) -> None:

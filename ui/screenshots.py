@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -112,6 +113,42 @@ def sample_sessions(lang: str) -> dict[str, Session]:
     return shots
 
 
+def staff_previews() -> dict[str, dict[str, Any]]:
+    """The staff screens (``StaffController.preview`` arguments), with realistic results."""
+    from kiosk import diagnostics as d
+    from kiosk.ports import DeviceHealth
+
+    results: dict[str, DeviceHealth | None] = {
+        "reader": DeviceHealth("reader", True, "Simulated SIM reader 00 (no card)"),
+        "sim": None,  # running: waiting for a SIM
+        "terminal": DeviceHealth("terminal", False, "no answer from the terminal (ACK timeout)",
+                                 d.ADVICE_TERMINAL_SILENT),
+        "printer_test": DeviceHealth("printer_test", False, "out of paper", d.ADVICE_PRINTER_PAPER),
+        "upstream": DeviceHealth("upstream", True, "https://api.simkiosk.example reachable (42 ms); "
+                                                   "3 event(s) not yet synced"),
+        "ledger": DeviceHealth("ledger", True, "intact: 18234 events, last seq 18234"),
+        "attention": DeviceHealth("attention", False, "1 transaction(s) need attention; oldest 5f0c2a9e "
+                                                      "(4000 USD, receipt 0042)", d.ADVICE_ATTENTION.format(count=1)),
+        "versions": DeviceHealth("versions", True, "python 3.11.7, simkiosk 0.1.0, PySide6 6.11.3"),
+    }
+    targets = [
+        {"path": "/media/simkiosk/KINGSTON", "label": "KINGSTON", "removable": True, "writable": True,
+         "freeMiB": 14820},
+        {"path": "/var/lib/simkiosk/exports", "label": "", "removable": False, "writable": True, "freeMiB": -1},
+    ]
+    days = (dt.date(2026, 5, 1), dt.date(2026, 5, 14))
+    return {
+        "staff_pin": {"mode": "pin", "pin_length": 3},
+        "staff_pin_wrong": {"mode": "pin", "pin_message": "wrong_pin", "attempts_left": 2},
+        "staff_pin_locked": {"mode": "pin", "pin_message": "locked", "locked_seconds": 287},
+        "technician": {"mode": "technician", "results": results},
+        "operator": {"mode": "operator", "targets": targets, "date_range": days,
+                     "results": {"attention": results["attention"]},
+                     "export": {"state": "ok", "path": "/media/simkiosk/KINGSTON/simkiosk-KIOSK-0001-"
+                                "2026-05-01-2026-05-15.csv", "rows": 412, "kib": 96, "masked": True}},
+    }
+
+
 def _settle(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
@@ -153,10 +190,18 @@ def render(
             ui.window.resize(size)
             for lang in langs:
                 ui.language.switch(lang)
-                for name, session in sample_sessions(lang).items():
+                shots: list[tuple[str, Session | None, dict[str, Any]]] = [
+                    (name, session, {}) for name, session in sample_sessions(lang).items()
+                ] + [(name, None, preview) for name, preview in staff_previews().items()]
+                for name, session, preview in shots:
                     if screens is not None and name not in screens:
                         continue
-                    ui.controller.show_snapshot(session)
+                    if session is not None:
+                        ui.staff.preview("")
+                        ui.controller.show_snapshot(session)
+                    else:
+                        ui.controller.show_snapshot(dataclasses.replace(new_session("en"), lang=lang))
+                        ui.staff.preview(**preview)
                     QCoreApplication.processEvents()
                     _wait_loaded(ui)
                     _settle(settle_ms)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
 from kiosk import flow
 from kiosk.flow import Event, Session, State
 from kiosk.ports import Account, CardEvent, CardEventKind, Plan, TerminalPrompt
-from ui.viewmodels import qr_data_url
+from ui.qrimage import qr_source
 from ui.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,7 @@ class SessionController(QObject):
         def call() -> Event:
             outcome = checkout.run(account, plan, on_prompt)
             if outcome.receipt is not None:  # encode the receipt QR here, not on the GUI thread
-                qr_data_url(outcome.receipt.url)
+                qr_source(outcome.receipt.url)
             return flow.CheckoutDone(req, outcome)
 
         self._worker.submit("checkout", call, lambda code: flow.CheckoutFailed(req, code))

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Property, QEvent, QKeyCombination, QObject, Qt, Signal
+from PySide6.QtCore import Property, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QKeySequence, QWindow
 
 from kiosk.errors import KioskError
@@ -80,9 +80,13 @@ class Lockdown(QObject):
             if isinstance(event, QKeyEvent) and is_blocked_key(event):
                 if kind is QEvent.Type.KeyPress:
                     self.swallowed += 1
-                    log.info("kiosk mode: ignored key %s", QKeyCombination(event.keyCombination()).toCombined())
+                    log.info("kiosk mode: ignored key %s", QKeySequence(event.keyCombination()).toString())
                 event.accept()
                 return True
+        elif kind is QEvent.Type.Quit:
+            # QCoreApplication.quit() (SIGTERM, systemd stop): Qt 6 first asks every window to
+            # close and cancels the quit if one refuses, so a deliberate quit must be let through.
+            self.allow_close = True
         elif kind is QEvent.Type.Close and watched is self._window and not self.allow_close:
             self.refused_closes += 1
             log.warning("kiosk mode: refused a request to close the window")
@@ -118,6 +122,11 @@ class Boot(QObject):
 
     @Property(str, notify=changed)
     def state(self) -> str:
+        return self._state
+
+    @property
+    def current(self) -> str:
+        """``state`` for Python callers."""
         return self._state
 
     @Property(str, notify=changed)

@@ -18,6 +18,7 @@ do no I/O and are tested without Qt.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -29,7 +30,6 @@ from typing import Any
 
 from PySide6.QtCore import Property, QDate, QEvent, QLocale, QObject, QTimer, Signal, Slot
 
-from kiosk import diagnostics
 from kiosk.errors import KioskError
 from kiosk.flow import LOCKED_STATES
 from kiosk.ports import DeviceHealth
@@ -96,6 +96,8 @@ class CornerTaps:
 
 def _advice_templates() -> list[str]:
     """Every advice text :mod:`kiosk.diagnostics` can give (the ``ADVICE_*`` constants)."""
+    from kiosk import diagnostics  # imported on first use: it is not needed for the first frame
+
     return [value for name, value in vars(diagnostics).items()
             if name.startswith("ADVICE_") and isinstance(value, str)]  # fmt: skip
 
@@ -117,16 +119,18 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern + r"\Z", re.DOTALL)
 
 
-_ADVICE: list[tuple[re.Pattern[str], str]] = sorted(
-    ((_template_regex(t), catalogue_key(t)) for t in _advice_templates()),
-    key=lambda pair: -len(pair[1]),  # the most specific template first
-)
+@functools.cache
+def _advice_patterns() -> list[tuple[re.Pattern[str], str]]:
+    return sorted(
+        ((_template_regex(t), catalogue_key(t)) for t in _advice_templates()),
+        key=lambda pair: -len(pair[1]),  # the most specific template first
+    )
 
 
 def advice_key(advice: str) -> tuple[str, list[str]]:
     """The catalogue key and arguments of a diagnostics advice text; unknown advice (from a
     driver) comes back as itself, shown untranslated rather than lost."""
-    for pattern, key in _ADVICE:
+    for pattern, key in _advice_patterns():
         match = pattern.match(advice)
         if match is not None:
             return key, list(match.groups())
@@ -522,6 +526,8 @@ class StaffController(QObject):
 
     def _diagnostics(self) -> Any:
         if self._diag is None:
+            from kiosk import diagnostics
+
             self._diag = diagnostics.Diagnostics(
                 self._settings, Path(getattr(self._services, "data_dir", ".")),
                 ledger=getattr(self._services, "ledger", None),
@@ -536,7 +542,9 @@ class StaffController(QObject):
         """The actions this role may run, in screen order."""
         if not self._role:
             return []
-        return [a.name for a in diagnostics.ACTIONS if self._role in a.roles]
+        from kiosk.diagnostics import ACTIONS
+
+        return [a.name for a in ACTIONS if self._role in a.roles]
 
     @Property("QVariantMap", notify=resultsChanged)  # type: ignore[arg-type]
     def results(self) -> dict[str, dict[str, Any]]:
@@ -559,16 +567,20 @@ class StaffController(QObject):
             try:
                 return name, tech.perform(name, lambda: diag_for().run(name))
             except KioskError as exc:  # perform() refused: session closed, role not permitted
-                return name, DeviceHealth(name, False, exc.message, diagnostics.ADVICE_INTERNAL)
+                from kiosk.diagnostics import ADVICE_INTERNAL
+
+                return name, DeviceHealth(name, False, exc.message, ADVICE_INTERNAL)
 
         self._submit(ACTION_LANES[name], "action", call)
 
     def _got_action(self, payload: Any, failed: bool) -> None:
         if failed:  # a bug below perform(): logged by the worker; unblock every running card
+            from kiosk.diagnostics import ADVICE_INTERNAL
+
             for name, result in list(self._results.items()):
                 if result.get("state") == "running":
                     self._results[name] = {**_health_dict(None, "fail"), "detail": str(payload),
-                                           "adviceKey": catalogue_key(diagnostics.ADVICE_INTERNAL)}
+                                           "adviceKey": catalogue_key(ADVICE_INTERNAL)}
         else:
             name, health = payload
             self._results[name] = _health_dict(health, "fail")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
 
-
 NORMAL = {
     "background": "#F3F5F9",
     "surface": "#FFFFFF",

@@ -10,7 +10,6 @@ are one layout with different (QML-side, translated) words.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 from PySide6.QtCore import Property, QDate, QLocale, QObject, Signal
@@ -18,6 +17,7 @@ from PySide6.QtCore import Property, QDate, QLocale, QObject, Signal
 from kiosk.flow import Session, State
 from kiosk.ports import Plan, TerminalPrompt
 from ui.i18n import NATIVE_NAMES
+from ui.qrimage import qr_source
 
 _QT_LOCALE = {"en": "en_US", "zh_CN": "zh_CN", "es": "es_US"}
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "$"}
@@ -60,14 +60,6 @@ def mask_number(msisdn: str) -> str:
     """Only the last four digits are shown on a public screen."""
     nbsp = "\u00a0"  # keep the masked number on one line
     return f"•••{nbsp}•••{nbsp}{msisdn[-4:]}" if len(msisdn) >= 4 else "••••"
-
-
-@functools.lru_cache(maxsize=8)
-def qr_data_url(text: str) -> str:
-    """A PNG data URL of ``text`` as a QR code, for a QML ``Image``."""
-    import segno  # imported on first receipt: it pulls in urllib/http, slowing the cold start
-
-    return str(segno.make(text, error="m").png_data_uri(scale=10, border=2))
 
 
 class ScreenModel(QObject):
@@ -266,5 +258,5 @@ class ResultModel(ScreenModel):
             out["printed"] = o.printed
             if session.state in (State.SUCCESS, State.PRINTER_OUT_OF_PAPER):
                 url = o.receipt.url if o.receipt else ctx.get("receipt_url", "").format(txn_id=o.txn_id)
-                out["qr"] = qr_data_url(url) if url else ""
+                out["qr"] = qr_source(url) if url else ""
         return out

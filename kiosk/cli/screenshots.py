@@ -1,7 +1,8 @@
 """``kiosk screenshots --out DIR [--lang all|en|zh|es] [--size WxH]``: every screen to PNG.
 
-Renders offscreen (no display needed): each screen, every failure screen and
-the idle warning, per language and orientation, as ``<screen>-<lang>-<w>x<h>.png``.
+Renders offscreen (no display needed): each screen, every failure screen, the
+idle warning and the staff screens (PIN pad, technician, operator), per language
+and orientation, as ``<screen>-<lang>-<w>x<h>.png``.
 """
 
 from __future__ import annotations

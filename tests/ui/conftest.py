@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Iterator
@@ -224,3 +225,14 @@ def real_services(tmp_path: Any) -> Iterator[Any]:
         yield services
     finally:
         services.close()
+
+
+@contextlib.contextmanager
+def running(kiosks: Iterator[Kiosk]) -> Iterator[Kiosk]:
+    """``with running(make_kiosk(...)) as k:`` — the kiosk, torn down at the end of the block."""
+    k = next(kiosks)
+    try:
+        yield k
+    finally:
+        for _ in kiosks:  # runs make_kiosk's teardown
+            pass

@@ -22,6 +22,7 @@ from tests.ui.conftest import (
     Kiosk,
     MovableClock,
     make_kiosk,
+    running,
 )
 from tests.ui.fakes import FakeServices
 from ui.staff import CornerTaps, DateRange, advice_key, catalogue_key
@@ -168,7 +169,7 @@ def test_the_gesture_is_ignored_while_money_is_moving(fake_kiosk: Kiosk) -> None
 
 def test_five_wrong_pins_lock_the_pad_for_five_minutes(qtbot: object, real_services: Any) -> None:
     clock = MovableClock()
-    for k in staff_kiosk(qtbot, real_services, clock=clock):
+    with running(staff_kiosk(qtbot, real_services, clock=clock)) as k:
         corner_taps(k, 5)
         for attempt in range(1, 6):
             enter_pin(k, "9999")
@@ -212,12 +213,11 @@ def test_no_pin_configured_says_so(qtbot: object, tmp_path: Path) -> None:
     from kiosk.app import build_services
     from kiosk.config import Settings
 
-    with build_services(Settings().demo(), tmp_path) as services:
-        for k in staff_kiosk(qtbot, services):
-            corner_taps(k, 5)
-            k.wait_screen("pinScreen")
-            k.qtbot.waitUntil(lambda: k.ui.staff.pinMessage == "not_configured", timeout=STAFF_WAIT_MS)
-            assert k.text("pinMessage") == "No staff PIN is set up on this kiosk."
+    with build_services(Settings().demo(), tmp_path) as services, running(staff_kiosk(qtbot, services)) as k:
+        corner_taps(k, 5)
+        k.wait_screen("pinScreen")
+        k.qtbot.waitUntil(lambda: k.ui.staff.pinMessage == "not_configured", timeout=STAFF_WAIT_MS)
+        assert k.text("pinMessage") == "No staff PIN is set up on this kiosk."
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -257,7 +257,7 @@ def test_actions_fail_with_the_right_advice_when_a_device_is_missing(qtbot: obje
         checkout=real_services.checkout, ledger=real_services.ledger, settings=real_services.settings,
         data_dir=real_services.data_dir, close=lambda: None,
     )
-    for k in staff_kiosk(qtbot, missing):
+    with running(staff_kiosk(qtbot, missing)) as k:
         login(k)
         expected = {
             "reader": diagnostics.ADVICE_READER_MISSING,
@@ -361,7 +361,7 @@ def test_operator_export_matches_kiosk_ledger_export(qtbot: object, real_service
     stick.mkdir(parents=True)
     clock = MovableClock()
     clock.now = dt.datetime.now(dt.UTC)  # the sales above were booked at the real time
-    for k in staff_kiosk(qtbot, real_services, clock=clock):
+    with running(staff_kiosk(qtbot, real_services, clock=clock)) as k:
         k.ui.staff.find_targets = lambda: [ExportTarget(stick, "STICK", True, 10 << 20, True)]
         login(k, OPERATOR_PIN, "operatorScreen")
         k.qtbot.waitUntil(lambda: len(k.ui.staff.targets) == 2, timeout=STAFF_WAIT_MS)

@@ -40,10 +40,12 @@ Window {
         z: 10
     }
 
-    StartupOverlay {
+    // Built only while starting up (or out of service): nothing to create for the first frame.
+    Loader {
         anchors.fill: parent
-        visible: boot.state !== "ready" && !staff.active
         z: 15
+        active: boot.state !== "ready" && !staff.active
+        source: "components/StartupOverlay.qml"
     }
 
     // The hidden technician gesture: five taps here within 3 s open the PIN pad.

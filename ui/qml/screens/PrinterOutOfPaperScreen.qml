@@ -21,6 +21,8 @@ ErrorScreen {
                 anchors.fill: parent
                 anchors.margins: 8 * theme.unit
                 source: resultModel.qr
+                // every receipt has its own QR: keeping each in the pixmap cache grew memory every sale
+                cache: false
                 smooth: false
                 fillMode: Image.PreserveAspectFit
             }

@@ -58,6 +58,8 @@ ScreenBase {
                     anchors.fill: parent
                     anchors.margins: 8 * screen.u
                     source: resultModel.qr
+                    // every receipt has its own QR: keeping each in the pixmap cache grew memory every sale
+                    cache: false
                     smooth: false
                     fillMode: Image.PreserveAspectFit
                 }

@@ -1,0 +1,219 @@
+"""``make soak``: complete simulated sessions through the real UI, offscreen, watching for leaks.
+
+Each session is a whole sale: attract → language → insert SIM (the simulated
+reader, real SIM decoding) → account → plans → confirm → pay (the simulated
+terminal, short delays) → success (receipt from the file printer, QR code) →
+attract, with the SIM pulled. Everything runs through the real composition
+root (``kiosk.app.build_services`` with demo settings), the real saga and
+ledger, the real QML screens (each screen is built and torn down every
+session) and the real session controller; the touches are the same intents
+the QML buttons send.
+
+Prints RSS, open file descriptors and threads at the start, after the warm-up
+(session 100) and at the end; exits 1 if RSS grew by more than 10 MiB from
+session 100 to the end, or if file descriptors or threads grew at all.
+
+Usage: ``python bench/soak.py [--sessions 1000] [--warmup 100] [--max-growth-mib 10]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SESSION_TIMEOUT_S = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    sessions: int
+    rss_mib: float
+    fds: int
+    os_threads: int
+    py_threads: int
+    elapsed_s: float
+
+
+def _status_field(name: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{name} not in /proc/self/status")
+
+
+def sample(sessions: int, started: float) -> Sample:
+    gc.collect()
+    return Sample(
+        sessions=sessions,
+        rss_mib=_status_field("VmRSS") / 1024,
+        fds=len(os.listdir("/proc/self/fd")),
+        os_threads=_status_field("Threads"),
+        py_threads=threading.active_count(),
+        elapsed_s=time.monotonic() - started,
+    )
+
+
+class Driver:
+    """Runs sessions on the kiosk UI, pumping the Qt event loop while it waits."""
+
+    def __init__(self, ui: Any, services: Any) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        self.ui = ui
+        self.services = services
+        self.loader = ui.find("screenLoader")
+        self.unprinted = 0
+        # A real event loop, as in the kiosk: processEvents() alone never runs deferred
+        # deletes, so replaced screens would pile up and look like a leak.
+        self._loop = QEventLoop()
+        self._poll = QTimer()
+        self._poll.setInterval(2)
+        self._until: Any = None
+        self._poll.timeout.connect(self._check)
+
+    def _check(self) -> None:
+        if self._until is None or self._until():
+            self._loop.quit()
+
+    def pump(self, until: Any, what: str) -> None:
+        if until():
+            return
+        deadline = time.monotonic() + SESSION_TIMEOUT_S
+        self._until = lambda: until() or time.monotonic() > deadline
+        self._poll.start()
+        self._loop.exec()
+        self._poll.stop()
+        self._until = None
+        if not until():
+            raise TimeoutError(f"timed out waiting for {what} (screen {self.ui.controller.screen})")
+
+    def screen(self, name: str) -> None:
+        """Wait until the controller is on ``name`` and its QML screen is built."""
+        object_name = "".join(p if i == 0 else p.capitalize() for i, p in enumerate(name.split("_"))) + "Screen"
+
+        def shown() -> bool:
+            item = self.loader.property("item")
+            return (self.ui.controller.screen == name and item is not None
+                    and item.objectName() == object_name and self.loader.property("progress") == 1.0)
+
+        self.pump(shown, name)
+
+    def session(self) -> None:
+        c = self.ui.controller
+        self.screen("attract")
+        c.send("touch")
+        self.screen("language")
+        c.send("choose_language", "en")
+        self.screen("insert_sim")
+        self.services.reader.insert("T-Mobile")
+        self.screen("account")
+        self.pump(lambda: c.session.plans is not None, "plans")
+        c.send("next")
+        self.screen("plans")
+        plan = c.session.plans[0]
+        c.send("choose_plan", plan.id)
+        self.screen("confirm")
+        c.send("pay")
+        # the receipt may fail to print on an overloaded machine: the sale is complete either way
+        self.pump(lambda: c.screen in ("success", "printer_out_of_paper"), "success")
+        if c.screen != "success":
+            self.unprinted += 1
+        self.screen(c.screen)
+        self.services.reader.pull()
+        c.send("next")
+        self.screen("attract")
+
+
+def run(sessions: int, warmup: int) -> list[Sample]:
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.app import build_services
+    from kiosk.config import Settings
+    from payment.simulated import SimulatedDelays
+    from ui.app import KioskUi
+
+    app = QGuiApplication.instance() or QGuiApplication(["kiosk-soak"])
+    started = time.monotonic()
+    samples = [sample(0, started)]
+    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
+        settings = Settings().demo()
+        services = build_services(settings, Path(tmp))
+        terminal: Any = services.terminal
+        terminal.set_delays(SimulatedDelays(card_s=0.01, pin_s=0.01, processing_s=0.01, remove_s=0.0))
+        ui = KioskUi(services, settings, size=QSize(540, 960))
+        ui.window.show()
+        driver = Driver(ui, services)
+        try:
+            for n in range(1, sessions + 1):
+                driver.session()
+                if n in (warmup, sessions):
+                    samples.append(sample(n, started))
+                    s = samples[-1]
+                    print(f"  after {n:5d} sessions: RSS {s.rss_mib:7.1f} MiB, fds {s.fds}, "
+                          f"threads {s.os_threads} (python {s.py_threads}), {s.elapsed_s:6.1f} s", flush=True)
+                elif n % 100 == 0:
+                    print(f"  {n:5d} sessions: RSS {_status_field('VmRSS') / 1024:7.1f} MiB, "
+                          f"{time.monotonic() - started:6.1f} s", flush=True)
+            if driver.unprinted:
+                print(f"  receipts not printed (shown as QR only): {driver.unprinted}", flush=True)
+            rows = list(services.ledger.transactions(states={"completed"}))
+            if len(rows) != sessions:
+                raise RuntimeError(f"{len(rows)} completed transactions in the ledger, expected {sessions}")
+        finally:
+            ui.close(wait=True)
+            services.close()
+            ui.deleteLater()
+    del app
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--max-growth-mib", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    if not 0 < args.warmup < args.sessions:
+        parser.error("need 0 < --warmup < --sessions")
+    print(f"soak: {args.sessions} complete sessions through the real UI (offscreen) and simulators", flush=True)
+    samples = run(args.sessions, args.warmup)
+    start, warm, end = samples[0], samples[1], samples[-1]
+    growth = end.rss_mib - warm.rss_mib
+    per_session_kib = growth * 1024 / (end.sessions - warm.sessions)
+    print(f"RSS start {start.rss_mib:.1f} MiB, after {warm.sessions} {warm.rss_mib:.1f} MiB, "
+          f"after {end.sessions} {end.rss_mib:.1f} MiB")
+    print(f"RSS growth {warm.sessions}->{end.sessions}: {growth:+.1f} MiB ({per_session_kib:+.1f} KiB/session; "
+          f"limit {args.max_growth_mib:.0f} MiB)")
+    print(f"open fds: start {start.fds}, after {warm.sessions} {warm.fds}, after {end.sessions} {end.fds}")
+    print(f"threads (OS): start {start.os_threads}, after {warm.sessions} {warm.os_threads}, "
+          f"after {end.sessions} {end.os_threads}; python {warm.py_threads} -> {end.py_threads}")
+    print(f"time: {end.elapsed_s:.0f} s ({end.elapsed_s / end.sessions * 1000:.0f} ms/session)")
+    failures = []
+    if growth > args.max_growth_mib:
+        failures.append(f"RSS grew {growth:.1f} MiB")
+    if end.fds > warm.fds:
+        failures.append(f"fds grew {warm.fds} -> {end.fds}")
+    if end.os_threads > warm.os_threads or end.py_threads > warm.py_threads:
+        failures.append(f"threads grew {warm.os_threads} -> {end.os_threads}")
+    if failures:
+        print("SOAK FAILED: " + "; ".join(failures))
+        return 1
+    print("soak OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

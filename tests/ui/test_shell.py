@@ -1,0 +1,262 @@
+"""``kiosk run`` wiring: recovery before attract, systemd READY/WATCHDOG, kiosk lockdown, sync."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from kiosk.config import Settings
+from kiosk.errors import LedgerError
+from kiosk.watchdog import SystemdNotifier
+from tests.ui.conftest import FakeMonotonic, Kiosk, MovableClock, make_kiosk, running
+from tests.ui.fakes import TMO_CARD, FakeServices
+
+_MOD = Qt.KeyboardModifier
+
+
+class NotifySocket:
+    """A stand-in for systemd's notification socket: collects the datagrams."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.setblocking(False)
+        self.messages: list[str] = []
+
+    def drain(self) -> list[str]:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except BlockingIOError:
+                return self.messages
+
+    def notifier(self, watchdog_usec: int = 200_000) -> SystemdNotifier:
+        return SystemdNotifier({"NOTIFY_SOCKET": str(self.path), "WATCHDOG_USEC": str(watchdog_usec)})
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    ns = NotifySocket(tmp_path / "notify.sock")
+    try:
+        yield ns
+    finally:
+        ns.sock.close()
+
+
+@pytest.fixture
+def locked_kiosk(qtbot: object, services: FakeServices, settings: Settings) -> Iterator[Kiosk]:
+    yield from make_kiosk(qtbot, services, settings, kiosk_mode=True, demo=True,
+                          clock=MovableClock(), monotonic=FakeMonotonic())
+
+
+# --------------------------------------------------------------------------- lockdown
+
+
+def test_kiosk_mode_ignores_every_closing_shortcut(locked_kiosk: Kiosk) -> None:
+    k = locked_kiosk
+    window = k.ui.window
+    assert QGuiApplication.overrideCursor() is not None
+    assert QGuiApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
+    for key, mods in ((Qt.Key.Key_F4, _MOD.AltModifier), (Qt.Key.Key_Q, _MOD.ControlModifier),
+                      (Qt.Key.Key_Escape, _MOD.NoModifier), (Qt.Key.Key_W, _MOD.ControlModifier),
+                      (Qt.Key.Key_F4, _MOD.ControlModifier), (Qt.Key.Key_F11, _MOD.NoModifier)):
+        QTest.keyClick(window, key, mods)
+    QTest.qWait(50)
+    assert k.ui.lockdown is not None and k.ui.lockdown.swallowed == 6
+    assert window.isVisible()
+    assert window.close() is False and window.isVisible()  # a close request (Alt+F4 via a WM) is refused
+    assert k.ui.lockdown.refused_closes == 1
+    QTest.keyClick(window, Qt.Key.Key_F2)  # the demo panel key still works
+    k.qtbot.waitUntil(lambda: k.ui.demo.property("shown") is True)  # type: ignore[attr-defined]
+    k.ui.close(wait=True)
+    assert not window.isVisible()  # shutdown closes it
+    assert QGuiApplication.overrideCursor() is None
+
+
+def test_windowed_mode_is_not_locked(kiosk: Kiosk) -> None:
+    assert kiosk.ui.lockdown is None and QGuiApplication.overrideCursor() is None
+    QTest.keyClick(kiosk.ui.window, Qt.Key.Key_Escape)
+    assert kiosk.ui.window.close() is True
+
+
+# --------------------------------------------------------------------------- start-up and systemd
+
+
+def test_recovery_runs_off_the_gui_thread_before_attract_then_ready(
+    qtbot: object, services: FakeServices, settings: Settings, notify_socket: NotifySocket
+) -> None:
+    release = threading.Event()
+    ran_on: list[str] = []
+
+    def recover() -> str:
+        ran_on.append(threading.current_thread().name)
+        release.wait(10)
+        return "recovered"
+
+    with running(make_kiosk(qtbot, services, settings, boot_task=recover, notifier=notify_socket.notifier())) as k:
+        k.qtbot.waitUntil(lambda: bool(ran_on))  # type: ignore[attr-defined]
+        assert k.ui.boot.state == "starting" and k.find("startupOverlay") is not None
+        assert k.ui.controller.suspended
+        services.reader.insert(TMO_CARD)
+        QTest.qWait(100)
+        assert k.state.value == "attract"  # the customer flow waits for recovery
+        assert not any(m.startswith("READY=1") for m in notify_socket.drain())
+        services.reader.pull()
+        release.set()
+        k.qtbot.waitUntil(lambda: k.ui.ready_sent)  # type: ignore[attr-defined]
+        k.wait_screen("attractScreen")
+        assert k.find("startupOverlay") is None
+        k.qtbot.waitUntil(lambda: any(m == "WATCHDOG=1" for m in notify_socket.drain()))  # type: ignore[attr-defined]
+        assert sum(m.startswith("READY=1") for m in notify_socket.drain()) == 1
+        k.tap("attractTouch")
+        k.wait_screen("languageScreen")
+    assert ran_on and ran_on[0].startswith("kiosk-control")
+
+
+def test_a_failed_recovery_shows_out_of_service_and_the_technician_can_still_get_in(
+    qtbot: object, services: FakeServices, settings: Settings, notify_socket: NotifySocket
+) -> None:
+    attempts: list[int] = []
+
+    def recover() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise LedgerError("database is locked")
+
+    with running(make_kiosk(qtbot, services, settings, boot_task=recover, notifier=notify_socket.notifier(),
+                        clock=MovableClock(), monotonic=FakeMonotonic())) as k:
+        k.qtbot.waitUntil(lambda: k.ui.boot.state == "failed")  # type: ignore[attr-defined]
+        assert k.text("startupText") == "Out of service"
+        QTest.qWait(50)
+        assert not any(m.startswith("READY=1") for m in notify_socket.drain())
+        for _ in range(5):
+            k.tap("staffCorner")
+        k.wait_screen("pinScreen")
+        k.tap("pinCancelButton")  # leaving staff mode tries the start-up again
+        k.qtbot.waitUntil(lambda: k.ui.boot.state == "ready")  # type: ignore[attr-defined]
+        k.wait_screen("attractScreen")
+        k.qtbot.waitUntil(lambda: k.ui.ready_sent)  # type: ignore[attr-defined]
+    assert len(attempts) == 2
+
+
+def test_watchdog_is_off_without_systemd(kiosk: Kiosk) -> None:
+    assert kiosk.ui.notifier is None and not kiosk.ui._heartbeat.isActive()
+
+
+# --------------------------------------------------------------------------- sync wiring
+
+
+class FakeSync:
+    def __init__(self) -> None:
+        self.nudges = 0
+        self.stopped = False
+
+    def nudge(self) -> None:
+        self.nudges += 1
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_sync_starts_off_the_gui_thread_gets_device_health_and_a_nudge_per_sale(
+    qtbot: object, real_services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kiosk.sync
+
+    started: list[tuple[str, Any]] = []
+    sync = FakeSync()
+
+    def fake_start(settings: Any, ledger: Any, data_dir: Path, status_provider: Any) -> FakeSync:
+        started.append((threading.current_thread().name, status_provider))
+        return sync
+
+    monkeypatch.setattr(kiosk.sync, "start_background_sync", fake_start)
+    with running(make_kiosk(qtbot, real_services, real_services.settings, sync=True)) as k:
+        k.qtbot.waitUntil(lambda: k.ui.sync_service is sync)  # type: ignore[attr-defined]
+        name, provider = started[0]
+        assert name.startswith("kiosk-control")
+        k.qtbot.waitUntil(lambda: set(provider()["devices"]) >= {"reader", "terminal", "printer"})  # type: ignore[attr-defined]
+        assert provider()["devices"]["terminal"]["ok"] is True
+        k.ui.controller.transactionFinished.emit(k.ui.controller.session)
+        assert sync.nudges == 1
+    assert sync.stopped
+
+
+_RUN_SCRIPT = """
+import os, sys, threading
+from pathlib import Path
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from kiosk.app import build_services
+from kiosk.watchdog import SystemdNotifier
+from tests.ui.conftest import demo_settings
+from ui import app as ui_app
+
+app = QGuiApplication(["kiosk-run-test"])
+services = build_services(demo_settings(), Path(sys.argv[1]), recover_now=False)
+original = services.recover
+def recover():
+    print("recovered-on", threading.current_thread().name, flush=True)
+    return original()
+services.recover = recover
+
+class Notifier(SystemdNotifier):
+    def ready(self, status="attract screen shown"):
+        sent = super().ready(status)
+        print("cursor-hidden", QGuiApplication.overrideCursor() is not None, flush=True)
+        QTimer.singleShot(50, app.quit)  # what SIGTERM does
+        return sent
+
+notifier = Notifier({"NOTIFY_SOCKET": sys.argv[2], "WATCHDOG_USEC": "100000"})
+code = ui_app.run(services, services.settings, demo=True, windowed=False, lang=None, notifier=notifier)
+services.close()
+print("exit", code, flush=True)
+os._exit(code)
+"""
+
+
+def test_kiosk_run_wires_recovery_lockdown_and_ready(tmp_path: Path, notify_socket: NotifySocket) -> None:
+    """``ui.app.run`` end to end in its own process (it owns the event loop): real services,
+    recovery off the GUI thread before attract, READY=1, watchdog, lockdown, a clean quit."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _RUN_SCRIPT, str(tmp_path / "data"), str(notify_socket.path)],
+                          cwd=root, capture_output=True, text=True, timeout=120, check=False)
+    out = proc.stdout.splitlines()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "exit 0" in out and "cursor-hidden True" in out
+    assert any(line.startswith("recovered-on kiosk-control") for line in out)
+    messages = notify_socket.drain()
+    assert any(m.startswith("READY=1") for m in messages) and messages[-1] == "STOPPING=1"
+
+
+def test_cli_builds_services_without_recovering_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    cli_run = importlib.import_module("kiosk.cli.run")
+
+    seen: dict[str, Any] = {}
+
+    class FakeApp:
+        @staticmethod
+        def build_services(settings: Any, data_dir: Any, *, recover_now: bool = True) -> str:
+            seen["recover_now"] = recover_now
+            return "services"
+
+    monkeypatch.setattr(cli_run, "importlib", types.SimpleNamespace(import_module=lambda name: FakeApp))
+    ctx: Any = type("Ctx", (), {"settings": Settings(), "data_dir": Path("/nonexistent")})()
+    assert cli_run.build_services(ctx) == "services" and seen["recover_now"] is False
+
