@@ -11,6 +11,7 @@ ScreenBase {
     // The slot, with a SIM card sliding into it.
     Item {
         anchors.fill: parent
+        clip: true  // the sliding card never draws over the title or the buttons
         Rectangle {
             id: slot
             anchors.horizontalCenter: parent.horizontalCenter
@@ -29,7 +30,7 @@ ScreenBase {
         Rectangle {
             id: card
             anchors.horizontalCenter: parent.horizontalCenter
-            width: Math.min(parent.width * 0.3, 240 * screen.u)
+            width: Math.min(parent.width * 0.3, 240 * screen.u, parent.height * 0.3)
             height: width * 1.3
             radius: 14 * screen.u
             color: "#E8B64C"

@@ -25,7 +25,8 @@ ScreenBase {
         visible: !plansModel.loading
         readonly property int columns: screen.portrait ? 2 : 4
         cellWidth: width / columns
-        cellHeight: screen.portrait ? 440 * screen.u * theme.textScale : Math.max(height, 380 * screen.u)
+        // Landscape: one row that fills the space; portrait: rows that scroll when there are many.
+        cellHeight: screen.portrait ? 460 * screen.u * theme.textScale : Math.max(height, 300 * screen.u)
         model: plansModel.plans
         boundsBehavior: Flickable.StopAtBounds
         delegate: Item {
@@ -41,24 +42,23 @@ ScreenBase {
                 border.color: mouse.pressed ? theme.accent : theme.border
                 Accessible.role: Accessible.Button
                 Accessible.name: modelData.name + ", " + modelData.price
-                GridLayout {
+                clip: true
+                ColumnLayout {
                     anchors.fill: parent
-                    anchors.margins: 32 * screen.u
-                    columns: 1
-                    columnSpacing: 24 * screen.u
-                    rowSpacing: 8 * screen.u
+                    anchors.margins: (screen.portrait ? 32 : 24) * screen.u
+                    spacing: 8 * screen.u
                     KText {
                         Layout.fillWidth: true
                         text: modelData.name
-                        size: 46
+                        size: screen.portrait ? 46 : 40
                         font.bold: true
                         maximumLineCount: 2
                         elide: Text.ElideRight
                     }
                     KText {
                         Layout.alignment: Qt.AlignLeft | Qt.AlignTop
-                                                text: modelData.price
-                        size: 60
+                        text: modelData.price
+                        size: screen.portrait ? 60 : 52
                         font.bold: true
                         wrapMode: Text.NoWrap
                         color: theme.text
@@ -69,11 +69,12 @@ ScreenBase {
                         size: 34
                         color: theme.subtle
                     }
-                    KText {
+                    KText {  // takes the height that is left and elides there, never past the card
                         Layout.fillWidth: true
-                                                text: modelData.benefits.join("\n")
-                        maximumLineCount: 3
-                        size: 34
+                        Layout.fillHeight: true
+                        Layout.minimumHeight: 0
+                        text: modelData.benefits.join("\n")
+                        size: 32
                         elide: Text.ElideRight
                         verticalAlignment: Text.AlignTop
                     }

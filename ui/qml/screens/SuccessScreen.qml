@@ -9,6 +9,7 @@ ScreenBase {
     subtitle: resultModel.planName + "  ·  " + resultModel.price + "  ·  " + resultModel.number
 
     GridLayout {
+        id: layout
         anchors.fill: parent
         columns: screen.portrait ? 1 : 2
         rowSpacing: 32 * screen.u
@@ -16,14 +17,14 @@ ScreenBase {
         ColumnLayout {
             Layout.fillWidth: true
             Layout.alignment: Qt.AlignTop
-            spacing: 28 * screen.u
+            spacing: (screen.portrait ? 28 : 16) * screen.u
             Badge { Layout.alignment: Qt.AlignHCenter; glyph: "\u2713"; tone: theme.success }
             KText {
                 objectName: "takeSimText"
                 Layout.fillWidth: true
                 visible: resultModel.fromSim
                 text: qsTr("Please take your SIM card.")
-                size: 56
+                size: screen.portrait ? 56 : 48
                 font.bold: true
                 horizontalAlignment: Text.AlignHCenter
             }
@@ -49,7 +50,9 @@ ScreenBase {
             spacing: 16 * screen.u
             Rectangle {
                 Layout.alignment: Qt.AlignHCenter
-                Layout.preferredWidth: (screen.portrait ? 420 : 380) * screen.u
+                // Landscape: as large as the row allows, leaving room for the caption.
+                Layout.preferredWidth: screen.portrait ? 420 * screen.u
+                                                       : Math.min(380 * screen.u, layout.height - 70 * screen.u)
                 Layout.preferredHeight: Layout.preferredWidth
                 color: "#FFFFFF"
                 radius: 16 * screen.u
