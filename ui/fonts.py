@@ -1,7 +1,7 @@
 """Fonts: load Noto Sans CJK (and DejaVu Sans for symbols) from the system by file.
 
-Why by file: the offscreen and eglfs platforms may not consult fontconfig, and
-then Chinese renders as boxes. Loading the Debian font files
+Why by file: a platform plugin that does not consult fontconfig (eglfs on
+some builds) would render Chinese as boxes. Loading the Debian font files
 (``fonts-noto-cjk``, ``fonts-dejavu-core``) into the application font database
 makes the glyphs available on every platform plugin. Noto Sans CJK SC also
 covers Latin and Spanish, so one family gives every language the same look.
@@ -29,7 +29,12 @@ _loaded: dict[str, list[str]] = {}
 
 
 def load_fonts() -> str:
-    """Register the kiosk fonts once; return the family to use for all text."""
+    """Register the kiosk fonts once; return the family to use for all text.
+
+    When the platform's font database (fontconfig) already lists both families,
+    nothing is loaded: parsing the CJK collections costs ~60 ms of cold start."""
+    if {UI_FAMILY, SYMBOL_FAMILY} <= set(QFontDatabase.families()):
+        return UI_FAMILY
     for directory in FONT_DIRS:
         for name in FONT_FILES:
             path = directory / name
