@@ -210,7 +210,7 @@ def test_kiosk_sync_once_json(sqlite_backend: ThreadedBackend, data_dir: Path, t
     secret_file.chmod(0o600)
     bulk_ledger(data_dir, 1200)
     env = {"KIOSK_KIOSK_ID": "K-CLI", "KIOSK_UPSTREAM_URL": sqlite_backend.base_url,
-           "KIOSK_UPSTREAM_SECRET_FILE": str(secret_file)}
+           "KIOSK_UPSTREAM_SECRET_FILE": str(secret_file), "KIOSK_UPSTREAM_BATCH_SIZE": "500"}
     proc = _kiosk_cli(data_dir, env, "sync", "--once", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
