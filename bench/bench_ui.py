@@ -1,7 +1,7 @@
 """Touch UI figures (offscreen): cold start, GUI-thread stalls, memory over many sessions.
 
 1. Cold start: process launch → first frame of the attract screen, against a
-   minimal QML window measured the same way in the same run (median of 3
+   minimal QML window measured the same way in the same run (median of 9
    alternating runs each). Target ratio ≤ 2.0.
 2. GUI thread's longest stall during one full transaction with slow simulated
    devices (reader 1.0 s, lookups 0.4 s, payment 2.5 s with prompts), measured by
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-RUNS = 3
+RUNS = 9
 SESSIONS = 100
 
 
