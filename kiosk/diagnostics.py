@@ -140,7 +140,7 @@ class AuditSink(Protocol):
 
 
 @dataclass(frozen=True)
-class Deadlines:
+class CheckDeadlines:
     """Seconds each check may take before it is reported as not answering."""
 
     reader_status: float = 5.0
@@ -157,7 +157,7 @@ class Deadlines:
     versions: float = 10.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Deadlines:
+    def from_settings(cls, settings: Settings) -> CheckDeadlines:
         r, t, p, u = settings.reader, settings.terminal, settings.printer, settings.upstream
         return cls(
             reader_status=r.apdu_timeout_s + 3.0,
@@ -646,7 +646,7 @@ class Diagnostics:
         reader: CardReader | None = None,
         terminal: PaymentTerminal | None = None,
         printer: ReceiptPrinter | None = None,
-        deadlines: Deadlines | None = None,
+        deadlines: CheckDeadlines | None = None,
         http_get: HttpGet | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         unavailable: Mapping[str, str] | None = None,
@@ -657,7 +657,7 @@ class Diagnostics:
         self.reader = reader
         self.terminal = terminal
         self.printer = printer
-        self.deadlines = deadlines or Deadlines.from_settings(settings)
+        self.deadlines = deadlines or CheckDeadlines.from_settings(settings)
         self._http_get = http_get
         self._clock = clock
         #: Why an adapter is missing, e.g. {"ledger": "cannot open ledger: ..."}.
@@ -787,7 +787,7 @@ def run_all(
     *,
     names: Iterable[str] = RUN_ALL_ORDER,
     sim_wait_s: float = 0.5,
-    deadlines: Deadlines | None = None,
+    deadlines: CheckDeadlines | None = None,
     http_get: HttpGet | None = None,
 ) -> list[DeviceHealth]:
     """``kiosk diag``: open what the configuration names, run the non-invasive checks, close.

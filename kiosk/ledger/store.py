@@ -28,6 +28,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -184,6 +185,10 @@ class Ledger:
             current = self.schema_revision()
             if current == head:
                 return None
+            if current is not None and not self._known_revision(current):
+                raise LedgerError(
+                    f"ledger schema revision {current!r} is unknown to this version of simkiosk "
+                    "(written by a newer one?): upgrade simkiosk or restore a backup")
             backup = None
             if self._sqlite_path is not None and current is not None:
                 backup = self.backup(self._sqlite_path.with_name(
@@ -194,9 +199,17 @@ class Ledger:
                     command.upgrade(self._alembic_config(conn), "head")
                     if conn.execute(select(_HEAD.c.id)).first() is None:
                         conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, AlembicCommandError) as exc:
                 raise LedgerError(f"ledger migration to {head} failed: {exc}") from exc
             return str(backup) if backup else None
+
+    def _known_revision(self, revision: str) -> bool:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+        except AlembicCommandError:
+            return False
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -14,7 +14,7 @@ import pytest
 from devices.printer import FilePrinter
 from kiosk import diagnostics as d
 from kiosk.config import PrinterSection, Settings
-from kiosk.diagnostics import Deadlines, Diagnostics
+from kiosk.diagnostics import CheckDeadlines, Diagnostics
 from kiosk.errors import (
     CardRemoved,
     LedgerError,
@@ -145,7 +145,7 @@ def test_a_hung_terminal_is_reported_at_the_deadline(settings, data_dir):
     blocker = Blocker()
     try:
         dg = diag(settings, data_dir, terminal=FakeTerminal(status_=blocker),
-                  deadlines=dataclasses.replace(Deadlines(), terminal_status=0.2))
+                  deadlines=dataclasses.replace(CheckDeadlines(), terminal_status=0.2))
         h = dg.check_terminal()
     finally:
         blocker.release.set()

@@ -3,7 +3,7 @@ import io
 import json
 
 from kiosk.ledger import Ledger
-from tests.ledger.conftest import fill, kiosk_cli
+from tests.ledger.conftest import kiosk_cli
 
 
 def test_csv_export_masks_by_default(filled, tmp_path):
@@ -66,9 +66,3 @@ def test_csv_cells_cannot_become_formulas(data_dir):
         ledger.append("txn.created", {"state": "created", "carrier": "=HYPERLINK(\"x\")"}, txn_id="t")
     proc = kiosk_cli(data_dir, "ledger", "export")
     assert "'=HYPERLINK" in proc.stdout
-
-
-def test_export_streams_a_large_ledger(data_dir):
-    with Ledger.open("", data_dir) as ledger:
-        fill(ledger, 1)
-    assert kiosk_cli(data_dir, "ledger", "export", "--format", "csv").stdout.count("\n") == 2

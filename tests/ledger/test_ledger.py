@@ -114,23 +114,34 @@ def test_concurrent_processes_keep_one_chain(data_dir):
         assert report.ok and report.events == 75
 
 
-def test_migration_backs_up_existing_file_first(data_dir):
+def test_migration_backs_up_existing_file_first(data_dir, monkeypatch):
+    with Ledger.open("", data_dir) as ledger:
+        ledger.append("x", {})
+    # A newer release whose head is past the file's revision: the file is copied before upgrading.
+    monkeypatch.setattr(Ledger, "head_revision", lambda self: "0002")
+    with Ledger.open("", data_dir, migrate=False) as ledger:
+        backup = ledger.migrate()
+    assert backup is not None and "bak-0001-" in backup
+    con = sqlite3.connect(backup)
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    con.close()
+
+
+def test_unknown_schema_revision_is_a_clear_error(data_dir):
     with Ledger.open("", data_dir) as ledger:
         ledger.append("x", {})
     con = sqlite3.connect(data_dir / SQLITE_FILE)
-    con.execute("UPDATE alembic_version SET version_num = '0000'")  # pretend an older schema
+    con.execute("UPDATE alembic_version SET version_num = '9999'")  # written by a newer kiosk
     con.commit()
     con.close()
-    ledger = Ledger.__new__(Ledger)
-    # Re-running the upgrade from an unknown revision must fail loudly, but only after the backup.
-    with pytest.raises(Exception):  # noqa: B017 - alembic raises its own error for an unknown revision
+    with pytest.raises(LedgerError, match="revision '9999' is unknown"):
         Ledger.open("", data_dir)
-    backups = list(data_dir.glob(f"{SQLITE_FILE}.bak-0000-*"))
-    assert len(backups) == 1
-    con = sqlite3.connect(backups[0])
-    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    proc = kiosk_cli(data_dir, "ledger", "verify", "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"] == "ledger_error"
+    con = sqlite3.connect(data_dir / SQLITE_FILE)
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1  # untouched
     con.close()
-    del ledger
 
 
 def test_backup_command_makes_a_verifiable_copy(filled, tmp_path):
