@@ -22,13 +22,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -36,6 +31,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -44,8 +40,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.errors import LedgerError
 from kiosk.ledger.chain import GENESIS, canonical_json, event_hash, format_at
+from kiosk.ledger.migrations import HEAD_REVISION
 from kiosk.ledger.models import PROJECTED_FIELDS, ChainHead, Event, Meta, Transaction
 from kiosk.sqlite import configure_sqlite
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -163,20 +163,30 @@ class Ledger:
 
     # ------------------------------------------------------------------ migrations
 
-    def _alembic_config(self, conn: Connection) -> AlembicConfig:
+    # Alembic costs ~0.7 s to import: it is loaded only when the schema is not at
+    # HEAD_REVISION (a new ledger, an upgrade), never on an ordinary start.
+
+    def _alembic_config(self, conn: Connection | None = None) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
+        if conn is not None:
+            cfg.attributes["connection"] = conn
         return cfg
 
     def schema_revision(self) -> str | None:
+        """The revision stamped in ``alembic_version`` (``None``: an empty database)."""
         with self._engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        if len(rows) > 1:
+            raise LedgerError(f"ledger schema has several revisions stamped ({', '.join(rows)}); restore a backup")
+        return str(rows[0]) if rows else None
 
     def head_revision(self) -> str | None:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        return ScriptDirectory.from_config(cfg).get_current_head()
+        return HEAD_REVISION
 
     def migrate(self) -> str | None:
         """Bring the schema to head; back up an existing SQLite file first. Returns the backup path."""
@@ -185,6 +195,9 @@ class Ledger:
             current = self.schema_revision()
             if current == head:
                 return None
+            from alembic import command
+            from alembic.util.exc import CommandError as AlembicCommandError
+
             if current is not None and not self._known_revision(current):
                 raise LedgerError(
                     f"ledger schema revision {current!r} is unknown to this version of simkiosk "
@@ -204,10 +217,11 @@ class Ledger:
             return str(backup) if backup else None
 
     def _known_revision(self, revision: str) -> bool:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
+        from alembic.script import ScriptDirectory
+        from alembic.util.exc import CommandError as AlembicCommandError
+
         try:
-            return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+            return ScriptDirectory.from_config(self._alembic_config()).get_revision(revision) is not None
         except AlembicCommandError:
             return False
 

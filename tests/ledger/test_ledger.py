@@ -4,6 +4,7 @@ import json
 import multiprocessing
 import sqlite3
 import subprocess
+import sys
 
 import pytest
 
@@ -142,6 +143,31 @@ def test_unknown_schema_revision_is_a_clear_error(data_dir):
     con = sqlite3.connect(data_dir / SQLITE_FILE)
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1  # untouched
     con.close()
+
+
+def test_head_revision_constant_matches_the_newest_migration_script():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kiosk.ledger.migrations import HEAD_REVISION
+    from kiosk.ledger.store import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+
+
+def test_opening_a_current_ledger_does_not_load_alembic(data_dir):
+    """Alembic costs ~0.7 s to import; an ordinary start (schema at head) must not pay it."""
+    with Ledger.open("", data_dir) as ledger:  # creates and migrates
+        ledger.append("x", {})
+    script = (
+        "import sys; from pathlib import Path; from kiosk.ledger import Ledger\n"
+        f"with Ledger.open('', Path({str(data_dir)!r})) as ledger: n = ledger.last_seq()\n"
+        "print(n, 'alembic' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert proc.stdout.split() == ["1", "False"]
 
 
 def test_backup_command_makes_a_verifiable_copy(filled, tmp_path):
