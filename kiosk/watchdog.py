@@ -36,7 +36,7 @@ class SystemdNotifier:
             address = "\0" + address[1:]
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-                sock.settimeout(1.0)
+                sock.setblocking(False)  # called on the GUI thread: a full queue must not stall it
                 sock.connect(address)
                 sock.sendall(state.encode("utf-8"))
         except OSError as exc:

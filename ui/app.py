@@ -5,10 +5,13 @@ services object is duck-typed (``reader``, ``terminal``, ``provider``,
 ``printer``, ``ledger``, ``checkout``; any may be ``None``) so the composition
 root (``kiosk.app.build_services``) and test fakes plug in the same way.
 
-:func:`run` is ``kiosk run``: crash recovery off the GUI thread before the
-attract screen, background sync with device health in its heartbeats, systemd
-``READY=1`` when the attract screen is first drawn and ``WATCHDOG=1`` from a
-GUI-thread timer, and (not ``--windowed``) the kiosk lockdown.
+:func:`run` is ``kiosk run``. The attract screen comes first: the services
+(ledger, devices; SQLAlchemy and the adapters take most of a second to import)
+are built and crash recovery runs on the control lane *after* the first frame,
+while the customer flow waits; systemd gets ``STATUS=`` at the first frame and
+``READY=1`` once the kiosk can serve. Then background sync with device health
+in its heartbeats, ``WATCHDOG=1`` from a GUI-thread timer, and (not
+``--windowed``) the kiosk lockdown.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent
 from PySide6.QtQuick import QQuickWindow
@@ -55,6 +59,9 @@ log = logging.getLogger(__name__)
 QML_DIR = Path(__file__).resolve().parent / "qml"
 MAIN_QML = QML_DIR / "Main.qml"
 PORTRAIT = QSize(1080, 1920)
+#: Start-up work begins at the first frame, or after this long if no frame comes
+#: (a window that is never exposed must still start serving).
+BOOT_FALLBACK_MS = 500
 
 
 class UiLoadError(KioskError):
@@ -77,6 +84,7 @@ class KioskUi(QObject):
         kiosk_mode: bool = False,
         notifier: SystemdNotifier | None = None,
         boot_task: Callable[[], object] | None = None,
+        build_services: Callable[[], Any] | None = None,
         sync: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
         monotonic: Callable[[], float] | None = None,
@@ -114,6 +122,13 @@ class KioskUi(QObject):
         self.staff.left.connect(self._staff_left)
         self.boot = Boot(self.controller._worker, self)
         self.boot.ready.connect(self._boot_ready)
+        self._boot_task = boot_task
+        self._build = build_services
+        self._built: Any = None  # services this object built, and so closes
+        self._built_lock = threading.Lock()
+        self._boot_pending = boot_task is not None or build_services is not None
+        self._servicesBuilt.connect(self._attach_services)  # queued: emitted on the control lane
+        self._first_frame_seen = False
         self.health = HealthCache()
         self.sync_service: Any = None
         self._want_sync = sync
@@ -161,7 +176,7 @@ class KioskUi(QObject):
         self.window.installEventFilter(self.staff)
         self.lockdown = Lockdown(self.window, self) if kiosk_mode else None
         self._preloaded: list[QQmlComponent] = []
-        self.window.frameSwapped.connect(self._preload_screens, Qt.ConnectionType.QueuedConnection)
+        self.window.frameSwapped.connect(self._first_frame, Qt.ConnectionType.QueuedConnection)
         self.window.frameSwapped.connect(self._maybe_ready, Qt.ConnectionType.QueuedConnection)
         self.controller.transactionFinished.connect(self._nudge_sync)
         self._heartbeat = QTimer(self)
@@ -174,18 +189,76 @@ class KioskUi(QObject):
         self._health_timer.setInterval(max(1000, int(settings.upstream.heartbeat_interval_s * 1000)))
         self._health_timer.timeout.connect(self.probe_health)
         self.controller.start()
-        if boot_task is not None:
+        if self._boot_pending:
             self.controller.suspend()
-            self.boot.start(boot_task)
+            self.boot.expect()
+            QTimer.singleShot(BOOT_FALLBACK_MS, self, self._start_boot)
         else:
             QTimer.singleShot(0, self, self._boot_ready)
 
     # ------------------------------------------------------------------ start-up, sync, systemd
 
+    _servicesBuilt = Signal(object)
+
+    def _first_frame(self) -> None:
+        """The first frame is on screen: tell systemd, start the start-up work, then compile
+        the other screens in the background."""
+        if self._first_frame_seen:
+            return
+        self._first_frame_seen = True
+        self.window.frameSwapped.disconnect(self._first_frame)
+        log.info("first frame shown")
+        if self.notifier is not None and self._boot_pending:
+            self.notifier.notify("STATUS=attract screen shown; starting up")
+        self._start_boot()
+        self._preload_screens()
+
+    def _start_boot(self) -> None:
+        if self._boot_pending and not self._closing:
+            self._boot_pending = False
+            self.boot.start(self._boot_job)
+
+    def _boot_job(self) -> object:
+        """On the control lane: build the services (once, kept across retries), hand them
+        to the GUI thread, then run the start-up task (by default crash recovery)."""
+        services = self._built if self._build is not None else self.services
+        if self._build is not None and services is None:
+            services = self._build()
+            with self._built_lock:
+                self._built, closing = services, self._closing
+            if closing:  # quit while building: nobody else will close them
+                self._close_built()
+                return "closed during start-up"
+            self._servicesBuilt.emit(services)
+        if self._boot_task is not None:
+            return self._boot_task()
+        recover = getattr(services, "recover", None) if self._build is not None else None
+        return recover() if callable(recover) else None
+
+    def _attach_services(self, services: Any) -> None:
+        """GUI thread: every part of the UI uses the services built on the control lane."""
+        if self._closing:
+            return
+        self.services = services
+        self.controller.attach(services)
+        self.demo.attach(services)
+        self.staff.attach(services)
+
+    def _close_built(self) -> None:
+        with self._built_lock:
+            built, self._built = self._built, None
+        close = getattr(built, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                log.exception("closing the services failed")
+
     def _boot_ready(self) -> None:
         """Recovery is done: the customer flow may start; sync and health probes begin."""
         if self._closing:
             return
+        self.window.update()  # a frame for READY=1 even if nothing moves
         if not self.staff.active and self.controller.suspended:
             self.controller.resume()
         if self._want_sync and self.sync_service is None:
@@ -265,7 +338,6 @@ class KioskUi(QObject):
                           QQmlComponent.CompilationMode.Asynchronous, self)
             for path in sorted((QML_DIR / "screens").glob("*Screen.qml"))
         ]
-        self.window.frameSwapped.disconnect(self._preload_screens)
 
     def _refresh(self, session: Session) -> None:
         fmt = Formatter(session.lang, self.settings.kiosk.currency)
@@ -289,8 +361,10 @@ class KioskUi(QObject):
         return self.window.findChild(QObject, object_name)
 
     def close(self, wait: bool = False) -> None:
-        """Stop staff mode, sync, the controller's lanes and timers, then the window; idempotent."""
-        self._closing = True
+        """Stop staff mode, sync, the controller's lanes and timers, then the window, and
+        close the services this object built; idempotent."""
+        with self._built_lock:
+            self._closing = True
         self._heartbeat.stop()
         self._health_timer.stop()
         self.staff.close()
@@ -301,22 +375,23 @@ class KioskUi(QObject):
         if self.lockdown is not None:
             self.lockdown.release()
         self.window.close()
+        self._close_built()
 
 
-def run(services: Any, settings: Settings, *, demo: bool, windowed: bool, lang: str | None,
-        notifier: SystemdNotifier | None = None) -> int:
+def run(build_services: Callable[[], Any], settings: Settings, *, demo: bool, windowed: bool,
+        lang: str | None, notifier: SystemdNotifier | None = None) -> int:
     """Create the application, show the kiosk and run the event loop.
 
-    Crash recovery (``services.recover``) runs off the GUI thread before the attract
-    screen; not ``windowed`` is kiosk mode (lockdown, no cursor).
+    ``build_services`` runs on the control lane after the first frame, then crash
+    recovery (``services.recover``); the services are closed on the way out. Not
+    ``windowed`` is kiosk mode (lockdown, no cursor).
     """
     app = QGuiApplication.instance() or QGuiApplication(["simkiosk"])
     assert isinstance(app, QGuiApplication)
     app.setApplicationName("simkiosk")
-    recover = getattr(services, "recover", None)
     notifier = notifier or SystemdNotifier()
-    ui = KioskUi(services, settings, demo=demo, lang=lang, kiosk_mode=not windowed, notifier=notifier,
-                 boot_task=recover if callable(recover) else None, sync=True)
+    ui = KioskUi(None, settings, demo=demo, lang=lang, kiosk_mode=not windowed, notifier=notifier,
+                 build_services=build_services, sync=True)
     if windowed:
         screen = app.primaryScreen()
         avail = screen.availableGeometry().size() if screen is not None else PORTRAIT

@@ -33,10 +33,16 @@ class DemoModel(QObject):
         self._profiles: list[str] = []
         self._behaviour = "approve"
         self._profilesLoaded.connect(self._set_profiles)
+        self.attach(services)
+
+    def attach(self, services: Any) -> None:
+        """Use ``services`` (built after the first frame by ``kiosk run``); list the test SIMs."""
+        self._services = services
         reader = getattr(services, "reader", None)
-        if enabled and reader is not None and hasattr(reader, "profiles"):
+        if self._enabled and reader is not None and hasattr(reader, "profiles"):
             signal = self._profilesLoaded
-            worker.submit("control", lambda: signal.emit([str(p) for p in reader.profiles()]))
+            self._worker.submit("control", lambda: signal.emit([str(p) for p in reader.profiles()]))
+        self.changed.emit()
 
     def _set_profiles(self, profiles: list[str]) -> None:
         self._profiles = profiles

@@ -114,6 +114,12 @@ class SessionController(QObject):
 
         self._worker.submit("reader", start_watch)
 
+    def attach(self, services: ServicesLike) -> None:
+        """Services built after the first frame (``kiosk run``): use them, watch the slot."""
+        self._services = services
+        if not self._closed:
+            self.start()
+
     def close(self, wait: bool = False) -> None:
         """Stop timers, the card watch and the lanes; idempotent.
 

@@ -1,8 +1,10 @@
 """The kiosk process around the screens: start-up, lockdown, device health for heartbeats.
 
-* :class:`Boot` runs the start-up work (crash recovery) on a worker lane before
-  the attract screen; the customer flow stays suspended until it is done. A
-  failure shows "out of service" (the technician gesture still works).
+* :class:`Boot` runs the start-up work (building the services, crash recovery) on
+  a worker lane behind the attract screen; the customer flow stays suspended
+  until it is done. A touch meanwhile *reveals* the "starting up" overlay, so
+  nobody taps a screen that does not answer. A failure shows "out of service"
+  (the technician gesture still works).
 * :class:`Lockdown` (kiosk mode, not ``--windowed``): no key combination closes
   or leaves the window, close requests are refused, the cursor is hidden.
 * :class:`HealthCache` keeps the devices' latest ``health()`` for the upstream
@@ -18,7 +20,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Property, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Property, QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QKeySequence, QWindow
 
 from kiosk.errors import KioskError
@@ -116,6 +118,7 @@ class Boot(QObject):
         self._worker = worker
         self._state = "ready"
         self._error = ""
+        self._revealed = False
         self._signal_done = _BootDone(self)
         self._signal_done.done.connect(self._finished)
         self._task: Callable[[], object] | None = None
@@ -133,8 +136,27 @@ class Boot(QObject):
     def error(self) -> str:
         return self._error
 
+    @Property(bool, notify=changed)
+    def overlay(self) -> bool:
+        """Whether the start-up overlay covers the screens: out of service, or still
+        starting and somebody touched the screen."""
+        return self._state == "failed" or (self._state == "starting" and self._revealed)
+
+    @Slot()
+    def reveal(self) -> None:
+        """A touch while starting: show "starting up" instead of a screen that ignores it."""
+        if self._state == "starting" and not self._revealed:
+            self._revealed = True
+            self.changed.emit()
+
+    def expect(self) -> None:
+        """Start-up work will follow (after the first frame): ``starting`` until it is done."""
+        if self._state != "starting":
+            self._state = "starting"
+            self.changed.emit()
+
     def start(self, task: Callable[[], object]) -> None:
-        """Run ``task`` (crash recovery) on the control lane; ``ready`` when it returned."""
+        """Run ``task`` on the control lane; ``ready`` when it returned."""
         self._task = task
         self._state = "starting"
         self._error = ""
@@ -165,6 +187,7 @@ class Boot(QObject):
     def _finished(self, error: str) -> None:
         self._error = error
         self._state = "failed" if error else "ready"
+        self._revealed = False
         self.changed.emit()
         if not error:
             self.ready.emit()

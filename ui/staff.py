@@ -254,6 +254,10 @@ class StaffController(QObject):
         self._idle.timeout.connect(lambda: self.leave("idle"))
         self._closed = False
 
+    def attach(self, services: Any) -> None:
+        """Services built after the first frame (``kiosk run``); read at each use."""
+        self._services = services
+
     # ------------------------------------------------------------------ plumbing
 
     def _today(self) -> dt.date:

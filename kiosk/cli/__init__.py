@@ -26,20 +26,27 @@ from kiosk.errors import ConfigError, KioskError
 
 log = logging.getLogger(__name__)
 
-#: Subcommand modules, in help order.
-SUBCOMMANDS: tuple[str, ...] = (
-    "kiosk.cli.run",
-    "kiosk.cli.screenshots",
-    "kiosk.cli.txn",
-    "kiosk.cli.recover",
-    "kiosk.cli.plans",
-    "kiosk.cli.ledger",
-    "kiosk.cli.sync",
-    "kiosk.cli.diag",
-    "kiosk.cli.card",
-    "kiosk.cli.terminal",
-    "kiosk.cli.technician",
-)
+#: Subcommands in help order: name → (module, one-line help). A module is imported
+#: only when its command runs, so ``kiosk run`` does not pay for ``kiosk diag``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("kiosk.cli.run", "run the kiosk (touch UI)"),
+    "screenshots": ("kiosk.cli.screenshots", "render every screen to PNG"),
+    "txn": ("kiosk.cli.txn", "run a money transaction without the UI"),
+    "recover": ("kiosk.cli.recover", "finish or reverse interrupted transactions"),
+    "plans": ("kiosk.cli.plans", "list the plans on sale"),
+    "ledger": ("kiosk.cli.ledger", "export, verify or back up the ledger"),
+    "sync": ("kiosk.cli.sync", "send ledger events and a heartbeat to the backend"),
+    "diag": ("kiosk.cli.diag", "check every device and the ledger; advice for each fault"),
+    "card": ("kiosk.cli.card", "read the SIM card"),
+    "terminal": ("kiosk.cli.terminal", "payment terminal (ZVT) commands"),
+    "technician": ("kiosk.cli.technician", "technician PIN: hash, status, unlock"),
+}
+
+
+def summary(command: str) -> str:
+    """The one-line help of ``command`` (its module's ``register`` passes it on)."""
+    return SUBCOMMANDS[command][1]
+
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -76,14 +83,25 @@ def common_options() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's full parser (``command`` None), or only ``command``'s with the others
+    listed by name and help; ``""`` lists them all without importing any."""
     parent = common_options()
     parser = argparse.ArgumentParser(prog="kiosk", description="simkiosk prepaid top-up kiosk", parents=[parent])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(name)
-        module.register(subparsers, parent)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(module_name).register(subparsers, parent)
+        else:  # listed only; its options are checked by the full parser
+            subparsers.add_parser(name, help=help_text, parents=[parent], add_help=False)
     return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Find the command with the light parser, then parse with that command's full one."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = build_parser("").parse_known_args(args)[0].command  # exits on --help, or no command
+    return build_parser(command).parse_args(args)
 
 
 def _fail(error: KioskError, as_json: bool, exit_code: int) -> int:
@@ -94,8 +112,7 @@ def _fail(error: KioskError, as_json: bool, exit_code: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     demo = bool(getattr(args, "demo", False))
     try:

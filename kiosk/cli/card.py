@@ -16,7 +16,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from kiosk.cli import CliContext
+from kiosk.cli import CliContext, summary
 from kiosk.ports import CardEvent
 
 READ_FIELDS = ("iccid", "iccid_valid", "carrier", "carrier_source", "host_network_only",
@@ -24,7 +24,7 @@ READ_FIELDS = ("iccid", "iccid_valid", "carrier", "carrier_source", "host_networ
 
 
 def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
-    card = subparsers.add_parser("card", help="read the SIM card", parents=[parent])
+    card = subparsers.add_parser("card", help=summary("card"), parents=[parent])
     actions = card.add_subparsers(dest="card_command", metavar="ACTION", required=True)
 
     read = actions.add_parser("read", help="read the SIM in the reader", parents=[parent])

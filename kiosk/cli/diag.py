@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
 from kiosk.diagnostics import ACTIONS_BY_NAME, RUN_ALL_ORDER
 
 if TYPE_CHECKING:
@@ -16,8 +16,7 @@ RECENT_EVENTS = 2000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("diag", parents=[parent],
-                              help="check every device and the ledger; advice for each fault")
+    p = subparsers.add_parser("diag", parents=[parent], help=summary("diag"))
     p.add_argument("--only", action="append", choices=sorted(ACTIONS_BY_NAME), metavar="CHECK",
                    help="run only this check (repeatable): " + ", ".join(sorted(ACTIONS_BY_NAME)))
     p.add_argument("--sim-wait", type=float, default=0.5, metavar="S", help="how long to wait for a SIM")

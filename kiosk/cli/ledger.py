@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def open_ledger(ctx: CliContext) -> Ledger:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    ledger = subparsers.add_parser("ledger", parents=[parent], help="export, verify or back up the ledger")
+    ledger = subparsers.add_parser("ledger", parents=[parent], help=summary("ledger"))
     sub = ledger.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
 
     export = sub.add_parser("export", parents=[parent], help="transactions (or raw events) as CSV or JSON lines")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.cli import EXIT_OK, CliContext
+from kiosk.cli import EXIT_OK, CliContext, summary
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("plans", parents=[parent], help="list the plans on sale")
+    p = subparsers.add_parser("plans", parents=[parent], help=summary("plans"))
     p.add_argument("--carrier", help="only this carrier's plans (case-insensitive)")
     p.set_defaults(func=cmd_plans)
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("recover", parents=[parent], help="finish or reverse interrupted transactions")
+    p = subparsers.add_parser("recover", parents=[parent], help=summary("recover"))
     p.set_defaults(func=cmd_recover)
 
 

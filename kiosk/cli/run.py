@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from kiosk.cli import EXIT_NO_DISPLAY, CliContext
+from kiosk.cli import EXIT_NO_DISPLAY, CliContext, summary
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,11 @@ def display_problem(environ: Mapping[str, str]) -> str | None:
 def build_services(ctx: CliContext) -> Any:
     """The composition root's services, or ``None`` until ``kiosk.app`` exists.
 
-    Crash recovery is *not* run here: the UI runs it (``services.recover``) on a worker
-    thread behind a "starting" screen, so a slow terminal cannot freeze the first frame
-    past the systemd watchdog.
+    Called by the UI on its control lane after the attract screen's first frame, so
+    importing SQLAlchemy and the adapters does not delay it. Crash recovery is *not*
+    run here: the UI runs it (``services.recover``) next, on the same lane, while the
+    customer flow waits, so a slow terminal cannot freeze the screen past the systemd
+    watchdog.
     """
     try:
         app = importlib.import_module("kiosk.app")
@@ -66,23 +68,17 @@ def _run(ctx: CliContext, args: argparse.Namespace) -> int:
         return EXIT_NO_DISPLAY
     from ui.app import run
 
-    services = build_services(ctx)
-    try:
-        return run(
-            services,
-            ctx.settings,
-            demo=bool(args.demo),
-            windowed=bool(args.windowed),
-            lang=LANG_CHOICES[args.lang] if args.lang else None,
-        )
-    finally:
-        close = getattr(services, "close", None)
-        if callable(close):
-            close()
+    return run(
+        lambda: build_services(ctx),  # closed by the UI on the way out
+        ctx.settings,
+        demo=bool(args.demo),
+        windowed=bool(args.windowed),
+        lang=LANG_CHOICES[args.lang] if args.lang else None,
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[Any], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("run", parents=[parent], help="run the kiosk (touch UI)")
+    p = subparsers.add_parser("run", parents=[parent], help=summary("run"))
     p.add_argument("--demo", action="store_true", help="simulated devices and the demo panel (F2)")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     p.add_argument("--lang", choices=sorted(LANG_CHOICES), help="start language")

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli import CliContext
+from kiosk.cli import CliContext, summary
 from kiosk.errors import ConfigError
 
 LANGS = {"en": ("en",), "zh": ("zh_CN",), "es": ("es",), "all": ("en", "zh_CN", "es")}
@@ -51,7 +51,7 @@ def _screenshots(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[Any], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("screenshots", parents=[parent], help="render every screen to PNG")
+    p = subparsers.add_parser("screenshots", parents=[parent], help=summary("screenshots"))
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--lang", choices=sorted(LANGS), default="all", help="language (default all)")
     p.add_argument("--size", help="one size WxH (default both 1080x1920 and 1920x1080)")

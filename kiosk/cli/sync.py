@@ -13,7 +13,7 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli import EXIT_OK, CliContext
+from kiosk.cli import EXIT_OK, CliContext, summary
 from kiosk.config import read_secret
 from kiosk.errors import ConfigError, KioskError
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported in the command: parser building stays cheap
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("sync", parents=[parent], help="send ledger events and a heartbeat to the backend")
+    p = subparsers.add_parser("sync", parents=[parent], help=summary("sync"))
     p.add_argument("--once", action="store_true", help="send what is pending, then exit")
     p.set_defaults(func=cmd_sync)
 

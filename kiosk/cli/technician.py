@@ -13,14 +13,14 @@ import argparse
 import getpass
 import sys
 
-from kiosk.cli import EXIT_OK, CliContext
+from kiosk.cli import EXIT_OK, CliContext, summary
 from kiosk.errors import KioskError
 
 # argon2 and the ledger are imported inside the commands: the parser must stay cheap.
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    tech = subparsers.add_parser("technician", parents=[parent], help="technician PIN: hash, status, unlock")
+    tech = subparsers.add_parser("technician", parents=[parent], help=summary("technician"))
     sub = tech.add_subparsers(dest="technician_command", metavar="ACTION", required=True)
 
     hp = sub.add_parser("hash-pin", parents=[parent], help="read a PIN on stdin, print its argon2id hash")

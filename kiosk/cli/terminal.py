@@ -16,6 +16,7 @@ import dataclasses
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kiosk.cli import summary
 from kiosk.ports import PaymentResult, TerminalPrompt, TerminalReport
 
 
@@ -38,8 +39,7 @@ def _receipt_no(text: str) -> str:
 
 
 def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("terminal", help="payment terminal (ZVT) commands",
-                                   parents=[parent])
+    parser = subparsers.add_parser("terminal", help=summary("terminal"), parents=[parent])
     sub = parser.add_subparsers(dest="terminal_command", metavar="ACTION", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--port", help="pyserial URL of the terminal (overrides [terminal] port)")

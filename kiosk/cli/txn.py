@@ -10,14 +10,14 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
 from kiosk.errors import KioskError
 from kiosk.ports import Account, Plan, TerminalPrompt, TopUpProvider, TxnResult
 from kiosk.privacy import mask_msisdn
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    txn = subparsers.add_parser("txn", parents=[parent], help="run a money transaction without the UI")
+    txn = subparsers.add_parser("txn", parents=[parent], help=summary("txn"))
     sub = txn.add_subparsers(dest="txn_command", metavar="ACTION", required=True)
     run = sub.add_parser("run", parents=[parent], help="one complete sale through the saga")
     run.add_argument("--plan", required=True, help="plan id (see `kiosk plans`)")

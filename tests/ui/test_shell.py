@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
@@ -19,6 +19,8 @@ from kiosk.errors import LedgerError
 from kiosk.watchdog import SystemdNotifier
 from tests.ui.conftest import FakeMonotonic, Kiosk, MovableClock, make_kiosk, running
 from tests.ui.fakes import TMO_CARD, FakeServices
+from tests.ui.test_journeys import start_with_sim
+from ui.app import KioskUi
 
 _MOD = Qt.KeyboardModifier
 
@@ -105,8 +107,14 @@ def test_recovery_runs_off_the_gui_thread_before_attract_then_ready(
 
     with running(make_kiosk(qtbot, services, settings, boot_task=recover, notifier=notify_socket.notifier())) as k:
         k.qtbot.waitUntil(lambda: bool(ran_on))  # type: ignore[attr-defined]
-        assert k.ui.boot.state == "starting" and k.find("startupOverlay") is not None
+        # The attract screen shows while starting; a touch reveals "starting up".
+        assert k.ui.boot.state == "starting" and k.find("startupOverlay") is None
+        assert k.screen_name() == "attractScreen"
+        assert notify_socket.drain()[0] == "STATUS=attract screen shown; starting up"
         assert k.ui.controller.suspended
+        k.tap("attractTouch")
+        k.qtbot.waitUntil(lambda: k.find("startupOverlay") is not None)  # type: ignore[attr-defined]
+        assert k.text("startupText") == "Starting up…"
         services.reader.insert(TMO_CARD)
         QTest.qWait(100)
         assert k.state.value == "attract"  # the customer flow waits for recovery
@@ -121,6 +129,101 @@ def test_recovery_runs_off_the_gui_thread_before_attract_then_ready(
         k.tap("attractTouch")
         k.wait_screen("languageScreen")
     assert ran_on and ran_on[0].startswith("kiosk-control")
+
+
+class BuiltServices(FakeServices):
+    """Services as ``kiosk run`` gets them: built by a factory, then ``recover()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recovered_on: list[str] = []
+        self.closed = 0
+
+    def recover(self) -> str:
+        self.recovered_on.append(threading.current_thread().name)
+        return "nothing open"
+
+    def close(self) -> None:
+        self.closed += 1
+        super().close()
+
+
+def test_services_are_built_after_the_first_frame_off_the_gui_thread_then_recovered(
+    qtbot: object, settings: Settings, notify_socket: NotifySocket
+) -> None:
+    built = BuiltServices()
+    release = threading.Event()
+    built_on: list[str] = []
+
+    def build() -> BuiltServices:
+        built_on.append(threading.current_thread().name)
+        release.wait(10)
+        return built
+
+    notifier = notify_socket.notifier(watchdog_usec=60_000_000)
+    ui = KioskUi(None, settings, size=QSize(540, 960), build_services=build, notifier=notifier)
+    try:
+        ui.window.show()
+        qtbot.waitUntil(lambda: bool(built_on))  # type: ignore[attr-defined]
+        messages = notify_socket.drain()
+        assert messages[0] == "STATUS=attract screen shown; starting up"  # the first frame came first
+        assert ui.services is None and ui.boot.current == "starting" and ui.controller.suspended
+        release.set()
+        qtbot.waitUntil(lambda: ui.ready_sent)  # type: ignore[attr-defined]
+        assert built_on[0].startswith("kiosk-control") and built.recovered_on[0].startswith("kiosk-control")
+        assert ui.services is built and ui.staff._services is built and ui.demo._services is built
+        assert not ui.controller.suspended
+        start_with_sim(Kiosk(ui, built, qtbot))  # the card slot is watched once the services are there
+        Kiosk(ui, built, qtbot).wait_screen("accountScreen")
+    finally:
+        ui.close(wait=True)
+        ui.deleteLater()
+    assert built.closed == 1  # what the UI built, it closes
+
+
+def test_a_failed_build_is_out_of_service_and_a_retry_builds_again(qtbot: object, settings: Settings) -> None:
+    attempts: list[int] = []
+    built = BuiltServices()
+
+    def build() -> BuiltServices:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise LedgerError("cannot open ledger: disk I/O error")
+        return built
+
+    ui = KioskUi(None, settings, size=QSize(540, 960), build_services=build)
+    try:
+        ui.window.show()
+        qtbot.waitUntil(lambda: ui.boot.current == "failed")  # type: ignore[attr-defined]
+        assert ui.boot.property("overlay") is True and ui.boot.error == "ledger_error"
+        ui.boot.retry()
+        qtbot.waitUntil(lambda: ui.boot.current == "ready")  # type: ignore[attr-defined]
+        assert ui.services is built and len(attempts) == 2
+    finally:
+        ui.close(wait=True)
+        ui.deleteLater()
+    assert built.closed == 1
+
+
+def test_quitting_while_the_services_are_being_built_still_closes_them(qtbot: object, settings: Settings) -> None:
+    built = BuiltServices()
+    release = threading.Event()
+    started = threading.Event()
+
+    def build() -> BuiltServices:
+        started.set()
+        release.wait(10)
+        return built
+
+    ui = KioskUi(None, settings, size=QSize(540, 960), build_services=build)
+    ui.window.show()
+    qtbot.waitUntil(started.is_set)  # type: ignore[attr-defined]
+    ui.close()
+    release.set()
+    qtbot.waitUntil(lambda: built.closed == 1)  # type: ignore[attr-defined]
+    assert ui.services is None and not built.recovered_on
+    ui.controller.close(wait=True)
+    ui.deleteLater()
 
 
 def test_a_failed_recovery_shows_out_of_service_and_the_technician_can_still_get_in(
@@ -219,8 +322,8 @@ class Notifier(SystemdNotifier):
         return sent
 
 notifier = Notifier({"NOTIFY_SOCKET": sys.argv[2], "WATCHDOG_USEC": "100000"})
-code = ui_app.run(services, services.settings, demo=True, windowed=False, lang=None, notifier=notifier)
-services.close()
+code = ui_app.run(lambda: services, services.settings, demo=True, windowed=False, lang=None, notifier=notifier)
+print("ledger-closed", services.ledger._closed, flush=True)
 print("exit", code, flush=True)
 os._exit(code)
 """
@@ -237,7 +340,7 @@ def test_kiosk_run_wires_recovery_lockdown_and_ready(tmp_path: Path, notify_sock
                           cwd=root, capture_output=True, text=True, timeout=120, check=False)
     out = proc.stdout.splitlines()
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "exit 0" in out and "cursor-hidden True" in out
+    assert "exit 0" in out and "cursor-hidden True" in out and "ledger-closed True" in out
     assert any(line.startswith("recovered-on kiosk-control") for line in out)
     messages = notify_socket.drain()
     assert any(m.startswith("READY=1") for m in messages) and messages[-1] == "STOPPING=1"

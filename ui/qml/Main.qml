@@ -40,11 +40,22 @@ Window {
         z: 10
     }
 
-    // Built only while starting up (or out of service): nothing to create for the first frame.
+    // While starting up the attract screen shows; a touch on it reveals "starting up"
+    // rather than going unanswered.
+    MouseArea {
+        objectName: "startupTouch"
+        anchors.fill: parent
+        z: 14
+        enabled: boot.state === "starting" && !boot.overlay && !staff.active
+        onPressed: boot.reveal()
+    }
+
+    // Built only when revealed while starting up, or out of service: nothing to create for
+    // the first frame.
     Loader {
         anchors.fill: parent
         z: 15
-        active: boot.state !== "ready" && !staff.active
+        active: boot.overlay && !staff.active
         source: "components/StartupOverlay.qml"
     }
 

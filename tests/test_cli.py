@@ -1,0 +1,58 @@
+"""The ``kiosk`` command line: one parser per command, imported only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.cli import SUBCOMMANDS, build_parser, parse_args
+
+
+def test_every_command_registers_under_its_name_with_its_summary() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == list(SUBCOMMANDS)
+    listed = {action.dest: action.help for action in sub._choices_actions}
+    assert listed == {name: help_text for name, (_module, help_text) in SUBCOMMANDS.items()}
+
+
+def test_running_one_command_imports_no_other_command() -> None:
+    script = (
+        "import sys; from kiosk.cli import parse_args\n"
+        "args = parse_args(['--data-dir', '/tmp/x', 'run', '--demo', '--lang', 'es'])\n"
+        "print(args.command, args.demo, args.lang, args.data_dir)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('kiosk.cli.')))\n"
+        "print('kiosk.diagnostics' in sys.modules, 'sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert out == ["run True es /tmp/x", "['kiosk.cli.run']", "False False"]
+
+
+def test_options_of_the_command_are_checked_by_its_full_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["run", "--lang", "fr"])
+    assert exc.value.code == 2 and "invalid choice: 'fr'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["nope"])
+    assert exc.value.code == 2 and "invalid choice: 'nope'" in capsys.readouterr().err
+    args = parse_args(["ledger", "export", "--format", "jsonl", "--json"])
+    assert (args.command, args.ledger_command, args.json) == ("ledger", "export", True)
+
+
+def test_help_lists_every_command_and_each_command_its_own_options(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line per command
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    for name, (_module, help_text) in SUBCOMMANDS.items():
+        assert name in out and help_text in out
+    with pytest.raises(SystemExit):
+        parse_args(["diag", "--help"])
+    assert "--only CHECK" in capsys.readouterr().out  # the command's own options
