@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +208,8 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
     source = "defaults"
     if path is not None:
         source = str(path)
+        import tomllib  # ~10 ms: only when there is a file to read
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,6 +47,8 @@ def find_lrelease() -> Path:
     bundled = Path(PySide6.__file__).resolve().parent / "lrelease"
     if bundled.is_file() and os.access(bundled, os.X_OK):
         return bundled
+    import shutil
+
     for name in ("pyside6-lrelease", "lrelease"):
         found = shutil.which(name)
         if found:
@@ -58,6 +57,8 @@ def find_lrelease() -> Path:
 
 
 def _cache_dir() -> Path:
+    import tempfile
+
     return Path(tempfile.gettempdir()) / f"simkiosk-qm-{os.getuid()}"
 
 
@@ -86,6 +87,8 @@ def build(langs: Sequence[str] | None = None, *, force: bool = False) -> list[Pa
             continue
         if not force and not is_stale(lang):
             continue
+        import subprocess  # only when a catalogue needs compiling, not on every start
+
         out = qm_path(lang)
         out.parent.mkdir(parents=True, exist_ok=True)
         tool = find_lrelease()

@@ -11,7 +11,6 @@ GUI thread; ``QImage`` may be created on any thread.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
@@ -33,6 +32,8 @@ class QrImages:
 
     @staticmethod
     def key(text: str) -> str:
+        import hashlib  # not needed for the first frame
+
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
     def source(self, text: str) -> str:

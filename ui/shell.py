@@ -15,53 +15,74 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Property, QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QKeySequence, QWindow
 
 from kiosk.errors import KioskError
 from kiosk.ports import DeviceHealth
 from ui.workers import Worker
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+
 log = logging.getLogger(__name__)
 
-_MOD = Qt.KeyboardModifier
-#: Key combinations that close, quit or leave a window on some platform or desktop.
-BLOCKED_KEYS: frozenset[tuple[int, int]] = frozenset(
-    (int(key.value), int(mods.value))
-    for key, mods in (
-        (Qt.Key.Key_Escape, _MOD.NoModifier),
-        (Qt.Key.Key_F4, _MOD.AltModifier),
-        (Qt.Key.Key_F4, _MOD.ControlModifier),
-        (Qt.Key.Key_Q, _MOD.ControlModifier),
-        (Qt.Key.Key_W, _MOD.ControlModifier),
-        (Qt.Key.Key_Q, _MOD.ControlModifier | _MOD.ShiftModifier),
-        (Qt.Key.Key_W, _MOD.ControlModifier | _MOD.ShiftModifier),
-        (Qt.Key.Key_F11, _MOD.NoModifier),
-        (Qt.Key.Key_Tab, _MOD.AltModifier),
-        (Qt.Key.Key_Backspace, _MOD.ControlModifier | _MOD.AltModifier),
-        (Qt.Key.Key_Delete, _MOD.ControlModifier | _MOD.AltModifier),
+@functools.cache
+def _blocked() -> tuple[frozenset[tuple[int, int]], tuple[QKeySequence.StandardKey, ...], Qt.KeyboardModifier]:
+    """Key combinations that close, quit or leave a window on some platform or desktop.
+
+    Built on first use: PySide6 creates its ``Qt`` namespace (~30 ms) when the name is
+    first imported, which the first frame should not pay; so it is imported here."""
+    from PySide6.QtCore import Qt
+
+    mod = Qt.KeyboardModifier
+    key = Qt.Key
+    combos = frozenset(
+        (int(k.value), int(m.value))
+        for k, m in (
+            (key.Key_Escape, mod.NoModifier),
+            (key.Key_F4, mod.AltModifier),
+            (key.Key_F4, mod.ControlModifier),
+            (key.Key_Q, mod.ControlModifier),
+            (key.Key_W, mod.ControlModifier),
+            (key.Key_Q, mod.ControlModifier | mod.ShiftModifier),
+            (key.Key_W, mod.ControlModifier | mod.ShiftModifier),
+            (key.Key_F11, mod.NoModifier),
+            (key.Key_Tab, mod.AltModifier),
+            (key.Key_Backspace, mod.ControlModifier | mod.AltModifier),
+            (key.Key_Delete, mod.ControlModifier | mod.AltModifier),
+        )
     )
-)
-_STANDARD_CLOSE = (QKeySequence.StandardKey.Close, QKeySequence.StandardKey.Quit,
-                   QKeySequence.StandardKey.Cancel, QKeySequence.StandardKey.FullScreen)
-_RELEVANT_MODS = _MOD.ShiftModifier | _MOD.ControlModifier | _MOD.AltModifier | _MOD.MetaModifier
+    standard = (QKeySequence.StandardKey.Close, QKeySequence.StandardKey.Quit,
+                QKeySequence.StandardKey.Cancel, QKeySequence.StandardKey.FullScreen)
+    relevant = mod.ShiftModifier | mod.ControlModifier | mod.AltModifier | mod.MetaModifier
+    return combos, standard, relevant
 
 
 def is_blocked_key(event: QKeyEvent) -> bool:
     """Whether a key press is one of the close/quit/leave combinations."""
-    mods = event.modifiers() & _RELEVANT_MODS
-    if (int(event.key()), int(mods.value)) in BLOCKED_KEYS:
+    combos, standard, relevant = _blocked()
+    mods = event.modifiers() & relevant
+    if (int(event.key()), int(mods.value)) in combos:
         return True
-    return any(event.matches(seq) for seq in _STANDARD_CLOSE)
+    return any(event.matches(seq) for seq in standard)
 
 
 class Lockdown(QObject):
-    """Kiosk mode: swallows closing shortcuts, refuses close requests, hides the cursor."""
+    """Kiosk mode: swallows closing shortcuts, refuses close requests, hides the cursor.
+
+    It filters the window's events only: an application-wide Python filter would run for
+    every event of every object (it cost the first frame ~100 ms). Keys reach the window
+    before its items, and the QML declares no shortcut a blocked key could trigger. A
+    deliberate quit goes through :meth:`quit`, since Qt 6 asks every window to close
+    first and cancels the quit if one refuses.
+    """
 
     def __init__(self, window: QWindow, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,12 +90,18 @@ class Lockdown(QObject):
         self.allow_close = False
         self.swallowed = 0
         self.refused_closes = 0
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)  # before any window or QML Shortcut sees the key
+        self._cursor = False
+        self._released = False
         window.installEventFilter(self)
-        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
-        self._cursor = True
+        # Hidden on the next turn of the event loop: QCursor needs the ``Qt`` namespace.
+        QTimer.singleShot(0, self, self._hide_cursor)
+
+    def _hide_cursor(self) -> None:
+        from PySide6.QtCore import Qt
+
+        if not self._released and not self._cursor:
+            QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+            self._cursor = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -85,10 +112,6 @@ class Lockdown(QObject):
                     log.info("kiosk mode: ignored key %s", QKeySequence(event.keyCombination()).toString())
                 event.accept()
                 return True
-        elif kind is QEvent.Type.Quit:
-            # QCoreApplication.quit() (SIGTERM, systemd stop): Qt 6 first asks every window to
-            # close and cancels the quit if one refuses, so a deliberate quit must be let through.
-            self.allow_close = True
         elif kind is QEvent.Type.Close and watched is self._window and not self.allow_close:
             self.refused_closes += 1
             log.warning("kiosk mode: refused a request to close the window")
@@ -96,12 +119,15 @@ class Lockdown(QObject):
             return True
         return False
 
+    def quit(self) -> None:
+        """End the event loop on purpose (SIGTERM, systemd stop): the window may close."""
+        self.allow_close = True
+        QGuiApplication.quit()
+
     def release(self) -> None:
         """Let the window close (shutdown) and give the cursor back; idempotent."""
         self.allow_close = True
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._released = True
         if self._cursor:
             QGuiApplication.restoreOverrideCursor()
             self._cursor = False

@@ -296,7 +296,7 @@ def test_sync_starts_off_the_gui_thread_gets_device_health_and_a_nudge_per_sale(
 
 
 _RUN_SCRIPT = """
-import os, sys, threading
+import os, signal, sys, threading
 from pathlib import Path
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QTimer
@@ -318,7 +318,7 @@ class Notifier(SystemdNotifier):
     def ready(self, status="attract screen shown"):
         sent = super().ready(status)
         print("cursor-hidden", QGuiApplication.overrideCursor() is not None, flush=True)
-        QTimer.singleShot(50, app.quit)  # what SIGTERM does
+        QTimer.singleShot(50, lambda: os.kill(os.getpid(), signal.SIGTERM))  # systemd stop
         return sent
 
 notifier = Notifier({"NOTIFY_SOCKET": sys.argv[2], "WATCHDOG_USEC": "100000"})

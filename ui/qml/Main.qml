@@ -34,10 +34,12 @@ Window {
         focus: true
     }
 
-    IdleOverlay {
+    // Created only when shown: nothing to build for the first frame.
+    Loader {
         anchors.fill: parent
-        visible: session.idleWarning && !staff.active
         z: 10
+        active: session.idleWarning && !staff.active
+        source: "components/IdleOverlay.qml"
     }
 
     // While starting up the attract screen shows; a touch on it reveals "starting up"
@@ -73,11 +75,12 @@ Window {
         onPressed: staff.cornerTap()
     }
 
-    DemoPanel {
+    Loader {
         x: 24 * theme.unit
         y: root.height - height - 24 * theme.unit
-        visible: demo.shown
         z: 20
+        active: demo.shown
+        source: "components/DemoPanel.qml"
     }
 
     Shortcut {
