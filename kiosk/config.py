@@ -23,6 +23,9 @@ ENV_PREFIX = "KIOSK_"
 #: Environment variables with the prefix that are not configuration keys.
 ENV_NOT_KEYS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_DIR"})
 
+#: The languages the kiosk can speak (each has a translation catalogue).
+LANGUAGES: tuple[str, ...] = ("en", "zh_CN", "es")
+
 
 def _choices(*values: str) -> dict[str, Any]:
     return {"choices": values}
@@ -239,7 +242,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
 
 
 def _check_cross_field(settings: Settings) -> None:
-    known = {"en", "zh_CN", "es"}
+    known = set(LANGUAGES)
     for lang in settings.kiosk.languages:
         if lang not in known:
             raise ConfigError(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeAlias
 
+from kiosk.config import LANGUAGES
 from kiosk.ports import (
     Account,
     FailureKind,
@@ -40,7 +41,6 @@ from kiosk.ports import (
     TxnResult,
 )
 
-LANGUAGES: tuple[str, ...] = ("en", "zh_CN", "es")
 #: Country code put in front of a 10-digit national number the customer types.
 DEFAULT_COUNTRY_CODE = "1"
 MIN_NATIONAL_DIGITS = 10
@@ -141,8 +141,26 @@ def new_session(default_lang: str = "en", req: int = 0) -> Session:
 # --------------------------------------------------------------------------- events
 
 
-@dataclass(frozen=True)
-class Touch:
+class Plain:
+    """A message (event or command) that carries no data: equal to any instance of its class.
+
+    Not a dataclass on purpose: each ``@dataclass`` costs ~1 ms at import, and this
+    module is imported on the way to the attract screen's first frame.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Touch(Plain):
     """Customer touched the attract screen."""
 
 
@@ -160,23 +178,19 @@ class SetLanguage:
     lang: str
 
 
-@dataclass(frozen=True)
-class UseSim:
+class UseSim(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class UsePhone:
+class UsePhone(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class CardInserted:
+class CardInserted(Plain):
     """From the reader's watch (worker thread, delivered queued)."""
 
 
-@dataclass(frozen=True)
-class CardPulled:
+class CardPulled(Plain):
     """From the reader's watch: the card left the slot."""
 
 
@@ -197,18 +211,15 @@ class Digit:
     digit: str
 
 
-@dataclass(frozen=True)
-class Backspace:
+class Backspace(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class ClearDigits:
+class ClearDigits(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class SubmitNumber:
+class SubmitNumber(Plain):
     pass
 
 
@@ -241,13 +252,11 @@ class PlansFailed:
     code: str
 
 
-@dataclass(frozen=True)
-class Next:
+class Next(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class Back:
+class Back(Plain):
     pass
 
 
@@ -256,13 +265,11 @@ class ChoosePlan:
     plan_id: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Plain):
     """Confirm screen: pick a different plan."""
 
 
-@dataclass(frozen=True)
-class Pay:
+class Pay(Plain):
     pass
 
 
@@ -273,8 +280,7 @@ class Prompt:
     text: str = ""
 
 
-@dataclass(frozen=True)
-class CancelPayment:
+class CancelPayment(Plain):
     pass
 
 
@@ -290,28 +296,23 @@ class CheckoutFailed:
     code: str
 
 
-@dataclass(frozen=True)
-class Retry:
+class Retry(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class StartOver:
+class StartOver(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class IdleTimeout:
+class IdleTimeout(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class MoreTime:
+class MoreTime(Plain):
     pass
 
 
-@dataclass(frozen=True)
-class IdleExpired:
+class IdleExpired(Plain):
     pass
 
 
@@ -380,8 +381,7 @@ class StartCheckout:
     plan: Plan
 
 
-@dataclass(frozen=True)
-class CancelCheckout:
+class CancelCheckout(Plain):
     pass
 
 

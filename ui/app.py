@@ -23,36 +23,29 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSize, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent
 from PySide6.QtQuick import QQuickWindow
 
-from kiosk.config import Settings
+from kiosk.config import LANGUAGES, Settings
 from kiosk.errors import KioskError
-from kiosk.flow import LANGUAGES, Session, State
 from kiosk.watchdog import SystemdNotifier
-from ui.demo import DemoModel
 from ui.fonts import SYMBOL_FAMILY, load_fonts
 from ui.language import LanguageManager
 from ui.qrimage import PROVIDER_ID, QrImageProvider
-from ui.session import SessionController
 from ui.shell import Boot, HealthCache, Lockdown
-from ui.staff import StaffController, can_open_staff
 from ui.theme import ThemeModel
-from ui.viewmodels import (
-    AccountModel,
-    ConfirmModel,
-    Formatter,
-    LanguageModel,
-    PayModel,
-    PhoneModel,
-    PlansModel,
-    ResultModel,
-    ScreenModel,
-)
+from ui.workers import Worker
+
+if TYPE_CHECKING:  # imported by _build_flow, after the first frame under ``kiosk run``
+    from kiosk.flow import Session, State
+    from ui.demo import DemoModel
+    from ui.session import SessionController
+    from ui.staff import StaffController
+    from ui.viewmodels import ScreenModel
 
 log = logging.getLogger(__name__)
 
@@ -90,37 +83,30 @@ class KioskUi(QObject):
         monotonic: Callable[[], float] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """Shows what the first frame needs (window, top bar, attract screen), then builds
+        the customer flow, staff mode and view models: at once, or, with
+        ``build_services`` (``kiosk run``), right after the first frame, so importing
+        them does not delay it. Until then ``session``, ``staff`` and ``demo`` are null
+        in QML and touches only reveal the start-up overlay."""
         super().__init__(parent)
         if QGuiApplication.instance() is None:
             raise UiLoadError("KioskUi needs a QGuiApplication")
         self.settings = settings
         self.services = services
-        langs = [lg for lg in settings.kiosk.languages if lg in LANGUAGES] or ["en"]
-        default_lang = lang if lang in langs else langs[0]
+        self._langs = [lg for lg in settings.kiosk.languages if lg in LANGUAGES] or ["en"]
+        self._default_lang = lang if lang in self._langs else self._langs[0]
+        self._demo_enabled = demo
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._monotonic = monotonic or time.monotonic
         family = load_fonts()
         if family:
             QGuiApplication.setFont(QFont(family))
         self.engine = QQmlApplicationEngine(self)
         self.engine.addImageProvider(PROVIDER_ID, QrImageProvider())
-        self.language = LanguageManager(self.engine, langs, self)
+        self.language = LanguageManager(self.engine, self._langs, self)
         self.theme = ThemeModel(family, self)
-        self.controller = SessionController(
-            services,
-            default_lang=default_lang,
-            idle_timeout_s=settings.kiosk.idle_timeout_s,
-            idle_countdown_s=settings.kiosk.idle_countdown_s,
-            read_timeout_s=settings.reader.read_timeout_s,
-            parent=self,
-        )
-        self.demo = DemoModel(services, self.controller._worker, demo, self)
-        self.staff = StaffController(
-            services, settings, can_open=can_open_staff(self.controller),
-            clock=clock or (lambda: dt.datetime.now(dt.UTC)), monotonic=monotonic or time.monotonic,
-            parent=self,
-        )
-        self.staff.entered.connect(self.controller.suspend)
-        self.staff.left.connect(self._staff_left)
-        self.boot = Boot(self.controller._worker, self)
+        self.worker = Worker(self)  # the lanes, shared by the flow, staff mode and start-up
+        self.boot = Boot(self.worker, self)
         self.boot.ready.connect(self._boot_ready)
         self._boot_task = boot_task
         self._build = build_services
@@ -129,42 +115,33 @@ class KioskUi(QObject):
         self._boot_pending = boot_task is not None or build_services is not None
         self._servicesBuilt.connect(self._attach_services)  # queued: emitted on the control lane
         self._first_frame_seen = False
+        self._first_frame_done = False
+        self._flow_ready = False
         self.health = HealthCache()
         self.sync_service: Any = None
         self._want_sync = sync
         self._closing = False
         self.notifier = notifier
         self._ready_sent = False
-        self.models: dict[str, ScreenModel] = {
-            "languageModel": LanguageModel(self),
-            "phoneModel": PhoneModel(self),
-            "accountModel": AccountModel(self),
-            "plansModel": PlansModel(self),
-            "confirmModel": ConfirmModel(self),
-            "payModel": PayModel(self),
-            "resultModel": ResultModel(self),
-        }
+        self.models: dict[str, ScreenModel] = {}
+        self.controller: SessionController  # these four: see _build_flow
+        self.staff: StaffController
+        self.demo: DemoModel
+        self._last_state: State
         self._ctx = {
-            "languages": ",".join(langs),
+            "languages": ",".join(self._langs),
             "support": settings.kiosk.support_contact,
             "receipt_url": settings.receipt.url_template,
         }
-        self._last_state = State.ATTRACT
         root = self.engine.rootContext()
-        root.setContextProperty("session", self.controller)
         root.setContextProperty("theme", self.theme)
         root.setContextProperty("i18n", self.language)
-        root.setContextProperty("demo", self.demo)
-        root.setContextProperty("staff", self.staff)
         root.setContextProperty("boot", self.boot)
         root.setContextProperty("symbolFont", SYMBOL_FAMILY)
-        root.setContextProperty("kioskLanguages", langs)
-        for name, model in self.models.items():
-            root.setContextProperty(name, model)
-        self.controller.sessionChanged.connect(self._on_session)
-        self.controller.languageRequested.connect(self._on_language)
-        self.language.switch(default_lang)
-        self._refresh(self.controller.session)
+        root.setContextProperty("kioskLanguages", self._langs)
+        for name in ("session", "staff", "demo"):
+            root.setContextProperty(name, None)  # set by _build_flow
+        self.language.switch(self._default_lang)
         self.engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
         roots = self.engine.rootObjects()
         if not roots or not isinstance(roots[0], QQuickWindow):
@@ -172,15 +149,12 @@ class KioskUi(QObject):
         self.window: QQuickWindow = roots[0]
         initial = size or PORTRAIT
         self.window.resize(initial)
-        self.window.installEventFilter(self.controller)
-        self.window.installEventFilter(self.staff)
         self.lockdown = Lockdown(self.window, self) if kiosk_mode else None
         self._preloaded: list[QQmlComponent] = []
         # Auto connections (queued when the render loop has its own thread); the work itself
         # waits for the next turn of the event loop. (Not Qt.ConnectionType: the ``Qt``
         # namespace costs ~30 ms to load, which the first frame should not pay.)
         self.window.frameSwapped.connect(self._frame_swapped)
-        self.controller.transactionFinished.connect(self._nudge_sync)
         self._heartbeat = QTimer(self)
         interval = notifier.watchdog_interval_s if notifier is not None else None
         if notifier is not None and interval:
@@ -190,13 +164,72 @@ class KioskUi(QObject):
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(max(1000, int(settings.upstream.heartbeat_interval_s * 1000)))
         self._health_timer.timeout.connect(self.probe_health)
-        self.controller.start()
         if self._boot_pending:
-            self.controller.suspend()
             self.boot.expect()
             QTimer.singleShot(BOOT_FALLBACK_MS, self, self._start_boot)
-        else:
+        if build_services is None:
+            self._build_flow()
+        if not self._boot_pending:
             QTimer.singleShot(0, self, self._boot_ready)
+
+    def _build_flow(self) -> None:
+        """The customer flow, staff mode, demo panel and view models, handed to QML."""
+        if self._flow_ready or self._closing:
+            return
+        from ui.demo import DemoModel
+        from ui.session import SessionController
+        from ui.staff import StaffController, can_open_staff
+        from ui.viewmodels import (
+            AccountModel,
+            ConfirmModel,
+            PayModel,
+            PhoneModel,
+            PlansModel,
+            ResultModel,
+        )
+
+        settings, services = self.settings, self.services
+        self.controller = SessionController(
+            services,
+            default_lang=self._default_lang,
+            idle_timeout_s=settings.kiosk.idle_timeout_s,
+            idle_countdown_s=settings.kiosk.idle_countdown_s,
+            read_timeout_s=settings.reader.read_timeout_s,
+            worker=self.worker,
+            parent=self,
+        )
+        self.demo = DemoModel(services, self.worker, self._demo_enabled, self)
+        self.staff = StaffController(
+            services, settings, can_open=can_open_staff(self.controller),
+            clock=self._clock, monotonic=self._monotonic, parent=self,
+        )
+        self.staff.entered.connect(self.controller.suspend)
+        self.staff.left.connect(self._staff_left)
+        self.models = {
+            "phoneModel": PhoneModel(self),
+            "accountModel": AccountModel(self),
+            "plansModel": PlansModel(self),
+            "confirmModel": ConfirmModel(self),
+            "payModel": PayModel(self),
+            "resultModel": ResultModel(self),
+        }
+        self._last_state = self.controller.session.state
+        self.controller.sessionChanged.connect(self._on_session)
+        self.controller.languageRequested.connect(self._on_language)
+        self.controller.transactionFinished.connect(self._nudge_sync)
+        self._refresh(self.controller.session)
+        root = self.engine.rootContext()
+        for name, model in self.models.items():
+            root.setContextProperty(name, model)
+        root.setContextProperty("demo", self.demo)
+        root.setContextProperty("staff", self.staff)
+        root.setContextProperty("session", self.controller)
+        self.window.installEventFilter(self.controller)
+        self.window.installEventFilter(self.staff)
+        self._flow_ready = True
+        self.controller.start()
+        if self.boot.current != "ready":
+            self.controller.suspend()
 
     # ------------------------------------------------------------------ start-up, sync, systemd
 
@@ -213,20 +246,26 @@ class KioskUi(QObject):
 
     @property
     def first_frame_shown(self) -> bool:
-        return self._first_frame_seen
+        """The first frame was drawn and the work that waits for it has run."""
+        return self._first_frame_done
 
     def _first_frame(self) -> None:
-        """The first frame is on screen: tell systemd, start the start-up work, then compile
-        the other screens in the background."""
+        """The first frame is on screen: tell systemd, hide the cursor (kiosk mode), start
+        the start-up work, then compile the other screens in the background."""
         log.info("first frame shown")
         if self.notifier is not None and self._boot_pending:
             self.notifier.notify("STATUS=attract screen shown; starting up")
+        if self.lockdown is not None:
+            self.lockdown.hide_cursor()
+        self._build_flow()
         self._start_boot()
         self._preload_screens()
+        self._first_frame_done = True
 
     def _start_boot(self) -> None:
         if self._boot_pending and not self._closing:
             self._boot_pending = False
+            self._build_flow()  # the services are handed to it
             self.boot.start(self._boot_job)
 
     def _boot_job(self) -> object:
@@ -282,7 +321,8 @@ class KioskUi(QObject):
             return
         loader = self.find("screenLoader")
         item = loader.property("item") if loader is not None else None
-        if (self.boot.current == "ready" and not self.staff.active and isinstance(item, QObject)
+        if (self.boot.current == "ready" and self._flow_ready and not self.staff.active
+                and isinstance(item, QObject)
                 and item.objectName() == "attractScreen"):
             self._ready_sent = True
             log.info("attract screen shown")
@@ -310,16 +350,17 @@ class KioskUi(QObject):
                 return
             self.sync_service = service
 
-        self.controller._worker.submit("control", start)
+        self.worker.submit("control", start)
         self.probe_health()
         self._health_timer.start()
 
     def probe_health(self) -> None:
         """Refresh the heartbeat's device health, each probe on its device's lane, and only
         between customers (the terminal's status enquiry shares the line with payments)."""
-        if self._closing or self.controller.suspended or self.controller.session.state is not State.ATTRACT:
+        if (self._closing or not self._flow_ready or self.controller.suspended
+                or self.controller.session.state.value != "attract"):
             return
-        cache, worker = self.health, self.controller._worker
+        cache, worker = self.health, self.worker
         for name, lane in (("reader", "reader"), ("terminal", "checkout"), ("printer", "checkout"),
                            ("provider", "provider")):
             device = getattr(self.services, name, None)
@@ -350,12 +391,14 @@ class KioskUi(QObject):
         ]
 
     def _refresh(self, session: Session) -> None:
+        from ui.viewmodels import Formatter
+
         fmt = Formatter(session.lang, self.settings.kiosk.currency)
         for model in self.models.values():
             model.refresh(session, fmt, self._ctx)
 
     def _on_session(self, session: Session) -> None:
-        if session.state is State.ATTRACT and self._last_state is not State.ATTRACT:
+        if session.state.value == "attract" and self._last_state.value != "attract":
             self.theme.reset()  # the next customer starts with the defaults
         self._last_state = session.state
         self._refresh(session)
@@ -384,11 +427,14 @@ class KioskUi(QObject):
             self._closing = True
         self._heartbeat.stop()
         self._health_timer.stop()
-        self.staff.close()
+        if self._flow_ready:
+            self.staff.close()
         service, self.sync_service = self.sync_service, None
         if service is not None:
             service.stop()
-        self.controller.close(wait=wait)
+        if self._flow_ready:
+            self.controller.close(wait=wait)
+        self.worker.close(wait=wait)
         if self.lockdown is not None:
             self.lockdown.release()
         self.window.close()

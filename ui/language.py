@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTranslator, Slot
+from PySide6.QtCore import Property, QCoreApplication, QLocale, QObject, QTranslator, Signal, Slot
 from PySide6.QtQml import QQmlEngine
 
-from ui.i18n import SOURCE_LANGUAGE, ensure_built, qm_path
+from ui.i18n import NATIVE_NAMES, SOURCE_LANGUAGE, ensure_built, qm_path
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,10 @@ _LOCALES = {"en": "en_US", "zh_CN": "zh_CN", "es": "es_US"}
 
 class LanguageManager(QObject):
     """Installs the translator for the current language; also translates into any language
-    (the attract screen shows "touch to start" in every language at once)."""
+    (the attract screen shows "touch to start" in every language at once). ``languages``
+    feeds the language buttons (top bar, language screen)."""
+
+    changed = Signal()
 
     def __init__(self, engine: QQmlEngine, langs: Sequence[str], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,8 +54,17 @@ class LanguageManager(QObject):
             QCoreApplication.installTranslator(translator)
             self._installed = translator
         QLocale.setDefault(QLocale(_LOCALES.get(lang, "en_US")))
+        changed = lang != self.current
         self.current = lang
         self._engine.retranslate()
+        if changed:
+            self.changed.emit()
+
+    @Property("QVariantList", notify=changed)  # type: ignore[arg-type]
+    def languages(self) -> list[dict[str, object]]:
+        """Each kiosk language: its code, its own name, whether it is the current one."""
+        return [{"code": lang, "name": NATIVE_NAMES.get(lang, lang), "current": lang == self.current}
+                for lang in self._langs]
 
     @Slot(str, str, str, result=str)
     def translateIn(self, lang: str, context: str, text: str) -> str:

@@ -80,6 +80,7 @@ class SessionController(QObject):
         idle_timeout_s: float = 45.0,
         idle_countdown_s: float = 15.0,
         read_timeout_s: float = 10.0,
+        worker: Worker | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,7 +89,7 @@ class SessionController(QObject):
         self._read_timeout_s = read_timeout_s
         self._countdown_s = idle_countdown_s
         self._remaining_ms = 0
-        self._worker = Worker(self)
+        self._worker = worker if worker is not None else Worker(self)
         self._worker.finished.connect(self._on_result)  # queued: emitted from lanes
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)

@@ -21,15 +21,16 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QEvent, QObject, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QKeySequence, QWindow
 
 from kiosk.errors import KioskError
-from kiosk.ports import DeviceHealth
 from ui.workers import Worker
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
+
+    from kiosk.ports import DeviceHealth
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,10 @@ class Lockdown(QObject):
         self._cursor = False
         self._released = False
         window.installEventFilter(self)
-        # Hidden on the next turn of the event loop: QCursor needs the ``Qt`` namespace.
-        QTimer.singleShot(0, self, self._hide_cursor)
 
-    def _hide_cursor(self) -> None:
+    def hide_cursor(self) -> None:
+        """Called once the first frame is shown: ``QCursor`` needs the ``Qt`` namespace
+        (see :func:`_blocked`), and nobody points at a window not yet drawn."""
         from PySide6.QtCore import Qt
 
         if not self._released and not self._cursor:
@@ -246,6 +247,8 @@ class HealthCache:
 
     def probe(self, name: str, device: Any) -> None:
         """Ask one device (on its lane); an exception becomes an unhealthy entry, never lost."""
+        from kiosk.ports import DeviceHealth  # not needed for the first frame
+
         try:
             health = device.health()
         except KioskError as exc:

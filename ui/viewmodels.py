@@ -16,7 +16,6 @@ from PySide6.QtCore import Property, QDate, QLocale, QObject, Signal
 
 from kiosk.flow import Session, State
 from kiosk.ports import Plan, TerminalPrompt
-from ui.i18n import NATIVE_NAMES
 from ui.qrimage import qr_source
 
 _QT_LOCALE = {"en": "en_US", "zh_CN": "zh_CN", "es": "es_US"}
@@ -103,20 +102,6 @@ def _int(key: str, notify: Signal) -> Property:
 def _list(key: str, notify: Signal) -> Property:
     getter = lambda self: list(self.value(key, []))  # noqa: E731
     return Property("QVariantList", getter, notify=notify)  # type: ignore[arg-type]
-
-
-class LanguageModel(ScreenModel):
-    changed = Signal()
-    languages = _list("languages", changed)
-
-    def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
-        langs = ctx.get("languages", "en,zh_CN,es").split(",")
-        return {
-            "languages": [
-                {"code": lang, "name": NATIVE_NAMES.get(lang, lang), "current": lang == session.lang}
-                for lang in langs
-            ]
-        }
 
 
 class PhoneModel(ScreenModel):

@@ -131,6 +131,7 @@ def make_kiosk(qtbot: object, services: Any, settings: Settings,
     ui = KioskUi(services, settings, size=size or QSize(540, 960), **ui_kwargs)
     ui.window.show()
     QTest.qWaitForWindowExposed(ui.window)
+    qtbot.waitUntil(lambda: ui.first_frame_shown)  # type: ignore[attr-defined]
     try:
         yield Kiosk(ui, services, qtbot)
     finally:

@@ -11,6 +11,8 @@ Window {
     visible: false
     color: theme.background
     title: qsTr("SIM top-up kiosk")
+    // session, staff and demo are null until the customer flow is built (see ui/app.py).
+    readonly property bool staffActive: !!staff && staff.active
 
     Binding { target: theme; property: "unit"; value: Math.max(0.3, Math.min(root.width, root.height) / 1080) }
 
@@ -24,8 +26,10 @@ Window {
         id: screenLoader
         objectName: "screenLoader"
         anchors { top: topBar.bottom; left: parent.left; right: parent.right; bottom: parent.bottom }
-        // Staff mode (PIN pad, technician, operator) replaces the customer's screen.
-        source: "screens/" + (staff.active ? staff.screenFile : session.screenFile)
+        // Staff mode (PIN pad, technician, operator) replaces the customer's screen. Before
+        // the flow is built (kiosk run: just after the first frame) it is the attract screen.
+        source: "screens/" + (root.staffActive ? staff.screenFile
+                                               : session ? session.screenFile : "AttractScreen.qml")
         // The first screen is built at once (the first frame shows it); later ones over
         // several frames, so a screen change never stalls the GUI thread for long.
         property bool started: false
@@ -38,7 +42,7 @@ Window {
     Loader {
         anchors.fill: parent
         z: 10
-        active: session.idleWarning && !staff.active
+        active: !!session && session.idleWarning && !root.staffActive
         source: "components/IdleOverlay.qml"
     }
 
@@ -48,7 +52,7 @@ Window {
         objectName: "startupTouch"
         anchors.fill: parent
         z: 14
-        enabled: boot.state === "starting" && !boot.overlay && !staff.active
+        enabled: boot.state === "starting" && !boot.overlay && !root.staffActive
         onPressed: boot.reveal()
     }
 
@@ -57,7 +61,7 @@ Window {
     Loader {
         anchors.fill: parent
         z: 15
-        active: boot.overlay && !staff.active
+        active: boot.overlay && !root.staffActive
         source: "components/StartupOverlay.qml"
     }
 
@@ -70,7 +74,7 @@ Window {
         width: 150 * theme.unit
         height: 150 * theme.unit
         z: 30
-        enabled: !staff.active
+        enabled: !!staff && !staff.active
         // every press counts (a fast second tap is a double-click, not a second click)
         onPressed: staff.cornerTap()
     }
@@ -79,13 +83,13 @@ Window {
         x: 24 * theme.unit
         y: root.height - height - 24 * theme.unit
         z: 20
-        active: demo.shown
+        active: !!demo && demo.shown
         source: "components/DemoPanel.qml"
     }
 
     Shortcut {
         sequence: "F2"
-        enabled: demo.enabled
+        enabled: !!demo && demo.enabled
         onActivated: demo.toggle()
     }
 }

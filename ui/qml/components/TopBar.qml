@@ -35,7 +35,7 @@ Rectangle {
         Item { visible: !bar.wide; Layout.fillWidth: true }
 
         Repeater {
-            model: languageModel.languages
+            model: i18n.languages
             Rectangle {
                 objectName: "topLang_" + modelData.code
                 Layout.preferredHeight: 140 * bar.u

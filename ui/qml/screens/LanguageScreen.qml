@@ -30,7 +30,7 @@ Item {
           rowSpacing: 32 * screen.u
           columnSpacing: 32 * screen.u
           Repeater {
-            model: languageModel.languages
+            model: i18n.languages
             KButton {
                 objectName: "chooseLang_" + modelData.code
                 text: modelData.name
