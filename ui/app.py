@@ -55,6 +55,10 @@ PORTRAIT = QSize(1080, 1920)
 #: Start-up work begins at the first frame, or after this long if no frame comes
 #: (a window that is never exposed must still start serving).
 BOOT_FALLBACK_MS = 500
+#: After a failed start-up (ledger unreadable, recovery failed) it is tried again this
+#: often while nobody is in staff mode: a passing fault (a locked database, a terminal
+#: that was still booting) must not leave the kiosk out of service.
+BOOT_RETRY_MS = 30_000
 
 
 class UiLoadError(KioskError):
@@ -108,6 +112,12 @@ class KioskUi(QObject):
         self.worker = Worker(self)  # the lanes, shared by the flow, staff mode and start-up
         self.boot = Boot(self.worker, self)
         self.boot.ready.connect(self._boot_ready)
+        self.boot.failed.connect(self._boot_failed)
+        self._boot_retry = QTimer(self)
+        self._boot_retry.setSingleShot(True)
+        self._boot_retry.setInterval(BOOT_RETRY_MS)
+        self._boot_retry.timeout.connect(self._retry_boot)
+        self._out_of_service_sent = False
         self._boot_task = boot_task
         self._build = build_services
         self._built: Any = None  # services this object built, and so closes
@@ -253,7 +263,7 @@ class KioskUi(QObject):
         """The first frame is on screen: tell systemd, hide the cursor (kiosk mode), start
         the start-up work, then compile the other screens in the background."""
         log.info("first frame shown")
-        if self.notifier is not None and self._boot_pending:
+        if self.notifier is not None and not self._ready_sent:
             self.notifier.notify("STATUS=attract screen shown; starting up")
         if self.lockdown is not None:
             self.lockdown.hide_cursor()
@@ -314,6 +324,25 @@ class KioskUi(QObject):
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
+
+    def _boot_failed(self, error: str) -> None:
+        """Out of service: the process is up and showing it, so systemd hears READY=1 (and
+        does not kill a kiosk waiting for its technician); the start-up is retried."""
+        if self._closing:
+            return
+        if self.notifier is not None and not self._out_of_service_sent and not self._ready_sent:
+            self._out_of_service_sent = True
+            self.notifier.notify(f"READY=1\nSTATUS=out of service: {error}")
+        self._boot_retry.start()
+
+    def _retry_boot(self) -> None:
+        if self._closing or self.boot.current != "failed":
+            return
+        if self._flow_ready and self.staff.active:  # the technician retries on leaving
+            self._boot_retry.start()
+            return
+        log.info("trying the start-up again")
+        self.boot.retry()
 
     def _maybe_ready(self) -> None:
         """READY=1 once, after the first frame that shows the attract screen."""
@@ -427,6 +456,7 @@ class KioskUi(QObject):
             self._closing = True
         self._heartbeat.stop()
         self._health_timer.stop()
+        self._boot_retry.stop()
         if self._flow_ready:
             self.staff.close()
         service, self.sync_service = self.sync_service, None

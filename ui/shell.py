@@ -139,6 +139,7 @@ class Boot(QObject):
 
     changed = Signal()
     ready = Signal()
+    failed = Signal(str)  # the error code
 
     def __init__(self, worker: Worker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -216,7 +217,9 @@ class Boot(QObject):
         self._state = "failed" if error else "ready"
         self._revealed = False
         self.changed.emit()
-        if not error:
+        if error:
+            self.failed.emit(error)
+        else:
             self.ready.emit()
 
 

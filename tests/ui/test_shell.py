@@ -247,7 +247,10 @@ def test_a_failed_recovery_shows_out_of_service_and_the_technician_can_still_get
         k.qtbot.waitUntil(lambda: k.ui.boot.state == "failed")  # type: ignore[attr-defined]
         assert k.text("startupText") == "Out of service"
         QTest.qWait(50)
-        assert not any(m.startswith("READY=1") for m in notify_socket.drain())
+        # Up and showing it: systemd must not kill a kiosk that waits for its technician.
+        assert [m for m in notify_socket.drain() if m.startswith("READY=1")] == [
+            "READY=1\nSTATUS=out of service: ledger_error"]
+        assert k.ui._boot_retry.isActive()
         for _ in range(5):
             k.tap("staffCorner")
         k.wait_screen("pinScreen")
@@ -256,6 +259,27 @@ def test_a_failed_recovery_shows_out_of_service_and_the_technician_can_still_get
         k.wait_screen("attractScreen")
         k.qtbot.waitUntil(lambda: k.ui.ready_sent)  # type: ignore[attr-defined]
     assert len(attempts) == 2
+
+
+def test_a_failed_start_up_is_retried_on_its_own(
+    qtbot: object, services: FakeServices, settings: Settings, notify_socket: NotifySocket
+) -> None:
+    attempts: list[int] = []
+
+    def recover() -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise LedgerError("database is locked")
+
+    with running(make_kiosk(qtbot, services, settings, boot_task=recover,
+                            notifier=notify_socket.notifier(watchdog_usec=60_000_000))) as k:
+        k.ui._boot_retry.setInterval(50)
+        k.qtbot.waitUntil(lambda: k.ui.boot.state == "ready", timeout=5000)  # type: ignore[attr-defined]
+        k.wait_screen("attractScreen")
+        k.qtbot.waitUntil(lambda: k.ui.ready_sent)  # type: ignore[attr-defined]
+        readies = [m for m in notify_socket.drain() if m.startswith("READY=1")]
+        assert readies == ["READY=1\nSTATUS=out of service: ledger_error", "READY=1\nSTATUS=attract screen shown"]
+    assert len(attempts) == 3
 
 
 def test_watchdog_is_off_without_systemd(kiosk: Kiosk) -> None:
