@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import hmac
 import logging
+import math
 import secrets
 import threading
 import time
@@ -45,6 +46,7 @@ from backend.operators import (
 from backend.provider import ProviderAdapter, load_provider
 from backend.settings import BackendSettings
 from backend.store import KioskAuth, Store
+from backend.throttle import LoginThrottle
 from backend.topups import TopUps, parse_lookup, parse_topup
 from kiosk.sync.signing import (
     HEADER_KIOSK,
@@ -127,6 +129,7 @@ class Backend:
         self._master_key = master_key
         self._auth_cache: dict[str, tuple[float, KioskAuth | None]] = {}
         self._auth_lock = threading.Lock()
+        self.login_throttle = LoginThrottle()
 
     # ------------------------------------------------------------------ kiosk authentication
 
@@ -256,10 +259,18 @@ class Backend:
         if not isinstance(name, str) or not isinstance(password, str) or not name or len(name) > 64 \
                 or len(password) > 1024:
             raise bad_request("username and password must be strings")
+        client = request.client.host if request.client is not None else "?"
+        wait = self.login_throttle.retry_after(name, client)
+        if wait > 0:
+            log.warning("operator login refused: too many failures", extra={"operator": name, "client": client})
+            raise ApiError(429, "too_many_attempts", f"too many wrong passwords: try again in {math.ceil(wait)} s",
+                           retry_after_s=math.ceil(wait))
         ok, new_hash = verify_password(self.store.operator_hash(name), password)
         if not ok:
-            log.warning("failed operator login", extra={"operator": name})
+            self.login_throttle.failed(name, client)
+            log.warning("failed operator login", extra={"operator": name, "client": client})
             raise ApiError(401, "bad_credentials", "wrong user name or password")
+        self.login_throttle.succeeded(name)
         if new_hash:
             self.store.set_operator_hash(name, new_hash)
         token, csrf = self.store.create_session(name, self.settings.session_ttl_s)
@@ -388,7 +399,10 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return _json(exc.body(), exc.status)
+        response = _json(exc.body(), exc.status)
+        if "retry_after_s" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after_s"])
+        return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

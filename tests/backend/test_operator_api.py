@@ -79,6 +79,22 @@ def test_wrong_password_and_missing_csrf_are_refused(server: ThreadedBackend) ->
         assert (no_token.status_code, no_token.json()["error"]) == (403, "csrf_failed")
 
 
+def test_repeated_wrong_passwords_are_throttled(server: ThreadedBackend) -> None:
+    for _ in range(5):
+        client, r = login(server, "wrong password!")
+        client.close()
+        assert r.status_code == 401
+    client, r = login(server)  # even the right password waits now
+    with contextlib.closing(client):
+        assert (r.status_code, r.json()["error"]) == (429, "too_many_attempts")
+        assert 890 <= int(r.headers["Retry-After"]) <= 900 and r.json()["retry_after_s"] > 0
+        assert client.get("/api/kiosks").status_code == 401
+    server.backend.login_throttle = type(server.backend.login_throttle)()  # the window passed
+    client, r = login(server)
+    with contextlib.closing(client):
+        assert r.status_code == 200
+
+
 def test_cross_origin_posts_are_refused(server: ThreadedBackend) -> None:
     client, r = login(server)
     with contextlib.closing(client):
