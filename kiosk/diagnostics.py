@@ -96,6 +96,7 @@ ADVICE_PRINTER_NONE = "no printer configured: receipts are shown as a QR code on
 ADVICE_PRINTER_CONFIG = "printer misconfigured: check [printer] port in the configuration"
 ADVICE_UPSTREAM_DOWN = "upstream unreachable: check the network cable; sales continue offline"
 ADVICE_UPSTREAM_ERROR = "upstream server error: sales continue offline; tell support if it persists"
+ADVICE_UPSTREAM_REFUSED = "upstream refuses the kiosk: check [upstream] url"
 ADVICE_UPSTREAM_UNSET = "no upstream configured: set [upstream] url in the configuration"
 ADVICE_SECRET = "upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)"
 ADVICE_LEDGER_CORRUPT = "ledger corrupt at seq {seq}: call support, do not power off"
@@ -457,7 +458,7 @@ def upstream_check(settings: Settings, ledger: AuditSink | None, *,
         return DeviceHealth("upstream", False, f"{url} answered HTTP {status}{backlog}", ADVICE_UPSTREAM_ERROR, data)
     if status >= 400:
         return DeviceHealth("upstream", False, f"{url} answered HTTP {status} (wrong url?){backlog}",
-                            "upstream refuses the kiosk: check [upstream] url", data)
+                            ADVICE_UPSTREAM_REFUSED, data)
     return DeviceHealth("upstream", True, f"{url} reachable ({data['latency_ms']} ms){backlog}", "", data)
 
 

@@ -270,6 +270,11 @@ def test_upstream_server_error(online, data_dir, ledger):
     assert not h.ok and h.advice == d.ADVICE_UPSTREAM_ERROR and h.data["http_status"] == 503
 
 
+def test_upstream_refusing_the_kiosk(online, data_dir, ledger):
+    h = diag(online, data_dir, ledger=ledger, http_get=lambda u, t: 404).check_upstream()
+    assert not h.ok and h.advice == d.ADVICE_UPSTREAM_REFUSED and "HTTP 404 (wrong url?)" in h.detail
+
+
 def test_upstream_secret_missing(online, data_dir, ledger):
     Path(online.upstream.secret_file).unlink()
     h = diag(online, data_dir, ledger=ledger, http_get=lambda u, t: 200).check_upstream()

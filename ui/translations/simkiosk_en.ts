@@ -211,16 +211,21 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <source>upstream refuses the kiosk: check [upstream] url</source>
+        <translation>upstream refuses the kiosk: check [upstream] url</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>upstream server error: sales continue offline; tell support if it persists</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>upstream unreachable: check the network cable; sales continue offline</translation>
     </message>
@@ -399,17 +404,17 @@
         <translation>Put the SIM card into the slot below the screen, gold contacts facing up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="67"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
         <source>Waiting for your card…</source>
         <translation>Waiting for your card…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="77"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
         <source>No SIM card or eSIM? Enter your phone number</source>
         <translation>No SIM card or eSIM? Enter your phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="83"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
@@ -932,12 +937,12 @@
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="93"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="99"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -960,7 +965,7 @@
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="30"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>
@@ -1133,27 +1138,27 @@
         <translation>Done! Your phone is topped up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="25"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
         <source>Please take your SIM card.</source>
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="32"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Your receipt is printing below the screen.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="40"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="67"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
         <source>Scan for your receipt</source>
         <translation>Scan for your receipt</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>

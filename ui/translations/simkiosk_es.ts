@@ -211,16 +211,21 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <source>upstream refuses the kiosk: check [upstream] url</source>
+        <translation>el servidor central rechaza el quiosco: revise [upstream] url</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>secreto del servidor central ilegible: reinstale el secreto del quiosco ([upstream] secret_file)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>error del servidor central: las ventas siguen sin conexión; avise a soporte si persiste</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>servidor central inaccesible: revise el cable de red; las ventas siguen sin conexión</translation>
     </message>
@@ -399,17 +404,17 @@
         <translation>Coloque la tarjeta SIM en la ranura debajo de la pantalla, con los contactos dorados hacia arriba.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="67"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
         <source>Waiting for your card…</source>
         <translation>Esperando su tarjeta…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="77"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
         <source>No SIM card or eSIM? Enter your phone number</source>
         <translation>¿Sin tarjeta SIM o con eSIM? Escriba su número</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="83"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
         <source>Back</source>
         <translation>Atrás</translation>
     </message>
@@ -932,12 +937,12 @@
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="93"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Back</source>
         <translation>Atrás</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="99"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -960,7 +965,7 @@
         <translation>Retire su tarjeta SIM, por favor.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="30"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
         <source>Done</source>
         <translation>Terminar</translation>
     </message>
@@ -1133,27 +1138,27 @@
         <translation>¡Listo! Su teléfono está recargado.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="25"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
         <source>Please take your SIM card.</source>
         <translation>Retire su tarjeta SIM, por favor.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="32"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Su recibo se está imprimiendo debajo de la pantalla.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="40"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="67"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
         <source>Scan for your receipt</source>
         <translation>Escanee para ver su recibo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
         <source>Done</source>
         <translation>Terminar</translation>
     </message>

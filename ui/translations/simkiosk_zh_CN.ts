@@ -211,16 +211,21 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <source>upstream refuses the kiosk: check [upstream] url</source>
+        <translation>上游服务器拒绝本机：请检查 [upstream] url</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>上游密钥无法读取：请重新安装自助终端密钥（[upstream] secret_file）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>上游服务器错误：销售可离线继续；如持续出现，请通知技术支持</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>无法连接上游服务器：请检查网线；销售可离线继续</translation>
     </message>
@@ -399,17 +404,17 @@
         <translation>请将 SIM 卡插入屏幕下方的卡槽，金色触点朝上。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="67"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
         <source>Waiting for your card…</source>
         <translation>正在等待您的卡片…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="77"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
         <source>No SIM card or eSIM? Enter your phone number</source>
         <translation>没有 SIM 卡或使用 eSIM？请输入电话号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="83"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -932,12 +937,12 @@
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="93"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="99"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -960,7 +965,7 @@
         <translation>请取回您的 SIM 卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="30"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1133,27 +1138,27 @@
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="25"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
         <source>Please take your SIM card.</source>
         <translation>请取回您的 SIM 卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="32"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>您的收据正在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="40"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
         <source>Reference: %1</source>
         <translation>参考编号：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="67"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
         <source>Scan for your receipt</source>
         <translation>扫码获取收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>

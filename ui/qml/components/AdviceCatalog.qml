@@ -32,6 +32,7 @@ QtObject {
         QT_TRANSLATE_NOOP("Advice", "terminal not answering: check its power and cable, then restart it"),
         QT_TRANSLATE_NOOP("Advice", "terminal not found: check the serial cable and the terminal's power"),
         QT_TRANSLATE_NOOP("Advice", "terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists"),
+        QT_TRANSLATE_NOOP("Advice", "upstream refuses the kiosk: check [upstream] url"),
         QT_TRANSLATE_NOOP("Advice", "upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)"),
         QT_TRANSLATE_NOOP("Advice", "upstream server error: sales continue offline; tell support if it persists"),
         QT_TRANSLATE_NOOP("Advice", "upstream unreachable: check the network cable; sales continue offline")
