@@ -81,8 +81,7 @@ class Lockdown(QObject):
     It filters the window's events only: an application-wide Python filter would run for
     every event of every object (it cost the first frame ~100 ms). Keys reach the window
     before its items, and the QML declares no shortcut a blocked key could trigger. A
-    deliberate quit goes through :meth:`quit`, since Qt 6 asks every window to close
-    first and cancels the quit if one refuses.
+    deliberate quit sets ``allow_close`` (see ``KioskUi.quit``).
     """
 
     def __init__(self, window: QWindow, parent: QObject | None = None) -> None:
@@ -119,11 +118,6 @@ class Lockdown(QObject):
             event.ignore()
             return True
         return False
-
-    def quit(self) -> None:
-        """End the event loop on purpose (SIGTERM, systemd stop): the window may close."""
-        self.allow_close = True
-        QGuiApplication.quit()
 
     def release(self) -> None:
         """Let the window close (shutdown) and give the cursor back; idempotent."""
