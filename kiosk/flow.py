@@ -159,6 +159,9 @@ class Plain:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
 
 class Touch(Plain):
     """Customer touched the attract screen."""

@@ -418,3 +418,15 @@ def test_random_walks_keep_the_invariants(steps: list[tuple[int, bool]]) -> None
         if new.state is State.PAY and s.state is not State.PAY:
             assert any(isinstance(c, flow.StartCheckout) for c in cmds)
         s = new
+
+
+def test_data_less_messages_compare_by_class_only() -> None:
+    from kiosk.flow import Back, Next, Plain, Touch
+
+    assert Touch() == Touch() and hash(Touch()) == hash(Touch())
+    assert Touch() != Back() and Next() != Back() and Touch() != ()
+    assert len({Touch(), Touch(), Back()}) == 2
+    assert repr(Back()) == "Back()"
+    with pytest.raises(AttributeError, match="immutable"):  # frozen, as the dataclasses were
+        Touch().x = 1  # type: ignore[attr-defined]
+    assert issubclass(Touch, Plain)

@@ -442,9 +442,8 @@ class KioskUi(QObject):
         ``exit()``, not ``quit()``: Qt 6's ``quit()`` first closes every window while the
         loop still runs, and a closed window's pending update-request timer then fired
         on a destroyed platform window (a segfault in about one stop in eight, offscreen).
-        The window is closed by :meth:`close` once the loop has returned."""
-        if self.lockdown is not None:
-            self.lockdown.allow_close = True
+        The window is closed by :meth:`close` (which releases the lockdown first) once
+        the loop has returned."""
         QGuiApplication.exit(0)
 
     def find(self, object_name: str) -> QObject | None:

@@ -81,7 +81,8 @@ class Lockdown(QObject):
     It filters the window's events only: an application-wide Python filter would run for
     every event of every object (it cost the first frame ~100 ms). Keys reach the window
     before its items, and the QML declares no shortcut a blocked key could trigger. A
-    deliberate quit sets ``allow_close`` (see ``KioskUi.quit``).
+    deliberate quit ends the event loop first and then calls :meth:`release` (see
+    ``KioskUi.quit`` and ``KioskUi.close``).
     """
 
     def __init__(self, window: QWindow, parent: QObject | None = None) -> None:
