@@ -203,14 +203,31 @@ class Account:
 
 
 @dataclass(frozen=True)
+class PlanText:
+    """A plan's name and benefits in one language (``lang`` as in ``[kiosk] languages``)."""
+
+    lang: str  # "zh_CN", "es", ...
+    name: str
+    benefits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     id: str
     carrier: str
-    name: str
+    name: str  # English: the catalog's reference text
     price_cents: int
     currency: str
     validity_days: int
     benefits: tuple[str, ...] = ()
+    i18n: tuple[PlanText, ...] = ()  # translations from the catalog; English when missing
+
+    def text(self, lang: str) -> PlanText:
+        """Name and benefits for ``lang`` ("zh" matches "zh_CN"), falling back to English."""
+        for t in self.i18n:
+            if t.lang == lang or t.lang.split("_")[0] == lang.split("_")[0]:
+                return PlanText(t.lang, t.name or self.name, t.benefits or self.benefits)
+        return PlanText("en", self.name, self.benefits)
 
 
 class TopUpStatus(StrEnum):

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from kiosk.errors import ConfigError, UpstreamError
-from kiosk.ports import Account, Plan
+from kiosk.ports import Account, Plan, PlanText
 
 
 class KeyConflict(UpstreamError):
@@ -31,6 +31,10 @@ def plan_from_json(obj: dict[str, Any], currency: str = "USD") -> Plan:
         currency=str(obj.get("currency") or currency),
         validity_days=int(obj.get("validity_days", 0)),
         benefits=tuple(str(b) for b in obj.get("benefits", ())),
+        i18n=tuple(
+            PlanText(str(lang), str(t.get("name") or ""), tuple(str(b) for b in t.get("benefits") or ()))
+            for lang, t in sorted((obj.get("i18n") or {}).items())
+        ),
     )
 
 
@@ -38,6 +42,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     return {
         "id": plan.id, "carrier": plan.carrier, "name": plan.name, "price_cents": plan.price_cents,
         "currency": plan.currency, "validity_days": plan.validity_days, "benefits": list(plan.benefits),
+        **({"i18n": {t.lang: {"name": t.name, "benefits": list(t.benefits)} for t in plan.i18n}}
+           if plan.i18n else {}),
     }
 
 

@@ -160,3 +160,16 @@ def test_http_errors_are_translated() -> None:
 def test_sign_matches_the_documented_recipe() -> None:
     assert sign(b"key", "2025-07-01T12:00:00Z", b"{}") == hmac.new(
         b"key", b"2025-07-01T12:00:00Z\n{}", hashlib.sha256).hexdigest()
+
+
+def test_plan_translations_round_trip_and_fall_back_to_english() -> None:
+    from kiosk.topup import plan_from_json, plan_to_json
+
+    plan = plan_from_json({"id": "p", "carrier": "T-Mobile", "name": "Unlimited", "price_cents": 100,
+                           "benefits": ["Unlimited data"],
+                           "i18n": {"es": {"name": "Ilimitado"},
+                                    "zh_CN": {"name": "无限", "benefits": ["无限流量"]}}})
+    assert plan_from_json(plan_to_json(plan)) == plan
+    assert plan.text("es").name == "Ilimitado" and plan.text("es").benefits == ("Unlimited data",)
+    assert plan.text("zh").benefits == ("无限流量",)
+    assert plan.text("en").name == "Unlimited" and plan.text("fr").name == "Unlimited"
