@@ -5,6 +5,12 @@ pyscard's own exceptions, so every outcome is translated here into the
 kiosk's error tree, and it has no hidden singletons (``CardMonitor``): each
 reader object, read and watch owns its own PC/SC context.
 
+Connection: a card is connected once per insertion and the connection is kept
+across reads while it stays in (a kiosk reads the same SIM several times per
+session). The first exchange on a kept connection tells whether it went stale
+(card removed, swapped or reset: PC/SC answers "removed"/"reset" on the old
+handle); then the read connects afresh, waiting for a card as usual.
+
 Deadlines: PC/SC calls (notably ``SCardTransmit``) have no timeout of their
 own, so each read runs its calls on a private worker thread and waits for
 each one with a deadline (``[reader] apdu_timeout_s``). A call that misses it
@@ -18,8 +24,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
@@ -101,6 +106,21 @@ def _call(sc: ModuleType, name: str, *args: Any) -> tuple[Any, ...]:
     return tuple(rest)
 
 
+@dataclass(frozen=True)
+class _Connection:
+    """A connected card, kept across reads for as long as it stays in the reader."""
+
+    ctx: int
+    reader: str
+    hcard: int
+    protocol: int
+    atr: str
+
+
+class _StaleHandle(Exception):
+    """The kept connection's card was removed, swapped or reset since the last read."""
+
+
 def _matches(name: str, name_filter: str) -> bool:
     return name_filter.casefold() in name.casefold()
 
@@ -108,12 +128,36 @@ def _matches(name: str, name_filter: str) -> bool:
 # --------------------------------------------------------------------------- worker
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass
 class _Job:
     fn: Callable[[], Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    #: released by the worker when the job is done: a bare lock wakes the caller sooner
+    #: than an Event (one C-level futex instead of a condition and a waiter lock)
+    done: threading.Lock = field(default_factory=_held_lock)
+    finished: bool = False
     value: Any = None
     error: BaseException | None = None
+
+
+class _Guard:
+    """The deadline of one blocking call, visible to the waiting caller while it runs."""
+
+    __slots__ = ("_budget_s", "_what", "_worker")
+
+    def __init__(self, worker: _Worker, what: str, budget_s: float) -> None:
+        self._worker, self._what, self._budget_s = worker, what, budget_s
+
+    def __enter__(self) -> None:
+        self._worker._guard = (time.monotonic(), self._budget_s, self._what)
+
+    def __exit__(self, *exc: object) -> None:
+        self._worker._guard = None
 
 
 class _Worker:
@@ -124,6 +168,7 @@ class _Worker:
         self._cleanups: list[Callable[[], None]] = []
         self.ctx: int | None = None  # PC/SC context kept across reads (worker thread only)
         self.hcard: int | None = None  # the connected card, if any (worker thread only)
+        self.card: _Connection | None = None  # the connection kept while the card stays in
         self.abandoned = False  # set when a caller gave up on a stuck call
         self.readers: list[str] = []  # where the last card was found
         self.partial: SimCard | None = None  # the current read's card once the ICCID is known
@@ -137,7 +182,8 @@ class _Worker:
                 job.value = job.fn()
             except BaseException as exc:  # handed to the waiting caller, not lost
                 job.error = exc
-            job.done.set()
+            job.finished = True
+            job.done.release()
         for cleanup in reversed(self._cleanups):
             try:
                 cleanup()
@@ -159,10 +205,10 @@ class _Worker:
         return self._wait(job, poll_s)
 
     def _wait(self, job: _Job, poll_s: float) -> T:  # type: ignore[type-var]
-        while not job.done.is_set():
+        while not job.finished:
             guard = self._guard
             wait_s = poll_s if guard is None else guard[0] + guard[1] - time.monotonic()
-            if job.done.wait(max(wait_s, 0.0)):
+            if job.done.acquire(timeout=max(wait_s, 0.0)):
                 break
             if guard is not None and self._guard is guard:
                 self.abandoned = True  # the job stops at its next guarded call
@@ -175,16 +221,11 @@ class _Worker:
         with self.guard(what, budget_s):
             return fn()
 
-    @contextmanager
-    def guard(self, what: str, budget_s: float) -> Iterator[None]:
-        """Mark a blocking call on the worker thread with its deadline."""
+    def guard(self, what: str, budget_s: float) -> _Guard:
+        """Mark a blocking call on the worker thread with its deadline (``with`` block)."""
         if self.abandoned:
             raise ReaderTimeout(f"{what}: the read was abandoned after a timeout")
-        self._guard = (time.monotonic(), budget_s, what)
-        try:
-            yield
-        finally:
-            self._guard = None
+        return _Guard(self, what, budget_s)
 
     def on_close(self, cleanup: Callable[[], None]) -> None:
         """Run ``cleanup`` on the worker thread when it stops (LIFO)."""
@@ -295,6 +336,7 @@ class PcscCardReader:
 
     def _drop_context(self, worker: _Worker) -> None:
         """After a context-level failure (pcscd restarted...), start afresh next time."""
+        worker.card = worker.hcard = None  # handles die with their context
         if worker.ctx is not None:
             ctx, worker.ctx = worker.ctx, None
             try:
@@ -352,8 +394,8 @@ class PcscCardReader:
             except ReaderTimeout:
                 continue  # slice over: re-list readers, check the deadline
 
-    def _open_card(self, worker: _Worker, deadline: float) -> tuple[int, str, int, int, str]:
-        """Wait for a card and connect: (ctx, reader, hcard, protocol, ATR hex)."""
+    def _open_card(self, worker: _Worker, deadline: float) -> _Connection:
+        """Wait for a card and connect."""
         sc = _scard()
         step = self.settings.apdu_timeout_s
         try:
@@ -370,16 +412,15 @@ class PcscCardReader:
             hcard, protocol = _call(sc, "SCardConnect", ctx, reader, sc.SCARD_SHARE_SHARED,
                                     sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
         worker.hcard = int(hcard)
-        return ctx, reader, int(hcard), int(protocol), atr
+        worker.card = _Connection(ctx, reader, int(hcard), int(protocol), atr)
+        return worker.card
 
-    def _transmit(self, worker: _Worker, ctx: int, reader: str, hcard: int, protocol: int,
-                  command: bytes) -> bytes:
+    def _transmit(self, worker: _Worker, conn: _Connection, command: bytes) -> bytes:
         """One exchange on the worker thread, under its own deadline."""
-        sc = _scard()
         step = self.settings.apdu_timeout_s
-        end = time.monotonic() + step * 0.9
         with worker.guard(f"APDU {command[:2].hex().upper()}", step):
-            return self._transmit_guarded(sc, ctx, reader, hcard, protocol, command, end)
+            return self._transmit_guarded(_scard(), conn.ctx, conn.reader, conn.hcard,
+                                          conn.protocol, command, time.monotonic() + step * 0.9)
 
     def _transmit_guarded(self, sc: ModuleType, ctx: int, reader: str, hcard: int,
                           protocol: int, command: bytes, end: float) -> bytes:
@@ -410,20 +451,47 @@ class PcscCardReader:
                 return worker.partial  # best effort: never hold up the flow
 
     def _read_on_worker(self, worker: _Worker, deadline: float, optional: bool) -> SimCard:
-        sc = _scard()
-        ctx, reader, hcard, protocol, atr = self._open_card(worker, deadline)
+        """Read through the connection kept from the last read while the card stays in;
+        connect afresh (waiting for a card) when there is none or it went stale."""
+        if worker.card is not None:
+            try:
+                return self._read_sim(worker, worker.card, optional, kept=True)
+            except _StaleHandle:
+                log.debug("kept card connection is stale (card removed, swapped or reset)")
+        return self._read_sim(worker, self._open_card(worker, deadline), optional, kept=False)
+
+    def _read_sim(self, worker: _Worker, conn: _Connection, optional: bool, *,
+                  kept: bool) -> SimCard:
+        exchanges = 0
+
+        def transmit(command: bytes) -> bytes:
+            nonlocal exchanges
+            exchanges += 1
+            if not kept or exchanges > 1:
+                return self._transmit(worker, conn, command)
+            try:
+                return self._transmit(worker, conn, command)
+            except CardRemoved as exc:  # the handle predates a removal, swap or reset
+                raise _StaleHandle() from exc
+
         try:
-            return read_sim(
-                lambda command: self._transmit(worker, ctx, reader, hcard, protocol, command),
-                atr=atr, reader=reader, carriers=self.carriers, optional=optional,
-                on_iccid=lambda card: setattr(worker, "partial", card))
-        finally:
-            if not worker.abandoned:
-                try:
-                    with worker.guard("SCardDisconnect", self.settings.apdu_timeout_s):
-                        _disconnect_current(sc, worker)
-                except ReaderError as exc:
-                    log.debug("SCardDisconnect: %s", exc)
+            return read_sim(transmit, atr=conn.atr, reader=conn.reader, carriers=self.carriers,
+                            optional=optional,
+                            on_iccid=lambda card: setattr(worker, "partial", card))
+        except BaseException:
+            self._forget_card(worker)  # after any failure the next read connects afresh
+            raise
+
+    def _forget_card(self, worker: _Worker) -> None:
+        """Disconnect the kept connection (worker thread)."""
+        worker.card = None
+        if worker.abandoned:
+            return  # the worker disconnects when its stuck call returns
+        try:
+            with worker.guard("SCardDisconnect", self.settings.apdu_timeout_s):
+                _disconnect_current(_scard(), worker)
+        except ReaderError as exc:
+            log.debug("SCardDisconnect: %s", exc)
 
 
 def _list_readers(sc: ModuleType, ctx: int, name_filter: str) -> list[str]:

@@ -221,10 +221,13 @@ def read_sim(transmit: Transmit, *, atr: str, reader: str, carriers: CarrierTabl
     """
     session = SimSession(transmit)
     iccid = session.read_iccid()
+    mandatory = build_card(iccid, OptionalFiles(), atr=atr, reader=reader, carriers=carriers)
     if on_iccid is not None:
-        on_iccid(build_card(iccid, OptionalFiles(), atr=atr, reader=reader, carriers=carriers))
-    extra = read_optional_files(session) if optional else OptionalFiles()
-    return build_card(iccid, extra, atr=atr, reader=reader, carriers=carriers)
+        on_iccid(mandatory)
+    if not optional:
+        return mandatory
+    return build_card(iccid, read_optional_files(session), atr=atr, reader=reader,
+                      carriers=carriers)
 
 
 def build_card(iccid: str, extra: OptionalFiles, *, atr: str, reader: str,

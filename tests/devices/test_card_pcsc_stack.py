@@ -182,3 +182,63 @@ def test_adapter_more_card_kinds(pcsc_stack: PcscStack, profile: str, options: d
     assert card.iccid == PROFILES[profile].iccid and card.iccid_valid
     for key, value in expect.items():
         assert getattr(card, key) == value
+
+
+# --------------------------------------------------------------------------- kept connection
+
+
+def _kept_handle(reader: PcscCardReader) -> int | None:
+    worker = reader._worker
+    return worker.card.hcard if worker is not None and worker.card is not None else None
+
+
+def test_adapter_keeps_the_connection_while_the_card_stays(pcsc_stack: PcscStack) -> None:
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    with pcsc_stack.inserted("att"):
+        first = reader.read(5)
+        handle = _kept_handle(reader)
+        assert handle is not None
+        for _ in range(3):
+            assert reader.read(5) == first
+        assert _kept_handle(reader) == handle  # connected once per insertion
+    reader.close()
+    assert reader._worker is None
+
+
+def test_adapter_reconnects_after_a_swap_a_removal_and_a_reset(pcsc_stack: PcscStack) -> None:
+    from smartcard import scard
+
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    with pcsc_stack.inserted("att"):
+        assert reader.read(5).iccid == PROFILES["att"].iccid
+    with pcsc_stack.inserted("verizon"):  # another card in the same slot: never the old answer
+        assert reader.read(5).iccid == PROFILES["verizon"].iccid
+    with pytest.raises(NoCard):  # the card is gone: the stale handle is not a card
+        reader.read(0.3)
+    with pcsc_stack.inserted("tmobile"):
+        assert reader.read(5).iccid == PROFILES["tmobile"].iccid
+        kept = _kept_handle(reader)
+        # another application resets the card under our kept connection
+        _, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        _, hcard, _proto = scard.SCardConnect(ctx, pcsc_stack.reader0, scard.SCARD_SHARE_SHARED,
+                                             scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        hresult, _ = scard.SCardReconnect(hcard, scard.SCARD_SHARE_SHARED,
+                                          scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                                          scard.SCARD_RESET_CARD)
+        assert hresult == scard.SCARD_S_SUCCESS
+        scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(ctx)
+        assert reader.read(5).iccid == PROFILES["tmobile"].iccid
+        assert _kept_handle(reader) not in (None, kept)
+    reader.close()
+
+
+def test_adapter_card_pulled_mid_read_on_a_kept_connection(pcsc_stack: PcscStack) -> None:
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    with pcsc_stack.inserted("att") as card:
+        reader.read(5)
+        card.remove_after = card.apdus + 2  # the card drops out during the next read
+        with pytest.raises(CardRemoved):
+            reader.read(5)
+    assert _kept_handle(reader) is None
+    reader.close()
