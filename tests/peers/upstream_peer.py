@@ -113,10 +113,11 @@ reported in ``peer.control_errors`` and, from the command line, as a JSON line o
 Journal and assertions
 ----------------------
 The journal (JSON lines, each fsync'd) holds ``received``, ``status``, ``performed`` and
-``voided`` events; a restarted peer replays it. :func:`performed_topups` gives every performed
-top-up (raising :class:`PeerInvariantError` if a key was performed twice),
-:func:`topup_states` every key's last state, :func:`money_violations` /
-:func:`assert_money_consistent` compare them with the kiosk's standing charges.
+``voided`` events; a restarted peer replays it (schedules included; a top-up cut off by a stop in
+the middle of its carrier call stays ``pending`` until :meth:`UpstreamPeer.resolve`).
+:func:`performed_topups` gives every performed top-up (raising :class:`PeerInvariantError` if a
+key was performed twice), :func:`topup_states` every key's last state, :func:`money_violations`
+and :func:`assert_money_consistent` compare them with the kiosk's standing charges.
 
 Command line
 ------------
@@ -751,7 +752,7 @@ class UpstreamPeer:
         with self._lock:
             self._poll_control()
         self._server = _Server((self.host, self._port), self)
-        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                  name="upstream-peer-serve")
         resolver = threading.Thread(target=self._resolver, name="upstream-peer-resolver")
         self._threads = [serve, resolver]
@@ -868,9 +869,10 @@ class UpstreamPeer:
         except (OSError, ValueError) as exc:  # PeerConfigError is a ValueError, as is bad JSON
             message = f"control file {self.control_path} refused: {exc}"
             self.control_errors.append(message)
-            log.error("%s", message)
             if self.report_to_stderr:
                 print(json.dumps({"event": "control_error", "message": message}), file=sys.stderr, flush=True)
+            else:
+                log.error("%s", message)
             return
         self._faults = [_ActiveFault(f, f.times) for f in faults]
         for name, value in settings.items():
@@ -1191,6 +1193,9 @@ class UpstreamPeer:
         refused = self._kiosk_path_ok(req)
         if refused is not None:
             return refused
+        ctype = req.headers.get("Content-Type", "")
+        if ctype.split(";")[0].strip().lower() != "application/json":
+            raise _BadRequest(f"Content-Type must be application/json, not {ctype!r}")
         try:
             doc: Any = json.loads(req.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
