@@ -110,6 +110,19 @@ request and reloaded when its mtime, size or inode changed; write it with :func:
 file missing means no faults). A bad file is refused whole (the previous settings stay) and
 reported in ``peer.control_errors`` and, from the command line, as a JSON line on stderr.
 
+Inspection: ``peer.calls`` (every request: route, key, status or None when dropped, fault used),
+``peer.calls_to(route)``, ``peer.records()``, ``peer.voided()``, ``peer.faults_left()``,
+``peer.kiosk_events``, ``peer.heartbeats``. A request the peer itself fails on answers
+``500 peer_bug`` and makes the ``with`` block raise :class:`PeerInvariantError` at its end.
+
+Example::
+
+    with UpstreamPeer(tmp_path / "peer.jsonl", verify="v2", secret=secret) as peer:
+        peer.set_faults(Fault("topups.post", reply="drop", stage="after"),        # performed, no reply
+                        Fault("topups.get", reply="status", status=503, times=2))  # then 2 x 503
+        ...  # run the kiosk against peer.url
+    assert_money_consistent(tmp_path / "peer.jsonl", standing_charges_from_the_ledger)
+
 Journal and assertions
 ----------------------
 The journal (JSON lines, each fsync'd) holds ``received``, ``status``, ``performed`` and
@@ -123,7 +136,9 @@ Command line
 ------------
 ``python -m tests.peers.upstream_peer --port 0 --journal FILE --control FILE [--secret-file F
 --kiosk-id ID --verify v1|v2] [--catalog FILE] [--carrier-delay S]`` prints
-``{"event": "ready", "url": ..., "pid": ...}`` and runs until SIGTERM (exit 0). The catalog file
+``{"event": "ready", "url": ..., "pid": ...}`` and runs until SIGTERM (exit 0; 1 if the peer failed
+internally; 2 for a bad argument). The secret file's content, surrounding whitespace stripped, is
+the HMAC key. The catalog file
 is ``{"version": ..., "plans": [...], "accounts": [...]}`` (``accounts`` optional: the SIMs and
 numbers lookup knows). :class:`PeerProcess` runs it from a test.
 """
