@@ -47,7 +47,8 @@ fsync'd before the ECR is told about it (``journal.py``; ``standing_charges``, `
 Faults (``faults.py``), each a rule with ``times`` = N (default 1) or ``"always"``; set them with
 ``peer.faults.add(name, times=..., **params)`` / ``peer.faults.clear()`` in-process, or in the control
 file ``{"faults": [{"name": ..., "times": ..., ...}], "settings": {...}}`` which is re-read whenever its
-mtime changes (the file states the whole fault set: rewriting it restarts the counts):
+mtime changes (the file states the whole fault set: rewriting it restarts the counts; ``write_control``
+writes one atomically):
 - ``silence`` (stage, [command], seconds=3600): the terminal stops reading and writing at the stage;
   any change of the fault set, or the time running out, wakes it idle. Stages: before_ack,
   after_ack, card, pin, host, after_booking (journaled, 04 0F not sent), after_status (04 0F
@@ -95,7 +96,7 @@ As a process: ``python -m tests.peers.zvt_peer --link PATH --journal FILE --cont
 [--pace-s 3]`` prints ``{"event": "ready", "link": PATH, "pid": N}`` and runs until SIGTERM.
 """
 
-from .faults import FAULTS, STAGES, FaultError, Faults
+from .faults import FAULTS, STAGES, FaultError, Faults, write_control
 from .journal import Charge, Journal, batch_totals, net_cents, read_journal, standing_charges
 from .terminal import PeerSettings, ZvtPeer
 
@@ -112,4 +113,5 @@ __all__ = [
     "net_cents",
     "read_journal",
     "standing_charges",
+    "write_control",
 ]

@@ -177,3 +177,17 @@ class ControlFile:
             print(f"zvt_peer: control file {self.path} ignored: not a JSON object", file=sys.stderr)
             return None
         return content
+
+
+def write_control(
+    path: str | os.PathLike[str],
+    faults: Iterable[Mapping[str, Any]] = (),
+    settings: Mapping[str, Any] | None = None,
+) -> None:
+    """Write a control file atomically (validated first), so the peer never reads half of it."""
+    rules = [dict(r) for r in faults]
+    Faults().replace(rules)  # raises FaultError on a bad rule, here rather than in the peer
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps({"faults": rules, "settings": dict(settings or {})}))
+    os.replace(tmp, target)

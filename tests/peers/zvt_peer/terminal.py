@@ -141,7 +141,8 @@ class ZvtPeer:
         self.faults = Faults()
         self._control = ControlFile(control) if control else None
         self.session = _Session()
-        self.wire: list[tuple[str, str]] = []  # ("rx"|"tx", hex) of frames and byte answers, for tests
+        # ("rx"|"tx", hex) of the latest frames and byte answers, for a test's failure message.
+        self.wire: deque[tuple[str, str]] = deque(maxlen=2000)
         self.state = "stopped"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
