@@ -537,7 +537,7 @@ def test_pacing_spaces_every_terminal_message(peer: ZvtPeer, ecr: MiniEcr) -> No
         if msg[:2] == b"\x06\x0f":
             break
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert len(gaps) >= 5 and min(gaps) >= 0.14
+    assert len(gaps) >= 5 and min(gaps) >= 0.1  # receive-side jitter; unpaced gaps are a few ms
 
 
 def test_unknown_and_undecodable_messages_are_sent(peer: ZvtPeer, ecr: MiniEcr) -> None:
@@ -687,3 +687,12 @@ def test_fault_rules_are_validated() -> None:
         Faults().add("silence", stage="kard")
     with pytest.raises(FaultError, match="needs a stage"):
         write_control("/nonexistent/c.json", [{"name": "disconnect"}])
+
+
+def test_broken_frame_is_naked_and_the_next_one_taken(peer: ZvtPeer, ecr: MiniEcr) -> None:
+    """An ECR that gives up mid-frame and starts again: NAK for the torn frame, ACK for the new one."""
+    ecr.ser.write(ecr_frame(registration())[:6])
+    time.sleep(0.1)
+    ecr.ser.write(ecr_frame(apdu(0x05, 0x01, bytes.fromhex("000000"))))
+    assert [ecr.next_event()[0] for _ in range(2)] == ["nak", "ack"]
+    assert ecr.receive() == b"\x80\x00\x00"

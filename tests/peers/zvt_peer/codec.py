@@ -133,6 +133,10 @@ def _parse_frame(buf: bytes) -> tuple[Received, int] | None:
             got = buf[i + 2] | (buf[i + 3] << 8)
             ok = got == crc16(bytes(apdu) + bytes([ETX]))
             return Received(bytes(apdu), ok), i + 4
+        elif nxt == STX:
+            # A new frame starts inside this one (the sender gave up mid-frame): report the broken
+            # one and resynchronise on the new DLE STX.
+            return Received(bytes(apdu), False), i
         else:
             # A lone DLE inside a frame: the frame is broken; report it as a CRC failure.
             return Received(bytes(apdu), False), i + 1
