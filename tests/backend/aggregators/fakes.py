@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -48,6 +48,7 @@ class FakeServer:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.performed: list[tuple[str, str]] = []
+        self.stopped = False
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,7 +66,7 @@ class FakeServer:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = "<not json>"
-                fault = fake._take_fault(self.command, url.path)
+                fault = "drop_before" if fake.stopped else fake._take_fault(self.command, url.path)
                 with fake.lock:
                     fake.requests.append((self.command, url.path))
                 if fault == "drop_before":
@@ -101,13 +102,16 @@ class FakeServer:
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-aggregator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-aggregator", daemon=True)
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop listening; kept-alive connections are dropped at their next request."""
+        self.stopped = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -139,7 +143,7 @@ class FakeServer:
 def dtone_product(pid: int, operator: str, amount: float, *, retail: float | None = None, days: int = 30,
                   data_gb: float | None = -1, name: str | None = None) -> dict[str, Any]:
     """A FIXED_VALUE_RECHARGE product shaped like OpenAPI schemas product_base + product_fixed_value_recharge."""
-    benefits = [{"type": "TALKTIME", "unit_type": "TIME", "unit": "MINUTES",
+    benefits: list[dict[str, Any]] = [{"type": "TALKTIME", "unit_type": "TIME", "unit": "MINUTES",
                  "amount": {"base": -1, "promotion_bonus": 0, "total_excluding_tax": -1, "total_including_tax": -1},
                  "additional_information": None}]
     if data_gb is not None:

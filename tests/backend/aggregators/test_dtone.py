@@ -95,7 +95,8 @@ def test_a_late_create_is_never_confirmed_for_a_failed_key(dtone_desk: Desk, dto
     assert dtone_desk.buy(OK, "dt-101", key="k-late")["status"] == "failed"
     request = dtone_desk.request(OK, "dt-101", key="k-late")
     dtone_fake.route("POST", "/v1/async/transactions", {}, {"Authorization": dtone_fake.auth},
-                     {"external_id": "k-late", "product_id": 101, "credit_party_identifier": {"mobile_number": "+" + OK}})
+                     {"external_id": "k-late", "product_id": 101,
+                      "credit_party_identifier": {"mobile_number": "+" + OK}})
     outcome = dtone_desk.adapter.check(request, None, dtone_desk.topups._journal)
     assert outcome.status == "failed"
     assert [t["status"] for t in dtone_fake.transactions.values()] == ["CANCELLED"]
@@ -115,7 +116,8 @@ def test_absence_never_overrides_a_journaled_transaction(dtone_desk: Desk) -> No
 def test_a_duplicate_external_id_is_asked_about(dtone_desk: Desk, dtone_fake: FakeDTOne) -> None:
     """A create that did arrive earlier (its answer lost before the backend recorded it)."""
     dtone_fake.route("POST", "/v1/async/transactions", {}, {"Authorization": dtone_fake.auth},
-                     {"external_id": "k-dup", "product_id": 101, "credit_party_identifier": {"mobile_number": "+" + OK}})
+                     {"external_id": "k-dup", "product_id": 101,
+                      "credit_party_identifier": {"mobile_number": "+" + OK}})
     dtone_desk.buy(OK, "dt-101", key="k-dup")
     assert dtone_desk.settle("k-dup")["status"] == "succeeded"
     assert len(dtone_fake.transactions) == 1 and once(dtone_fake) == {"k-dup": 1}
