@@ -10,6 +10,7 @@ Every adapter class takes one :class:`backend.providers.config.ProviderConfig`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import TYPE_CHECKING
 
@@ -41,5 +42,6 @@ def load(name: str, config: ProviderConfig | None = None) -> ProviderAdapter:
     if name == "simulated":
         adapter: ProviderAdapter = cls()
     else:
-        adapter = cls(config or ProviderConfig(name=name))
+        config = dataclasses.replace(config, name=name) if config is not None else ProviderConfig(name=name)
+        adapter = cls(config)
     return adapter

@@ -67,6 +67,7 @@ def test_balance_alert_and_translation_editor(browser: webdriver.Chrome, server:
     secret = server.add_kiosk("KIOSK-0001")
     plan = next(p for p in signed_get(server.base_url, "/v1/catalog", "KIOSK-0001", secret).json()["plans"]
                 if p["id"] == "dt-101")
-    assert plan["i18n"] == {"es": {"name": "Ilimitado"}, "zh_CN": {"name": "无限套餐", "benefits": ["无限通话", "无限流量"]}}
+    assert plan["i18n"] == {"es": {"name": "Ilimitado"},
+                            "zh_CN": {"name": "无限套餐", "benefits": ["无限通话", "无限流量"]}}
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "401" not in e["message"]]
     assert errors == []
