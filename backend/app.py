@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.errors import ApiError, BackendError, StoreError, bad_request
 from backend.ingest import check_hashes, parse_batch, parse_json_object
 from backend.keys import derive_secret, load_master_key, secret_check
+from backend.monitor import ProviderMonitor
 from backend.operators import (
     csv_lines,
     fleet_row,
@@ -44,6 +45,7 @@ from backend.operators import (
     verify_password,
 )
 from backend.provider import ProviderAdapter, load_provider
+from backend.provider_api import provider_routes
 from backend.settings import BackendSettings
 from backend.store import KioskAuth, Store
 from backend.throttle import LoginThrottle
@@ -298,7 +300,9 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
     own_store = store is None
     store = store or Store.open(settings.db_url)
     master_key = load_master_key(settings.master_key_file, create=True)
-    backend = Backend(settings, store, master_key, provider or load_provider(settings.provider))
+    backend = Backend(settings, store, master_key,
+                      provider or load_provider(settings.provider, settings.provider_config))
+    monitor = ProviderMonitor(backend.provider, backend.topups.catalog_service, settings.provider_config)
     cap = settings.max_body_bytes
     small = settings.max_small_body_bytes
 
@@ -354,7 +358,8 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         backend.operator(request, write=False)
         now = dt.datetime.now(dt.UTC)
         return _json({"kiosks": [fleet_row(k, now, settings.offline_after_s)
-                                 for k in backend.store.kiosks_overview()]})
+                                 for k in backend.store.kiosks_overview()],
+                      "provider": monitor.status()})
 
     def _txn_filters(request: Request) -> dict[str, Any]:
         q = request.query_params
@@ -417,9 +422,13 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        monitor.start()
         try:
             yield
         finally:
+            await run_in_threadpool(monitor.stop)
+            if provider is None:
+                backend.provider.close()
             if own_store:
                 backend.store.close()
 
@@ -440,10 +449,12 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/api/transactions.csv", transactions_csv, methods=["GET"]),
         Route("/api/sales/daily", daily_sales, methods=["GET"]),
         Route("/api/incidents", incidents, methods=["GET"]),
+        *provider_routes(backend, monitor, backend.topups.catalog_service, small),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         ApiError: api_error, HTTPException: http_error, BackendError: backend_error})
     app.add_middleware(SecurityHeaders)
     app.state.backend = backend
+    app.state.monitor = monitor
     return app

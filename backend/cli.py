@@ -4,6 +4,9 @@
     kiosk-backend add-kiosk ID [--location TEXT] [--rotate] [--secret-out FILE]
     kiosk-backend add-operator NAME [--reset]      (password from stdin or a prompt)
     kiosk-backend migrate
+    kiosk-backend serve --provider dtone|reloadly|simulated [--provider-env sandbox|production]
+                        [--provider-credentials FILE] [--provider-url URL]
+    kiosk-backend providers check [--provider NAME ...]   reachability, authentication, balance
 
 Every subcommand takes ``--db URL`` (env ``SIMKIOSK_BACKEND_DB``; default SQLite in the
 data directory), ``--data-dir DIR`` and ``--master-key-file FILE``. Failures print one
@@ -37,6 +40,19 @@ def _common() -> argparse.ArgumentParser:
     return parent
 
 
+def _provider_options(parser: argparse.ArgumentParser) -> None:
+    from backend.providers import PROVIDERS
+
+    parser.add_argument("--provider", choices=sorted(PROVIDERS),
+                        help="aggregator adapter (env SIMKIOSK_BACKEND_PROVIDER; default simulated)")
+    parser.add_argument("--provider-env", choices=("sandbox", "production"),
+                        help="aggregator environment (env SIMKIOSK_BACKEND_PROVIDER_ENV; default sandbox)")
+    parser.add_argument("--provider-credentials", metavar="FILE",
+                        help="aggregator credentials JSON, mode 0600 (env SIMKIOSK_BACKEND_PROVIDER_CREDENTIALS_FILE)")
+    parser.add_argument("--provider-url", metavar="URL",
+                        help="override the aggregator's base URL (env SIMKIOSK_BACKEND_PROVIDER_BASE_URL)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parent = _common()
     parser = argparse.ArgumentParser(prog="kiosk-backend", description="simkiosk reference backend")
@@ -47,7 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    _provider_options(serve)
     serve.set_defaults(func=cmd_serve)
+
+    providers = sub.add_parser("providers", help="the aggregator behind the backend")
+    providers_sub = providers.add_subparsers(dest="providers_command", metavar="ACTION", required=True)
+    check = providers_sub.add_parser("check", parents=[parent],
+                                     help="print reachability, authentication and prepaid balance")
+    _provider_options(check)
+    check.set_defaults(func=cmd_providers_check)
 
     add_kiosk = sub.add_parser("add-kiosk", parents=[parent], help="register a kiosk; prints its secret once")
     add_kiosk.add_argument("kiosk_id")
@@ -67,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> BackendSettings:
-    return BackendSettings.resolve(db=args.db, data_dir=args.data_dir, master_key_file=args.master_key_file)
+    provider = {"name": getattr(args, "provider", None), "environment": getattr(args, "provider_env", None),
+                "credentials_file": getattr(args, "provider_credentials", None),
+                "base_url": getattr(args, "provider_url", None)}
+    return BackendSettings.resolve(db=args.db, data_dir=args.data_dir, master_key_file=args.master_key_file,
+                                   provider=provider)
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, object], text: str) -> None:
@@ -85,6 +113,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, log_level=args.log_level,
                 timeout_graceful_shutdown=5)
     return 0
+
+
+def cmd_providers_check(args: argparse.Namespace) -> int:
+    """One check of the configured aggregator; exit 1 when it is not reachable or refuses us."""
+    from backend.provider import load_provider
+
+    settings = _settings(args)
+    config = settings.provider_config
+    adapter = load_provider(config.name, config)
+    try:
+        health = adapter.health()
+    finally:
+        adapter.close()
+    low = health.balance_cents is not None and health.balance_cents < config.low_balance_cents
+    balance = ("unknown" if health.balance_cents is None
+               else f"{health.balance_cents / 100:.2f} {health.currency or ''}".strip())
+    lines = [f"provider       {health.provider} ({health.environment})",
+             f"reachable      {'yes' if health.reachable else 'no'}",
+             f"authenticated  {'yes' if health.authenticated else 'no'}",
+             f"balance        {balance}" + (f"  LOW (under {config.low_balance_cents / 100:.2f})" if low else ""),
+             f"detail         {health.detail}"]
+    _emit(args, {**health.as_dict(), "low_balance": low, "low_balance_cents": config.low_balance_cents},
+          "\n".join(lines))
+    return 0 if health.ok else 1
 
 
 def cmd_add_kiosk(args: argparse.Namespace) -> int:

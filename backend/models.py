@@ -133,3 +133,45 @@ class OperatorSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str] = mapped_column(String(32))
+
+
+class CatalogPlan(Base):
+    """A plan as last fetched from the aggregator; ``withdrawn_at`` set once it disappeared
+    (kept, so a top-up or a translation that names it still resolves)."""
+
+    __tablename__ = "catalog_plans"
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    carrier: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    validity_days: Mapped[int] = mapped_column(Integer)
+    benefits: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))
+    first_seen_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    withdrawn_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class PlanTranslation(Base):
+    """An operator's name/benefits for a plan in one kiosk language (``zh_CN``, ``es``)."""
+
+    __tablename__ = "plan_translations"
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    benefits: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    updated_at: Mapped[str] = mapped_column(String(32))
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class CatalogVersion(Base):
+    """One row per change of the catalog the kiosks see; the newest row's ``version`` is served."""
+
+    __tablename__ = "catalog_versions"
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(32))
+    at: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))  # refresh | translation
+    detail: Mapped[str] = mapped_column(Text)

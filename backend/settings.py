@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from backend.errors import BackendError
+from backend.providers.config import ProviderConfig
 
 ENV_PREFIX = "SIMKIOSK_BACKEND_"
 
@@ -37,6 +39,7 @@ class BackendSettings:
     secure_cookies: bool = False  # set when served over HTTPS (behind a TLS proxy)
     offline_after_s: float = 180.0  # a kiosk without heartbeat for this long shows offline
     provider: str = "simulated"
+    provider_config: ProviderConfig = field(default_factory=ProviderConfig)
 
     @classmethod
     def resolve(
@@ -46,6 +49,7 @@ class BackendSettings:
         data_dir: str | None = None,
         master_key_file: str | None = None,
         environ: Mapping[str, str] | None = None,
+        provider: dict[str, Any] | None = None,
     ) -> BackendSettings:
         """``--db``/``--data-dir``/``--master-key-file``, then the environment, then defaults
         (SQLite and the master key in the per-user data directory)."""
@@ -64,4 +68,8 @@ class BackendSettings:
                     raise BackendError(f"bad value for {ENV_PREFIX}{name.upper()}: {raw!r}",
                                        code="config_error") from exc
         secure = environ.get(ENV_PREFIX + "SECURE_COOKIES", "").lower() in {"1", "true", "yes", "on"}
-        return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure, **values)  # type: ignore[arg-type]
+        # the aggregator: --provider* options over SIMKIOSK_BACKEND_PROVIDER* (backend/providers/config.py)
+        provider_config = ProviderConfig.resolve(environ, **(provider or {}))
+        return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure,
+                   provider=provider_config.name, provider_config=provider_config,
+                   **values)  # type: ignore[arg-type]

@@ -43,12 +43,15 @@ from backend.errors import ApiError, BackendError, StoreError
 from backend.ingest import IncomingEvent, IngestPlan, TxnRow, fold, plan_ingest
 from backend.keys import secret_check
 from backend.models import (
+    CatalogPlan,
+    CatalogVersion,
     Incident,
     Kiosk,
     KioskEvent,
     KioskTransaction,
     Operator,
     OperatorSession,
+    PlanTranslation,
     TopUp,
 )
 from kiosk.ledger.chain import GENESIS, format_at
@@ -66,6 +69,10 @@ INCIDENTS = cast(Table, Incident.__table__)
 TOPUPS = cast(Table, TopUp.__table__)
 OPERATORS = cast(Table, Operator.__table__)
 SESSIONS = cast(Table, OperatorSession.__table__)
+PLANS = cast(Table, CatalogPlan.__table__)
+PLAN_I18N = cast(Table, PlanTranslation.__table__)
+CATALOG_VERSIONS = cast(Table, CatalogVersion.__table__)
+_PLAN_CONTENT = ("carrier", "name", "price_cents", "currency", "validity_days", "benefits", "position")
 _TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq")
 
 
@@ -439,14 +446,109 @@ class Store:
             raise StoreError(f"cannot record top-up {key_of(values)}: {exc}") from exc
 
     def update_topup(self, key: str, *, status: str, failure_kind: str | None, provider_ref: str | None,
-                     message: str) -> dict[str, Any]:
-        """Settle a pending record. A record already definite is left as it is."""
+                     message: str, only_if_no_ref: bool = False) -> dict[str, Any]:
+        """Settle a pending record. A record already definite is left as it is; with
+        ``only_if_no_ref`` also one that carries an aggregator transaction id. An outcome
+        without a ref keeps the ref already noted."""
+        query = update(TOPUPS).where(TOPUPS.c.key == key, TOPUPS.c.status == "pending")
+        if only_if_no_ref:
+            query = query.where(TOPUPS.c.provider_ref.is_(None))
+        values: dict[str, Any] = {"status": status, "failure_kind": failure_kind, "message": message,
+                                  "updated_at": now_text()}
+        if provider_ref is not None:
+            values["provider_ref"] = provider_ref
         with self._write() as conn:
-            conn.execute(update(TOPUPS).where(TOPUPS.c.key == key, TOPUPS.c.status == "pending").values(
-                status=status, failure_kind=failure_kind, provider_ref=provider_ref, message=message,
-                updated_at=now_text()))
+            conn.execute(query.values(**values))
             row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().one()
         return dict(row)
+
+    def note_topup_ref(self, key: str, provider_ref: str) -> bool:
+        """Journal the aggregator's transaction id for a still-pending key (compare-and-set):
+        ``False`` when the key is definite or carries another id."""
+        with self._write() as conn:
+            result = conn.execute(update(TOPUPS).where(
+                TOPUPS.c.key == key, TOPUPS.c.status == "pending",
+                (TOPUPS.c.provider_ref.is_(None)) | (TOPUPS.c.provider_ref == provider_ref),
+            ).values(provider_ref=provider_ref, updated_at=now_text()))
+            return bool(result.rowcount == 1)
+
+    # ------------------------------------------------------------------ catalog (backend/catalog.py)
+
+    def catalog_version(self) -> str | None:
+        with self._read() as conn:
+            value = conn.execute(select(CATALOG_VERSIONS.c.version).order_by(CATALOG_VERSIONS.c.id.desc())
+                                 .limit(1)).scalar()
+        return None if value is None else str(value)
+
+    def catalog_plans(self, *, include_withdrawn: bool = False) -> list[dict[str, Any]]:
+        """Plans in catalog order with their ``i18n`` (lang -> name, benefits) attached."""
+        query = select(PLANS).order_by(PLANS.c.withdrawn_at.is_not(None), PLANS.c.position, PLANS.c.plan_id)
+        if not include_withdrawn:
+            query = query.where(PLANS.c.withdrawn_at.is_(None))
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+            texts = [dict(r) for r in conn.execute(select(PLAN_I18N).order_by(PLAN_I18N.c.lang)).mappings()]
+        i18n: dict[str, dict[str, Any]] = {}
+        for t in texts:
+            i18n.setdefault(t["plan_id"], {})[t["lang"]] = {"name": t["name"], "benefits": json.loads(t["benefits"])}
+        for r in rows:
+            r["benefits"] = json.loads(r["benefits"])
+            r["i18n"] = i18n.get(r["plan_id"], {})
+        return rows
+
+    def apply_catalog(self, source: str, plans: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Store a fetched catalog: new plans added, changed ones updated, missing ones withdrawn,
+        returning ones restored; a new version row when anything changed (or none exists)."""
+        now = now_text()
+        added = changed = withdrawn = 0
+        with self._write() as conn:
+            existing = {str(r["plan_id"]): dict(r) for r in conn.execute(select(PLANS)).mappings()}
+            seen: set[str] = set()
+            for position, plan in enumerate(plans):
+                values = {"carrier": plan["carrier"], "name": plan["name"], "price_cents": plan["price_cents"],
+                          "currency": plan["currency"], "validity_days": plan["validity_days"],
+                          "benefits": json.dumps(list(plan["benefits"]), ensure_ascii=False),
+                          "position": position, "source": source}
+                seen.add(plan["id"])
+                old = existing.get(plan["id"])
+                if old is None:
+                    conn.execute(insert(PLANS).values(plan_id=plan["id"], first_seen_at=now, updated_at=now,
+                                                      withdrawn_at=None, **values))
+                    added += 1
+                elif old["withdrawn_at"] is not None or any(old[k] != values[k] for k in _PLAN_CONTENT):
+                    conn.execute(update(PLANS).where(PLANS.c.plan_id == plan["id"]).values(
+                        updated_at=now, withdrawn_at=None, **values))
+                    changed += 1
+            for plan_id, old in existing.items():
+                if plan_id not in seen and old["withdrawn_at"] is None:
+                    conn.execute(update(PLANS).where(PLANS.c.plan_id == plan_id).values(withdrawn_at=now,
+                                                                                        updated_at=now))
+                    withdrawn += 1
+            has_version = conn.execute(select(CATALOG_VERSIONS.c.id).limit(1)).first() is not None
+            detail = f"{source}: {len(plans)} plans, +{added} ~{changed} -{withdrawn}"
+            if added or changed or withdrawn or not has_version:
+                conn.execute(insert(CATALOG_VERSIONS).values(version=now, at=now, reason="refresh", detail=detail))
+            version = conn.execute(select(CATALOG_VERSIONS.c.version).order_by(CATALOG_VERSIONS.c.id.desc())
+                                   .limit(1)).scalar_one()
+        return {"version": str(version), "plans": len(plans), "added": added, "changed": changed,
+                "withdrawn": withdrawn}
+
+    def set_translation(self, plan_id: str, lang: str, name: str, benefits: Sequence[str],
+                        operator: str) -> str | None:
+        """Attach (or, with an empty name and no benefits, remove) a plan's text in ``lang``;
+        returns the new catalog version, ``None`` for an unknown plan."""
+        now = now_text()
+        with self._write() as conn:
+            if conn.execute(select(PLANS.c.plan_id).where(PLANS.c.plan_id == plan_id)).first() is None:
+                return None
+            conn.execute(delete(PLAN_I18N).where(PLAN_I18N.c.plan_id == plan_id, PLAN_I18N.c.lang == lang))
+            if name or benefits:
+                conn.execute(insert(PLAN_I18N).values(
+                    plan_id=plan_id, lang=lang, name=name, benefits=json.dumps(list(benefits), ensure_ascii=False),
+                    updated_at=now, updated_by=operator))
+            conn.execute(insert(CATALOG_VERSIONS).values(version=now, at=now, reason="translation",
+                                                         detail=f"{operator}: {plan_id} {lang}"))
+        return now
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

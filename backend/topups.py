@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from backend.catalog import CatalogService
 from backend.errors import ApiError, bad_request
 from backend.provider import Outcome, ProviderAdapter, ProviderUnavailable, TopUpRequest
 from backend.store import Store
@@ -82,21 +83,37 @@ def parse_topup(data: dict[str, Any], kiosk_id: str) -> TopUpRequest:
     )
 
 
+class StoreJournal:
+    """:class:`backend.provider.Journal` over the top-up records."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def note_ref(self, key: str, provider_ref: str) -> bool:
+        return self._store.note_topup_ref(key, provider_ref)
+
+
 class TopUps:
     """Serves lookup, catalog and top-ups from a store and a provider adapter (thread-safe)."""
 
-    def __init__(self, store: Store, provider: ProviderAdapter) -> None:
+    def __init__(self, store: Store, provider: ProviderAdapter, catalog: CatalogService | None = None) -> None:
         self._store = store
         self._provider = provider
+        self._journal = StoreJournal(store)
+        self.catalog_service = catalog or CatalogService(store, provider)
 
     def lookup(self, iccid: str | None, msisdn: str | None) -> dict[str, Any]:
-        account = self._provider.lookup(iccid, msisdn)
+        try:
+            account = self._provider.lookup(iccid, msisdn)
+        except ProviderUnavailable as exc:
+            log.warning("lookup: aggregator unavailable: %s", exc)
+            raise ApiError(503, "provider_unavailable", "the aggregator cannot be asked now") from exc
         if account is None:
             return {"found": False}
         return {"found": True, "account": account}
 
     def catalog(self, carrier: str | None) -> dict[str, Any]:
-        version, plans = self._provider.catalog()
+        version, plans = self.catalog_service.current()
         if carrier:
             plans = [p for p in plans if p["carrier"].casefold() == carrier.casefold()]
         return {"version": version, "plans": plans}
@@ -126,19 +143,18 @@ class TopUps:
         return Answer(200, record_body(self._settle_pending(row)))
 
     def _perform(self, req: TopUpRequest) -> Answer:
-        plan = self._provider.plan(req.plan_id)
+        plan = self.catalog_service.plan(req.plan_id)
         if plan is None:
             outcome = Outcome("failed", "customer_fixable", None, "unknown_plan")
         elif (plan["price_cents"], plan["currency"]) != (req.amount_cents, req.currency):
             outcome = Outcome("failed", "customer_fixable", None, "price_changed")
         else:
             try:
-                outcome = self._provider.perform(req)
+                outcome = self._provider.perform(req, self._journal)
             except ProviderUnavailable as exc:
                 log.warning("provider unavailable; top-up %s stays pending: %s", req.key, exc)
                 outcome = Outcome("pending", None, None, "provider unavailable; outcome pending")
-        row = self._store.update_topup(req.key, status=outcome.status, failure_kind=outcome.failure_kind,
-                                       provider_ref=outcome.provider_ref, message=outcome.message)
+        row = self._apply(req.key, outcome)
         return Answer(202 if row["status"] == "pending" else 201, record_body(row))
 
     def _settle_pending(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -147,14 +163,23 @@ class TopUps:
         req = TopUpRequest(row["key"], row["msisdn"], row["carrier"], row["iccid"], row["plan_id"],
                            row["amount_cents"], row["currency"], row["kiosk_id"])
         try:
-            outcome = self._provider.check(req, row["provider_ref"])
+            outcome = self._provider.check(req, row["provider_ref"], self._journal)
         except ProviderUnavailable as exc:
             log.warning("provider unavailable; top-up %s stays pending: %s", row["key"], exc)
             return row
-        if outcome.status == "pending":
+        if outcome.status == "pending" and (outcome.provider_ref in (None, row["provider_ref"])):
             return row
-        return self._store.update_topup(row["key"], status=outcome.status, failure_kind=outcome.failure_kind,
-                                         provider_ref=outcome.provider_ref, message=outcome.message)
+        return self._apply(row["key"], outcome)
+
+    def _apply(self, key: str, outcome: Outcome) -> dict[str, Any]:
+        """Record an outcome on a pending key; a failure concluded from the aggregator's *absence*
+        of a transaction is applied only while no aggregator transaction id is journaled."""
+        if outcome.status != "pending":
+            log.info("top-up %s %s%s: %s", key, outcome.status,
+                     f"/{outcome.failure_kind}" if outcome.failure_kind else "", outcome.message)
+        return self._store.update_topup(key, status=outcome.status, failure_kind=outcome.failure_kind,
+                                        provider_ref=outcome.provider_ref, message=outcome.message,
+                                        only_if_no_ref=outcome.by_absence)
 
     def status(self, key: str, kiosk_id: str) -> Answer:
         if not _KEY.fullmatch(key):

@@ -54,9 +54,123 @@ function show(loggedIn, name) {
   $("who").textContent = loggedIn ? name : "";
 }
 
+function providerProblem(p) {
+  if (!p) return "";
+  if (p.ok === false) return "Aggregator check failed: " + ((p.health && p.health.detail) || "unknown error");
+  if (p.low_balance) {
+    return "Aggregator balance low: " + money(p.health.balance_cents, p.health.currency) +
+      " (warning under " + money(p.low_balance_cents, p.health.currency) + ")";
+  }
+  if (p.catalog && p.catalog.error) return "Catalog refresh failed: " + p.catalog.error;
+  return "";
+}
+
+function showProvider(p) {
+  const problem = providerProblem(p);
+  $("provider-alert").textContent = problem;
+  $("provider-alert").hidden = !problem;
+  const h = p.health;
+  $("pv-name").textContent = p.provider + " (" + p.environment + ")";
+  const st = $("pv-status");
+  st.textContent = !h ? "not checked yet" : (h.ok ? "reachable, authenticated" :
+    (h.reachable ? "credentials refused: " : "unreachable: ") + h.detail);
+  st.className = !h ? "" : (h.ok ? "ok" : "bad");
+  const bal = $("pv-balance");
+  bal.textContent = h && h.balance_cents !== null ? money(h.balance_cents, h.currency) : "unknown";
+  bal.className = p.low_balance ? "bad" : "";
+  $("pv-threshold").textContent = money(p.low_balance_cents, h && h.currency);
+  $("pv-checked").textContent = h ? h.checked_at : "";
+  const c = p.catalog || {};
+  const last = c.last ? c.last.plans + " plans, version " + c.last.version : "";
+  $("pv-catalog").textContent = c.error ? "refresh failed: " + c.error : (c.refreshed_at ? "refreshed " +
+    c.refreshed_at + (last ? " (" + last + ")" : "") : "not refreshed yet");
+  $("pv-catalog").className = c.error ? "bad" : "";
+}
+
+function lines(text) {
+  return text.split("\n").map((l) => l.trim()).filter((l) => l);
+}
+
+async function loadPlans() {
+  const data = await api("/api/plans");
+  state.plans = data.plans;
+  $("plans-version").textContent = "Catalog version " + (data.version || "none yet") + " — " +
+    data.plans.filter((p) => !p.withdrawn_at).length + " plans on sale";
+  const body = $("plans").querySelector("tbody");
+  body.replaceChildren();
+  for (const p of data.plans) {
+    const tr = document.createElement("tr");
+    tr.dataset.plan = p.plan_id;
+    cell(tr, p.plan_id);
+    cell(tr, p.carrier);
+    cell(tr, p.name);
+    cell(tr, money(p.price_cents, p.currency), "num");
+    cell(tr, p.validity_days || "", "num");
+    cell(tr, p.withdrawn_at ? "withdrawn " + p.withdrawn_at : "on sale", p.withdrawn_at ? "warn" : "ok");
+    for (const lang of data.langs) {
+      const t = p.i18n[lang];
+      cell(tr, t ? t.name + (t.benefits.length ? " · " + t.benefits.join(", ") : "") : "— (English shown)",
+        t ? "" : "muted");
+    }
+    const td = document.createElement("td");
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.textContent = "Translate";
+    btn.addEventListener("click", () => editPlan(p));
+    td.appendChild(btn);
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+}
+
+function editPlan(p) {
+  state.editing = p.plan_id;
+  $("i18n-title").textContent = "Translations for " + p.plan_id + " (" + p.carrier + ")";
+  $("i18n-english").textContent = "English: " + p.name + (p.benefits.length ? " · " + p.benefits.join(", ") : "");
+  for (const lang of ["zh_CN", "es"]) {
+    const t = p.i18n[lang] || { name: "", benefits: [] };
+    $("i18n-" + lang + "-name").value = t.name || "";
+    $("i18n-" + lang + "-benefits").value = (t.benefits || []).join("\n");
+  }
+  $("i18n-error").textContent = "";
+  $("i18n-form").hidden = false;
+  $("i18n-zh_CN-name").focus();
+}
+
+async function saveTranslations(ev) {
+  ev.preventDefault();
+  $("i18n-error").textContent = "";
+  try {
+    for (const lang of ["zh_CN", "es"]) {
+      await api("/api/plans/" + encodeURIComponent(state.editing) + "/i18n/" + lang, {
+        method: "POST", body: JSON.stringify({
+          name: $("i18n-" + lang + "-name").value.trim(), benefits: lines($("i18n-" + lang + "-benefits").value),
+        }),
+      });
+    }
+    $("i18n-form").hidden = true;
+    await loadPlans();
+  } catch (err) {
+    $("i18n-error").textContent = err.message;
+  }
+}
+
+async function providerAction(path, message) {
+  $("pv-message").textContent = "working…";
+  try {
+    await api(path, { method: "POST" });
+    $("pv-message").textContent = message;
+  } catch (err) {
+    $("pv-message").textContent = err.message;
+  }
+  showProvider(await api("/api/provider"));
+  await loadPlans();
+}
+
 async function loadFleet() {
   const data = await api("/api/kiosks");
   state.kiosks = data.kiosks;
+  if (data.provider) showProvider(data.provider);
   const body = $("fleet").querySelector("tbody");
   body.replaceChildren();
   const select = $("f-kiosk");
@@ -185,7 +299,7 @@ async function loadChart() {
 
 async function refresh() {
   await loadFleet();
-  await Promise.all([loadTransactions(), loadChart()]);
+  await Promise.all([loadTransactions(), loadChart(), loadPlans()]);
 }
 
 async function start() {
@@ -220,6 +334,10 @@ document.addEventListener("DOMContentLoaded", () => {
     state.csrf = null;
     show(false);
   });
+  $("i18n-form").addEventListener("submit", saveTranslations);
+  $("i18n-cancel").addEventListener("click", () => { $("i18n-form").hidden = true; });
+  $("pv-check").addEventListener("click", () => providerAction("/api/provider/check", "checked"));
+  $("pv-refresh").addEventListener("click", () => providerAction("/api/catalog/refresh", "catalog refreshed"));
   $("filters").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     await Promise.all([loadTransactions(), loadChart()]);
