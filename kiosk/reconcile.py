@@ -19,8 +19,11 @@ How movements are read from the shell's events (``kiosk/txn.py``):
   (on a reservation it is a release: no money moved);
 * ``refund_receipt_no`` (result code 0 or absent): a refund.
 
-``reconcile`` and ``movements`` are pure; ``reconcile_ledger`` and
-``journal_end_of_day`` use the ledger's public API only.
+``payment_from_evidence`` settles a payment in doubt on a terminal without
+Repeat Receipt from the driver's evidence (``FieldTerminal.evidence()``).
+
+``reconcile``, ``movements`` and ``payment_from_evidence`` are pure;
+``reconcile_ledger`` and ``journal_end_of_day`` use the ledger's public API only.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.ports import TerminalReport
+from kiosk.ports import SeenStatus, TerminalEvidence, TerminalReport
 
 END_OF_DAY_EVENT = "terminal.end_of_day"
 
@@ -200,6 +203,76 @@ def reconcile(report: TerminalReport, moves: Iterable[Movement], *, since: str |
                          and abs(diff) % row["amount_cents"] == 0)
         rec = dataclasses.replace(rec, suspects=suspects)
     return rec
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class EvidenceVerdict:
+    """What the driver's evidence proves about one payment in doubt.
+
+    ``outcome``: ``approved`` / ``declined`` (the terminal's final status reached
+    the kiosk: ``status`` holds it), ``not_charged`` (the terminal's next receipt
+    number follows the one before the payment: it booked nothing in between), or
+    ``undetermined`` (``task`` says what staff must check; ``pending`` when a
+    later sale or the end of day may still settle it).
+    """
+
+    outcome: str
+    status: SeenStatus | None = None
+    missing_receipts: tuple[str, ...] = ()
+    pending: bool = False
+    task: str = ""
+
+
+def payment_from_evidence(evidence: TerminalEvidence, *, mark_op_seq: int,
+                          mark_receipt_no: str | None, amount_cents: int,
+                          operations: tuple[str, ...] = ("authorize", "reserve")) \
+        -> EvidenceVerdict:
+    """Settle a payment in doubt from the statuses the driver kept.
+
+    ``mark_op_seq`` / ``mark_receipt_no``: ``evidence().op_seq`` and
+    ``last_receipt_no`` journaled before the payment was sent. The receipt-number
+    rule assumes the terminal numbers every transaction it books or declines and
+    that only this kiosk uses it (true of a kiosk's dedicated terminal; check per
+    model).
+    """
+    later = evidence.since(mark_op_seq)
+    own = [s for s in later if s.operation in operations and s.result_code is not None]
+    money = f"{amount_cents / 100:.2f}"
+    if own:
+        st = own[0]
+        if st.result_code == 0:
+            if st.amount_cents not in (None, amount_cents):
+                return EvidenceVerdict("undetermined", st, task=(
+                    f"the terminal approved {st.amount_cents} cents (receipt {st.receipt_no}) "
+                    f"for a payment of {money}: check its journal"))
+            return EvidenceVerdict("approved", st)
+        return EvidenceVerdict("declined", st)
+    numbered = [s for s in later if s.receipt_no and s.receipt_no.isdigit()]
+    if mark_receipt_no is None or not mark_receipt_no.isdigit():
+        return EvidenceVerdict("undetermined", pending=False, task=(
+            f"payment of {money} in doubt and the terminal has no receipt number from before it: "
+            "check the terminal's journal for an approval of that amount"))
+    if not numbered:
+        return EvidenceVerdict("undetermined", pending=True, task=(
+            f"payment of {money} in doubt: settles at the terminal's next transaction or end "
+            f"of day (receipt after {mark_receipt_no})"))
+    before = int(mark_receipt_no)
+    following = before % 9999 + 1
+    first = int(numbered[0].receipt_no or 0)
+    if first == following:
+        return EvidenceVerdict("not_charged")
+    missing: list[str] = []
+    n = following
+    while n != first and len(missing) < 20:
+        missing.append(f"{n:04d}")
+        n = n % 9999 + 1
+    return EvidenceVerdict("undetermined", missing_receipts=tuple(missing), task=(
+        f"payment of {money} in doubt: the terminal used receipt(s) {', '.join(missing)} that "
+        "the kiosk never saw; check them in the terminal's journal and reverse or refund an "
+        f"approval of {money}"))
 
 
 # --------------------------------------------------------------------------- ledger
