@@ -205,6 +205,16 @@ def reconcile(report: TerminalReport, moves: Iterable[Movement], *, since: str |
     return rec
 
 
+def end_of_day_due(now: dt.datetime, at: str, last: dt.datetime | None) -> bool:
+    """``[terminal] end_of_day_at`` ("HH:MM"): due once ``now`` (the kiosk's local time,
+    aware) has passed today's HH:MM and the last end of day (``last``) was before it."""
+    if not at:
+        return False
+    hh, _, mm = at.partition(":")
+    today = now.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
+    return now >= today and (last is None or last < today)
+
+
 # --------------------------------------------------------------------------- evidence
 
 
@@ -233,13 +243,15 @@ def payment_from_evidence(evidence: TerminalEvidence, *, mark_op_seq: int,
     """Settle a payment in doubt from the statuses the driver kept.
 
     ``mark_op_seq`` / ``mark_receipt_no``: ``evidence().op_seq`` and
-    ``last_receipt_no`` journaled before the payment was sent. The receipt-number
-    rule assumes the terminal numbers every transaction it books or declines and
-    that only this kiosk uses it (true of a kiosk's dedicated terminal; check per
-    model).
+    ``last_receipt_no`` journaled right before the payment call, so the payment is
+    the driver's operation ``mark_op_seq + 1``. The receipt-number rule assumes the
+    terminal numbers every transaction it books or declines and that only this
+    kiosk uses it (true of a kiosk's dedicated terminal; check per model).
     """
     later = evidence.since(mark_op_seq)
-    own = [s for s in later if s.operation in operations and s.result_code is not None]
+    own = [s for s in later if s.op_seq == mark_op_seq + 1 and s.operation in operations
+           and s.result_code is not None]
+    later = tuple(s for s in later if s.op_seq > mark_op_seq + 1)
     money = f"{amount_cents / 100:.2f}"
     if own:
         st = own[0]

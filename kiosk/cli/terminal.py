@@ -36,7 +36,7 @@ from kiosk.ports import (
 )
 
 #: ``kiosk terminal status`` answers within this, whatever the terminal does.
-STATUS_BUDGET_S = 9.0
+STATUS_BUDGET_S = 7.5
 
 
 def parse_amount(text: str) -> int:

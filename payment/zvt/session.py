@@ -260,6 +260,10 @@ class Session:
                 control.phase = "settling"
             if control.stop.is_set():
                 self._settle_or(ex, Abandoned("stopped while the terminal was master"))
+            if now >= deadline and not ex.final and not control.cancel.is_set():
+                log.info("%s: deadline reached while the terminal is master: aborting",
+                         ex.operation)
+                control.cancel.set()  # the caller will stop waiting: end it, do not abandon it
             if control.cancel.is_set():
                 if ex.final:
                     ex.settled = "cancelled after the final status information"
@@ -281,13 +285,14 @@ class Session:
                 limit = t.master_s
             else:
                 limit = t.quick_silence_s(pace)
-            if now >= deadline:
+            if now >= deadline and ex.final:
                 self._settle_or(ex, ResultLost("terminal did not finish within the operation's "
                                                "deadline"))
-            if now - last_rx >= limit:
+            if now - last_rx >= limit and abort_at is None:
                 after = "its final status information" if ex.final else "accepting the command"
                 self._settle_or(ex, ResultLost(f"terminal silent for {limit:.1f} s after {after}"))
-            wait = max(0.0, min(SLICE_S * 4, deadline - now, limit - (now - last_rx)))
+            wait = max(0.0, min(SLICE_S * 4, max(deadline - now, 0.0) or SLICE_S,
+                                limit - (now - last_rx)))
             try:
                 raw = self.transport.receive(wait, stop=control.stop.is_set)
             except Interrupted as exc:

@@ -236,8 +236,10 @@ class ZvtTerminal:
         control = Control(operation)
         future: Future[object] = Future()
         self._jobs.put(_Job(lambda: fn(control, deadline), future, control))
+        # the job aborts itself at its deadline (06 B0, then the grace): wait for that too
         try:
-            return future.result(timeout=budget + 0.5)  # type: ignore[return-value]
+            return future.result(  # type: ignore[return-value]
+                timeout=budget + self.timing.abort_bound_s(pace) + 0.5)
         except TimeoutError:
             pass
         except CancelledError as exc:
@@ -245,14 +247,11 @@ class ZvtTerminal:
         control.cancel.set()
         if future.cancel():
             raise self._gave_up(money, "it never started (the terminal was busy)")
-        for wait, hard in ((self.timing.abort_bound_s(pace), False), (1.0, True)):
-            if hard:
-                control.stop.set()
-            try:
-                return future.result(timeout=wait)  # type: ignore[return-value]
-            except TimeoutError:
-                continue
-        raise self._gave_up(money, "the terminal did not end it")
+        control.stop.set()  # every wait on the line checks this within 50 ms
+        try:
+            return future.result(timeout=1.0)  # type: ignore[return-value]
+        except TimeoutError:
+            raise self._gave_up(money, "the terminal did not end it") from None
 
     @staticmethod
     def _gave_up(money: bool, why: str) -> TerminalUnavailable | PaymentOutcomeUnknown:

@@ -54,7 +54,7 @@ class Timing:
     busy_window_s: float = 10.0  # "busy" answers retried this long before refusing
     abort_max_s: float = 10.0  # grace after 06 B0 never longer than this
     close_s: float = 5.0  # close() returns within this, whatever the terminal does
-    status_cap_s: float = 9.0  # a status enquiry answers within this
+    status_cap_s: float = 7.0  # a status enquiry answers within this (the CLI: 10 s with start-up)
     tries: int = 3  # sends of one frame (PA00P016)
 
     @classmethod

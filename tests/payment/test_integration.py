@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -113,43 +112,6 @@ def test_naks_from_the_terminal_are_retried(make_emulator: MakeEmu,
     assert result.approved
     assert emu.stats["naks"] > 0
     assert count(emu.journal.records, "approval") == 1
-
-
-def test_silent_after_approval_is_unknown_not_declined(make_emulator: MakeEmu,
-                                                       make_terminal: MakeTerm) -> None:
-    emu = make_emulator(silent_at="status")
-    term = make_terminal(emu)
-    start = time.monotonic()
-    with pytest.raises(PaymentOutcomeUnknown):
-        term.authorize(1250, "USD", _ignore)
-    assert time.monotonic() - start < MASTER_TIMEOUT_S + 2
-    assert count(emu.journal.records, "approval") == 1
-    recovered = term.last_result()  # crash recovery: repeat receipt
-    assert recovered is not None and recovered.approved
-    assert recovered.receipt_no == "0001" and recovered.amount_cents == 1250
-
-
-def test_silent_before_accepting_is_unavailable(make_emulator: MakeEmu,
-                                                make_terminal: MakeTerm) -> None:
-    emu = make_emulator()
-    term = make_terminal(emu)
-    term.register()
-    emu.update(silent_at="request")
-    with pytest.raises(TerminalUnavailable):
-        term.authorize(1250, "USD", _ignore)
-    assert count(emu.journal.records, "approval") == 0
-    assert term.authorize(1250, "USD", _ignore).approved
-
-
-def test_busy_terminal_is_unavailable(make_emulator: MakeEmu, make_terminal: MakeTerm) -> None:
-    emu = make_emulator()
-    term = make_terminal(emu)
-    term.register()
-    emu.update(busy=True)
-    with pytest.raises(TerminalUnavailable, match="busy"):
-        term.authorize(1250, "USD", _ignore)
-    emu.update(busy=False)
-    assert term.authorize(1250, "USD", _ignore).approved
 
 
 @pytest.mark.parametrize("stage", ["card", "completion"])
