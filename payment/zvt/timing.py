@@ -144,11 +144,13 @@ class Timing:
 
 
 class Pace:
-    """The terminal's pace: the largest of its last few answer times (seconds).
+    """The terminal's pace: the upper quartile of its last 8 answer times (seconds).
 
     Samples are answer times with no human involved: the first answer to every
     command, and the gaps in registration, status enquiry, repeat receipt and
-    after a final status information. Thread-safe.
+    after a final status information. A terminal that is slow every time is
+    measured as slow; one odd slow answer (a host call, an automatic end of
+    day) does not stretch every wait after it. Thread-safe.
     """
 
     def __init__(self, window: int = 8, *, ceiling_s: float = 60.0) -> None:
@@ -163,7 +165,10 @@ class Pace:
     @property
     def value(self) -> float:
         with self._lock:
-            return max(self._samples, default=0.0)
+            ordered = sorted(self._samples)
+        if not ordered:
+            return 0.0
+        return ordered[-(-3 * (len(ordered) - 1) // 4)]  # ceil(0.75 (n - 1))
 
     def __len__(self) -> int:
         with self._lock:
