@@ -22,6 +22,7 @@ The demo panel switches its behaviour at any time (thread-safe) with
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from kiosk.ports import (
     TerminalReport,
 )
 from payment.statefile import LockedJournal, Record, StateFileError
+
+log = logging.getLogger(__name__)
 
 BEHAVIOURS = ("approve", "decline", "hang", "offline")
 DECLINED_CODE = 0x05
@@ -83,7 +86,12 @@ class SimulatedTerminal:
         self.set_behaviour(behaviour)
         self._delays = delays or SimulatedDelays()
         self._abort = threading.Event()
-        self._journal = LockedJournal(state_dir / "simulated-journal.jsonl" if state_dir else None)
+        try:
+            self._journal = LockedJournal(
+                state_dir / "simulated-journal.jsonl" if state_dir else None)
+        except StateFileError as exc:  # a demo must still run: keep the journal in memory
+            log.warning("simulated terminal journal in memory only: %s", exc)
+            self._journal = LockedJournal(None)
         self._current: str | None = None
         self._phase = "idle"
         self._closed = False

@@ -262,7 +262,8 @@ class EndOfDay(_PasswordOnly):
 
 @dataclass(frozen=True)
 class StatusEnquiry(_PasswordOnly):
-    """2.37 Status-Enquiry (05 01): ``<password>``; answered by Completion with status byte."""
+    """2.55 Status-Enquiry (05 01): ``<password>``; answered by a Completion carrying the
+    terminal status code (three layouts, see :class:`Completion`). Needs no registration."""
 
     CONTROL: ClassVar[tuple[int, int]] = (0x05, 0x01)
 

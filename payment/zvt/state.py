@@ -14,13 +14,16 @@ Files in the driver's state directory (``<data_dir>/terminal`` in the kiosk):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 from kiosk.ports import SeenStatus, TerminalCapabilities, TerminalEvidence
-from payment.statefile import LockedJournal, Record, read_json, write_json
+from payment.statefile import LockedJournal, Record, StateFileError, read_json, write_json
 from payment.zvt.messages import StatusInformation
+
+log = logging.getLogger(__name__)
 
 #: Statuses kept in memory (and returned by ``evidence()``).
 KEEP_STATUSES = 500
@@ -39,13 +42,23 @@ def _seen(r: Record) -> SeenStatus:
 
 
 class DriverState:
+    """Capabilities and evidence; an unusable state directory degrades to memory (logged,
+    ``problem`` says why) rather than keeping the terminal from working."""
+
     def __init__(self, state_dir: Path | None) -> None:
+        self.problem = ""
+        try:
+            self._journal = LockedJournal(state_dir / "zvt-evidence.jsonl" if state_dir else None,
+                                          keep=2000)
+            records = self._journal.read()
+        except StateFileError as exc:
+            log.warning("terminal state kept in memory only: %s", exc)
+            self.problem = str(exc)
+            state_dir, records = None, []
+            self._journal = LockedJournal(None, keep=2000)
         self.state_dir = state_dir
-        self._journal = LockedJournal(state_dir / "zvt-evidence.jsonl" if state_dir else None,
-                                      keep=2000)
         self._caps_path = state_dir / "zvt-capabilities.json" if state_dir else None
         self._lock = threading.Lock()
-        records = self._journal.read()
         self._op_seq = max((int(r.get("op_seq") or 0) for r in records), default=0)
         self._statuses = [_seen(r) for r in records if r.get("kind") == "status"][-KEEP_STATUSES:]
 

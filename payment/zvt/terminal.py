@@ -765,10 +765,13 @@ class ZvtTerminal:
                                 "check the terminal's power and serial cable")
         caps = self.capabilities()
         advice = "" if report.ok else "see the terminal's display; run a diagnosis"
-        return DeviceHealth("terminal", report.ok, report.message, advice, {
+        data: dict[str, object] = {
             "terminal_id": report.terminal_id, "port": self.settings.port,
             "software_version": report.software_version or caps.software_version,
-            "repeat_receipt": caps.repeat_receipt, "pace_s": round(self.pace.value, 2)})
+            "repeat_receipt": caps.repeat_receipt, "pace_s": round(self.pace.value, 2)}
+        if self._state.problem:
+            data["state_problem"] = self._state.problem
+        return DeviceHealth("terminal", report.ok, report.message, advice, data)
 
     def close(self) -> None:
         """Stop the worker within ``Timing.close_s`` whatever the terminal does (idempotent).

@@ -227,3 +227,15 @@ def test_diag_shows_the_repeat_receipt_capability(make_emulator: MakeEmu,
     health = terminal_status(term)
     assert health.ok and health.data["repeat_receipt"] is False
     assert "repeat receipt: NO" in health.detail
+
+
+def test_an_unusable_state_directory_degrades_to_memory(emulator: ZvtEmulator,
+                                                        make_terminal: MakeTerm,
+                                                        tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    term = make_terminal(emulator, state_dir=blocked / "terminal")
+    assert term.authorize(100, "USD", _ignore).approved
+    assert term.evidence().statuses[-1].amount_cents == 100
+    health = term.health()
+    assert health.ok and "not-a-dir" in str(health.data["state_problem"])
