@@ -69,11 +69,20 @@ def make_reader(settings: Settings) -> CardReader:
     return cls(settings.reader)  # type: ignore[no-any-return]
 
 
-def make_terminal(settings: Settings) -> PaymentTerminal:
+#: Subdirectory of the data directory for the terminal driver's state (capabilities,
+#: evidence of every status it saw, the simulated terminal's journal).
+TERMINAL_STATE_DIR = "terminal"
+
+
+def make_terminal(settings: Settings, data_dir: Path | None = None) -> PaymentTerminal:
     cls = load_backend(TERMINALS, "terminal", settings.terminal.backend)
-    if "currency" in inspect.signature(cls).parameters:
-        return cls(settings.terminal, currency=settings.kiosk.currency)  # type: ignore[no-any-return]
-    return cls(settings.terminal)  # type: ignore[no-any-return]
+    params = inspect.signature(cls).parameters
+    kwargs: dict[str, Any] = {}
+    if "currency" in params:
+        kwargs["currency"] = settings.kiosk.currency
+    if data_dir is not None and "state_dir" in params:
+        kwargs["state_dir"] = data_dir / TERMINAL_STATE_DIR
+    return cls(settings.terminal, **kwargs)  # type: ignore[no-any-return]
 
 
 def make_printer(settings: Settings, data_dir: Path) -> ReceiptPrinter:
@@ -141,7 +150,7 @@ def build_services(settings: Settings, data_dir: Path, *, recover_now: bool = Tr
     try:
         reader = make_reader(settings)
         built.append(reader)
-        terminal = make_terminal(settings)
+        terminal = make_terminal(settings, data_dir)
         built.append(terminal)
         printer = make_printer(settings, data_dir)
         built.append(printer)

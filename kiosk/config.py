@@ -63,6 +63,7 @@ class TerminalSection:
     ack_timeout_s: float = 5.0
     master_timeout_s: float = 180.0
     preauth: bool = False
+    end_of_day_at: str = ""  # "HH:MM" local time: end of day when idle after this ("" = never)
 
 
 @dataclass(frozen=True)
@@ -249,10 +250,21 @@ def _check_cross_field(settings: Settings) -> None:
                 f"bad value for [kiosk] languages in {settings.source}: {lang!r} is not one of "
                 + ", ".join(sorted(known))
             )
+    at = settings.terminal.end_of_day_at
+    if at and not _is_hh_mm(at):
+        raise ConfigError(
+            f"bad value for [terminal] end_of_day_at in {settings.source}: {at!r} is not HH:MM"
+        )
     if len(settings.kiosk.currency) != 3 or not settings.kiosk.currency.isalpha():
         raise ConfigError(
             f"bad value for [kiosk] currency in {settings.source}: expected an ISO-4217 code"
         )
+
+
+def _is_hh_mm(text: str) -> bool:
+    hh, sep, mm = text.partition(":")
+    return (sep == ":" and len(hh) == 2 and len(mm) == 2 and hh.isdigit() and mm.isdigit()
+            and int(hh) < 24 and int(mm) < 60)
 
 
 def resolve_config_path(cli_value: str | None, environ: Mapping[str, str] | None = None) -> Path | None:

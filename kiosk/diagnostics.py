@@ -323,6 +323,15 @@ def _from_report(name: str, report: TerminalReport, fault_advice: str) -> Device
     detail = report.message
     if report.terminal_id:
         detail += f" (terminal {report.terminal_id})"
+    caps = report.capabilities
+    if caps is not None:
+        data["repeat_receipt"] = caps.repeat_receipt
+        data["preauth"] = caps.preauth
+        if caps.software_version:
+            data["software_version"] = caps.software_version
+        detail += {None: "; repeat receipt: not probed yet", True: "; repeat receipt: yes",
+                   False: "; repeat receipt: NO (payments in doubt settle from the terminal's "
+                          "evidence and end of day)"}[caps.repeat_receipt]
     return DeviceHealth(name, report.ok, detail, "" if report.ok else fault_advice, data)
 
 
@@ -812,7 +821,7 @@ def run_all(
 
     ledger = build("ledger", lambda: _open_ledger(settings, data_dir))
     reader = build("reader", lambda: app.make_reader(settings))
-    terminal = build("terminal", lambda: app.make_terminal(settings))
+    terminal = build("terminal", lambda: app.make_terminal(settings, data_dir))
     printer = build("printer", lambda: app.make_printer(settings, data_dir))
     diag = Diagnostics(settings, data_dir, ledger=ledger, reader=reader, terminal=terminal, printer=printer,
                        deadlines=deadlines, http_get=http_get, unavailable=unavailable)

@@ -18,7 +18,8 @@ Tree::
     │   └── PrinterError            PrinterOutOfPaper, PrinterOffline
     ├── PaymentError                payment terminal
     │   ├── TerminalUnavailable     nothing was charged
-    │   └── PaymentOutcomeUnknown   a charge may have happened; ask the terminal
+    │   ├── PaymentOutcomeUnknown   a charge may have happened; ask the terminal
+    │   └── TerminalFunctionUnsupported  the terminal lacks the function (e.g. repeat receipt)
     └── UpstreamError               backend / top-up provider
         └── UpstreamUnavailable     network down, timeout, 5xx
 """
@@ -126,6 +127,20 @@ class PaymentOutcomeUnknown(PaymentError):
     """A charge may have happened but its result was lost; recovery must ask the terminal."""
 
     code = "payment_outcome_unknown"
+
+
+class TerminalFunctionUnsupported(PaymentError):
+    """The terminal answered that it cannot do ``function`` (ZVT 84 83); nothing happened.
+
+    Not a transient fault: retrying will not help. The shell falls back on other
+    evidence (see ``docs/zvt.md``, "For the shell").
+    """
+
+    code = "terminal_function_unsupported"
+
+    def __init__(self, message: str, *, function: str) -> None:
+        super().__init__(message)
+        self.function = function
 
 
 class UpstreamError(KioskError):

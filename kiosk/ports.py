@@ -139,11 +139,38 @@ class PaymentResult:
     message: str = ""
     receipt_lines: tuple[str, ...] = ()
     at: dt.datetime | None = None
+    #: The terminal's final status information (ZVT 04 0F) carried this result but its
+    #: completion (06 0F) never came (lost, link dropped, terminal silent): the result
+    #: stands, and the shell journals it with this flag.
+    completion_missing: bool = False
+
+
+@dataclass(frozen=True)
+class TerminalCapabilities:
+    """What the terminal can do, as far as the driver knows. ``None``: not known yet.
+
+    ``repeat_receipt`` decides how the shell settles a payment in doubt: with it,
+    ``last_result()`` answers; without it, ``last_result()`` raises
+    :class:`kiosk.errors.TerminalFunctionUnsupported` and the shell uses
+    :meth:`FieldTerminal.evidence` and end-of-day totals instead.
+    """
+
+    repeat_receipt: bool | None = None
+    preauth: bool | None = None  # reserve / book total / release
+    abort: bool = True  # the ECR may abort a running command (ZVT 06 B0)
+    source: str = ""  # where the answer came from: "registration", "probe", "configuration", "simulated"
+    terminal_id: str | None = None
+    software_version: str | None = None
+    checked_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
 class TerminalReport:
-    """Result of status, diagnosis or end of day."""
+    """Result of status, diagnosis or end of day.
+
+    End of day fills ``totals_cents`` (the batch's net total), ``totals_count``,
+    ``batch_no`` and the batch's receipt-number range when the terminal sends them.
+    """
 
     ok: bool
     result_code: int | None
@@ -151,9 +178,70 @@ class TerminalReport:
     terminal_id: str | None = None
     lines: tuple[str, ...] = ()
     totals_cents: int | None = None
+    batch_no: int | None = None
+    totals_count: int | None = None
+    receipt_from: str | None = None
+    receipt_to: str | None = None
+    software_version: str | None = None
+    capabilities: TerminalCapabilities | None = None
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeenStatus:
+    """One final status (ZVT 04 0F) the driver received, kept before it was acknowledged."""
+
+    op_seq: int  # the operation it answered (see :class:`TerminalEvidence`)
+    operation: str  # "authorize", "reverse", "refund", "reserve", "book_total", "release", ...
+    at: dt.datetime
+    result_code: int | None
+    amount_cents: int | None
+    receipt_no: str | None = None
+    trace_no: str | None = None
+    terminal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TerminalEvidence:
+    """What the driver saw, kept in its state directory so a crash does not lose it.
+
+    ``op_seq`` numbers every operation the driver started (increasing, across
+    restarts). Take ``evidence().op_seq`` before a payment; after a crash,
+    ``since(that)`` holds the payment's status if the terminal sent it.
+    """
+
+    op_seq: int
+    statuses: tuple[SeenStatus, ...] = ()  # oldest first
+
+    def since(self, op_seq: int) -> tuple[SeenStatus, ...]:
+        return tuple(s for s in self.statuses if s.op_seq > op_seq)
+
+    @property
+    def last_receipt_no(self) -> str | None:
+        return next((s.receipt_no for s in reversed(self.statuses) if s.receipt_no), None)
+
+    @property
+    def last_trace_no(self) -> str | None:
+        return next((s.trace_no for s in reversed(self.statuses) if s.trace_no), None)
+
+
+@dataclass(frozen=True)
+class TerminalActivity:
+    """What the terminal is doing now (no I/O; safe from any thread, e.g. a UI timer)."""
+
+    operation: str | None  # running operation, ``None`` when idle
+    master: bool  # the terminal holds the master role (only an abort may be sent)
+    silent_s: float  # seconds since the terminal's last message (0 when idle)
+    phase: str  # "idle", "request", "customer", "settling", "aborting"
 
 
 StatusCallback = Callable[[TerminalPrompt, str], None]
+
+#: Operation names :meth:`FieldTerminal.deadline_for` knows.
+TERMINAL_OPERATIONS = (
+    "authorize", "reverse", "refund", "reserve", "book_total", "release", "last_result",
+    "status", "diagnose", "end_of_day", "register", "abort", "close",
+)
 
 
 @runtime_checkable
@@ -188,6 +276,26 @@ class PaymentTerminal(Protocol):
     def health(self) -> DeviceHealth: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FieldTerminal(Protocol):
+    """Optional capabilities of a terminal driver (both shipped backends have them).
+
+    None of these methods does I/O; they answer at once from the driver's state.
+    """
+
+    def capabilities(self) -> TerminalCapabilities: ...
+
+    def deadline_for(self, operation: str) -> float:
+        """Seconds a caller should wait for ``operation`` (one of :data:`TERMINAL_OPERATIONS`):
+        the driver itself gives up (and aborts) before that, so a caller that waits this long
+        never leaves a command running behind it."""
+        ...
+
+    def evidence(self) -> TerminalEvidence: ...
+
+    def activity(self) -> TerminalActivity: ...
 
 
 # --------------------------------------------------------------------------- top-up provider

@@ -4,15 +4,21 @@ Tree::
 
     PaymentError (kiosk.errors)
     ├── TerminalUnavailable (kiosk.errors)   nothing was charged
-    │   └── TerminalRejected                 the terminal answered 84 xx (busy, not registered...)
+    │   ├── TerminalRejected                 the terminal answered 84 xx (busy, not registered...)
+    │   └── TerminalProtocolError            a message the driver cannot decode (nothing charged)
     ├── PaymentOutcomeUnknown (kiosk.errors) a charge may have happened
+    │   └── UndecodablePaymentAnswer         a message the driver cannot decode, after acceptance
+    ├── TerminalFunctionUnsupported (kiosk.errors)  84 83 to a function the kiosk needs
     └── ZvtError                             driver internals; translated at the adapter's edge
         ├── FrameError                       a transport frame that cannot be decoded
         ├── CodecError                       a malformed APDU, BMP field or TLV container
         ├── LinkDown                         the serial port failed (cable pulled, device gone)
+        │   └── Interrupted                  the driver stopped waiting (close, abort grace over)
         ├── NoAcknowledge                    no ACK after every try (T3)
         ├── RequestNotAccepted               the terminal never confirmed the command
         ├── ResultLost                       silence or link loss after the command was accepted
+        │   ├── Abandoned                    aborted by the caller; the terminal did not end in time
+        │   └── UndecodableMessage           a message no decoder understands (ACKed, then given up)
         └── ZvtAborted                       the terminal ended the command with 06 1E <result code>
 
 The frame and BMP decoders raise only ``FrameError`` and ``CodecError`` whatever
@@ -21,7 +27,7 @@ bytes they are fed (property-tested).
 
 from __future__ import annotations
 
-from kiosk.errors import PaymentError, TerminalUnavailable
+from kiosk.errors import PaymentError, PaymentOutcomeUnknown, TerminalUnavailable
 
 
 class ZvtError(PaymentError):
@@ -46,6 +52,12 @@ class LinkDown(ZvtError):
         self.request_may_have_arrived = request_may_have_arrived
 
 
+class Interrupted(LinkDown):
+    """The driver stopped waiting on the line (close, or an abort that got no answer)."""
+
+    code = "zvt_interrupted"
+
+
 class NoAcknowledge(ZvtError):
     code = "zvt_no_ack"
 
@@ -56,6 +68,24 @@ class RequestNotAccepted(ZvtError):
 
 class ResultLost(ZvtError):
     code = "zvt_result_lost"
+
+
+class Abandoned(ResultLost):
+    """The caller gave up; the terminal did not end the command within the abort grace."""
+
+    code = "zvt_abandoned"
+
+
+class UndecodableMessage(ResultLost):
+    """The terminal sent something no decoder understands; it was acknowledged and the
+    command ended at once (never after the master timeout)."""
+
+    code = "zvt_undecodable"
+
+    def __init__(self, message: str, *, raw: bytes, accepted: bool) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.accepted = accepted
 
 
 class ZvtAborted(ZvtError):
@@ -71,7 +101,19 @@ class ZvtAborted(ZvtError):
 class TerminalRejected(TerminalUnavailable):
     """The terminal refused the command with 84 xx; nothing was started, nothing charged."""
 
-
-    def __init__(self, message: str, *, nack_code: int) -> None:
+    def __init__(self, message: str, *, nack_code: int, busy: bool = False) -> None:
         super().__init__(message)
         self.nack_code = nack_code
+        self.busy = busy
+
+
+class TerminalProtocolError(TerminalUnavailable):
+    """A non-money command got an answer the driver cannot decode (typed, never a T4 wait)."""
+
+    code = "terminal_protocol_error"
+
+
+class UndecodablePaymentAnswer(PaymentOutcomeUnknown):
+    """A money command got an answer the driver cannot decode after the terminal took it."""
+
+    code = "terminal_protocol_error"

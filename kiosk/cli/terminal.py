@@ -7,17 +7,36 @@ AMOUNT is in major currency units with at most two decimals: ``12.50`` or ``12``
 mean twelve dollars fifty / twelve dollars (1250 / 1200 cents). ``--port`` takes
 any pyserial URL and selects the ZVT backend even when the configuration says
 ``simulated``.
+
+``status`` answers within 10 s whatever the terminal does and shows what the
+terminal can do (Repeat Receipt: probed once per terminal and kept in the data
+directory; ``--probe`` asks again). ``end-of-day`` closes the terminal's batch,
+journals its totals in the ledger and compares them with the ledger's charges
+minus reversals and refunds of the same batch (exit 1 on a mismatch;
+``--no-reconcile`` only closes the batch).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kiosk.cli import summary
-from kiosk.ports import PaymentResult, TerminalPrompt, TerminalReport
+from kiosk.errors import KioskError, PaymentError
+from kiosk.ports import (
+    FieldTerminal,
+    PaymentResult,
+    PaymentTerminal,
+    TerminalCapabilities,
+    TerminalPrompt,
+    TerminalReport,
+)
+
+#: ``kiosk terminal status`` answers within this, whatever the terminal does.
+STATUS_BUDGET_S = 7.5
 
 
 def parse_amount(text: str) -> int:
@@ -45,11 +64,18 @@ def register(subparsers: Any, parent: argparse.ArgumentParser) -> None:
     common.add_argument("--port", help="pyserial URL of the terminal (overrides [terminal] port)")
     common.add_argument("--baud", type=int, help="baud rate (overrides [terminal] baud)")
     common.add_argument("--password", help="terminal password, 6 digits")
-    for name, help_text in (("status", "status enquiry (05 01)"),
-                            ("diagnose", "diagnosis (06 70)"),
-                            ("end-of-day", "end of day (06 50)")):
-        p = sub.add_parser(name, help=help_text, parents=[parent, common])
-        p.set_defaults(func=run)
+    status = sub.add_parser("status", help="status enquiry (05 01) and capabilities",
+                            parents=[parent, common])
+    status.add_argument("--probe", action="store_true",
+                        help="probe the terminal's capabilities again (registration, 06 20)")
+    status.set_defaults(func=run)
+    sub.add_parser("diagnose", help="diagnosis (06 70)",
+                   parents=[parent, common]).set_defaults(func=run)
+    eod = sub.add_parser("end-of-day", help="end of day (06 50), reconciled with the ledger",
+                         parents=[parent, common])
+    eod.add_argument("--no-reconcile", action="store_true",
+                     help="close the batch without comparing it with the ledger")
+    eod.set_defaults(func=run)
     pay = sub.add_parser("pay", help="authorization (06 01)", parents=[parent, common])
     pay.add_argument("amount", type=parse_amount, metavar="AMOUNT",
                      help="amount in dollars (major units), e.g. 12.50")
@@ -80,6 +106,70 @@ def _report_obj(report: TerminalReport) -> dict[str, Any]:
     return dataclasses.asdict(report) | {"lines": list(report.lines)}
 
 
+def _caps_text(caps: TerminalCapabilities | None) -> str:
+    if caps is None:
+        return "unknown"
+    def yes(value: bool | None) -> str:
+        return "unknown" if value is None else ("yes" if value else "NO")
+    text = f"repeat receipt: {yes(caps.repeat_receipt)}, pre-authorisation: {yes(caps.preauth)}, " \
+           f"abort: {yes(caps.abort)}"
+    if caps.source:
+        text += f" (from {caps.source})"
+    return text
+
+
+def _status(terminal: PaymentTerminal, probe: bool) -> tuple[dict[str, Any], str, bool]:
+    """Status enquiry, then the capabilities: probed when unknown and time remains."""
+    started = time.monotonic()
+    report = terminal.status()
+    caps = terminal.capabilities() if isinstance(terminal, FieldTerminal) else None
+    note = ""
+    prober = getattr(terminal, "probe_capabilities", None)
+    if callable(prober) and (probe or (caps is not None and caps.repeat_receipt is None)):
+        left = STATUS_BUDGET_S - (time.monotonic() - started)
+        try:
+            caps = prober(refresh=probe, timeout_s=left) if left > 0.5 else caps
+        except PaymentError as exc:
+            note = f"capabilities not probed: {exc}"
+    obj = _report_obj(report) | {
+        "capabilities": dataclasses.asdict(caps) if caps is not None else None,
+        "pace_s": round(float(getattr(terminal, "pace_s", 0.0)), 2)}
+    if note:
+        obj["note"] = note
+    text = "\n".join(filter(None, [
+        f"{report.message}" + (f" (terminal {report.terminal_id})" if report.terminal_id else ""),
+        _caps_text(caps), note]))
+    return obj, text, report.ok
+
+
+def _end_of_day(ctx: Any, terminal: PaymentTerminal, reconcile: bool) \
+        -> tuple[dict[str, Any], str, bool]:
+    report = terminal.end_of_day()
+    obj = _report_obj(report)
+    money = "?" if report.totals_cents is None else f"{report.totals_cents / 100:.2f}"
+    lines = [report.message, f"batch {report.batch_no or '?'}: total {money}, "
+             f"{report.totals_count if report.totals_count is not None else '?'} transaction(s), "
+             f"receipts {report.receipt_from or '?'}..{report.receipt_to or '?'}"]
+    ok = report.ok
+    if reconcile and report.ok:
+        from kiosk.ledger import Ledger
+        from kiosk.reconcile import journal_end_of_day, reconcile_ledger
+
+        try:
+            with Ledger.open(ctx.settings.ledger.url, ctx.data_dir) as ledger:
+                rec = reconcile_ledger(ledger, report)
+                journal_end_of_day(ledger, report, rec)
+        except KioskError as exc:
+            obj["reconciliation"] = None
+            obj["note"] = f"not reconciled: {exc.message}"
+            lines.append(obj["note"])
+            return obj, "\n".join(lines), False
+        obj["reconciliation"] = rec.as_json()
+        lines.append(rec.summary())
+        ok = ok and rec.matches
+    return obj, "\n".join(lines), ok
+
+
 def run(ctx: Any, args: argparse.Namespace) -> int:
     from payment import open_terminal
 
@@ -93,7 +183,7 @@ def run(ctx: Any, args: argparse.Namespace) -> int:
         overrides["password"] = args.password
     settings = dataclasses.replace(settings, **overrides)
     currency = ctx.settings.kiosk.currency
-    terminal = open_terminal(settings, currency=currency)
+    terminal = open_terminal(settings, currency=currency, data_dir=ctx.data_dir)
 
     def on_status(prompt: TerminalPrompt, text: str) -> None:
         if not ctx.json:
@@ -109,8 +199,15 @@ def run(ctx: Any, args: argparse.Namespace) -> int:
             result = terminal.reverse(args.receipt_no, on_status)
             ctx.emit(_payment_obj(result))
             return 0 if result.approved else 1
-        report = {"status": terminal.status, "diagnose": terminal.diagnose,
-                  "end-of-day": terminal.end_of_day}[command]()
+        if command == "status":
+            obj, text, ok = _status(terminal, args.probe)
+            ctx.emit(obj, text)
+            return 0 if ok else 1
+        if command == "end-of-day":
+            obj, text, ok = _end_of_day(ctx, terminal, not args.no_reconcile)
+            ctx.emit(obj, text)
+            return 0 if ok else 1
+        report = terminal.diagnose()
         ctx.emit(_report_obj(report))
         return 0 if report.ok else 1
     finally:

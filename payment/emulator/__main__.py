@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from payment.emulator.emulator import STAGES, EmulatorConfig, ZvtEmulator
+from payment.emulator.emulator import STAGES, STATUS_LAYOUTS, EmulatorConfig, ZvtEmulator
 
 
 def _int(text: str) -> int:
@@ -49,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decline-code", type=_int, default=0x05)
     p.add_argument("--busy", action="store_true")
     p.add_argument("--busy-code", type=_int, default=0xA0)
+    p.add_argument("--busy-count", type=int, default=0,
+                   help="refuse only the next N commands with --busy-code")
+    p.add_argument("--no-repeat-receipt", action="store_true",
+                   help="answer Repeat Receipt (06 20) with 84 83")
+    p.add_argument("--permitted-commands", action="store_true",
+                   help="list the permitted commands (TLV 26) in the registration's completion")
+    p.add_argument("--status-layout", choices=STATUS_LAYOUTS, default="bmp",
+                   help="status enquiry answer: bmp (19 status), lllvar (version + status), tlv")
+    p.add_argument("--terminal-status", type=_int, default=0x00)
+    p.add_argument("--software-version", default="SIMKIOSK-EMU 1.0")
+    p.add_argument("--lose-completion", action="store_true",
+                   help="the completion after a final status is lost on the line")
+    p.add_argument("--undecodable-at", choices=STAGES,
+                   help="send a message the ECR cannot decode at this stage")
     p.add_argument("--crc-error-rate", type=float, default=0.0)
     p.add_argument("--junk-rate", type=float, default=0.0)
     p.add_argument("--nak-rate", type=float, default=0.0)
@@ -71,6 +85,10 @@ def config_from_args(a: argparse.Namespace) -> EmulatorConfig:
         real_timing=a.real_timing, terminal_id=a.terminal_id, ack_timeout_s=a.ack_timeout,
         require_registration=not a.no_registration_required, decline=a.decline,
         decline_code=a.decline_code, busy=a.busy, busy_code=a.busy_code,
+        busy_count=a.busy_count, repeat_receipt=not a.no_repeat_receipt,
+        permitted_commands=a.permitted_commands, status_layout=a.status_layout,
+        terminal_status=a.terminal_status, software_version=a.software_version,
+        lose_completion=a.lose_completion, undecodable_at=a.undecodable_at,
         crc_error_rate=a.crc_error_rate, junk_rate=a.junk_rate, nak_rate=a.nak_rate,
         silent_at=a.silent_at, disconnect_at=a.disconnect_at,
         reconnect_after_s=a.reconnect_after, repeat_faults=a.repeat_faults,

@@ -10,7 +10,18 @@ Faults (all in :class:`EmulatorConfig`, changeable while running with
 :meth:`ZvtEmulator.update` or the ``--control`` file):
 
 * ``decline`` / ``decline_code``: the issuer declines (04 0F with the code, then 06 1E)
-* ``busy`` / ``busy_code``: every command is refused with 84 <code>
+* ``busy`` / ``busy_code``: every command is refused with 84 <code>; ``busy_count``:
+  only the next N commands are (a terminal finishing something else)
+* ``repeat_receipt=False``: Repeat Receipt (06 20) is answered 84 83 "function not possible"
+* ``permitted_commands``: the registration's completion lists the commands the
+  terminal permits (TLV 26), so the ECR need not probe
+* ``status_layout``: how a status enquiry is answered: ``bmp`` (``19 <status> 29 <TID>``),
+  ``lllvar`` (``<software version LLLVAR> <status>``), ``tlv`` (device information TLV);
+  ``terminal_status`` is the status code reported, ``software_version`` the version
+* ``lose_completion``: after a money operation's final status information, the
+  completion (06 0F / 06 1E) goes out with a bad CRC on every try (lost on the line)
+* ``undecodable_at``: at that stage the terminal sends a message the ECR cannot
+  decode (04 0F with an unknown BMP), then abandons the transaction
 * ``crc_error_rate``: share of frames sent with a damaged CRC (never more than
   ``max_consecutive_errors`` tries of one frame in a row, so a transfer can succeed)
 * ``junk_rate``: share of frames preceded by 1-8 junk bytes
@@ -18,7 +29,8 @@ Faults (all in :class:`EmulatorConfig`, changeable while running with
 * ``silent_at``: stage at which the terminal stops talking (see STAGES)
 * ``disconnect_at``: stage at which the cable is pulled; it is plugged back after
   ``reconnect_after_s`` (a new pty; the symlink is moved to it)
-* ``answer_delay_s``: slow answers (before every message the terminal sends)
+* ``answer_delay_s``: slow answers (before every message the terminal sends): 3.0 is
+  "a terminal answering every 3 s"
 * ``card_delay_s``, ``pin_delay_s``, ``host_delay_s``: time at each stage
 * ``real_timing``: bytes paced at ``baud`` with ``1 + bytesize + parity + stopbits`` bits each
 
@@ -44,6 +56,7 @@ from payment.emulator.journal import Journal, Record
 from payment.emulator.pty_link import PtyLink
 from payment.errors import CodecError, LinkDown, NoAcknowledge
 from payment.zvt.apdu import Apdu
+from payment.zvt.bmp import GroupTotal, IndividualTotals, Tlv, encode_tlv, int_to_bcd
 from payment.zvt.codes import currency_alpha, mask_pan
 from payment.zvt.frame import encode_frame
 from payment.zvt.messages import (
@@ -80,6 +93,7 @@ log = logging.getLogger(__name__)
 #: host (before the issuer's answer), status (booked and journaled, before 04 0F),
 #: print (04 0F delivered, before the receipt), completion (before 06 0F / 06 1E).
 STAGES = ("request", "accepted", "card", "pin", "host", "status", "print", "completion")
+STATUS_LAYOUTS = ("bmp", "lllvar", "tlv")
 
 _JUNK = bytes(b for b in range(256) if b not in (0x06, 0x15, 0x10))
 
@@ -98,6 +112,14 @@ class EmulatorConfig:
     decline_code: int = 0x05
     busy: bool = False
     busy_code: int = 0xA0
+    busy_count: int = 0
+    repeat_receipt: bool = True
+    permitted_commands: bool = False
+    status_layout: str = "bmp"
+    terminal_status: int = 0x00
+    software_version: str = "SIMKIOSK-EMU 1.0"
+    lose_completion: bool = False
+    undecodable_at: str | None = None
     crc_error_rate: float = 0.0
     junk_rate: float = 0.0
     nak_rate: float = 0.0
@@ -116,10 +138,12 @@ class EmulatorConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("silent_at", "disconnect_at"):
+        for name in ("silent_at", "disconnect_at", "undecodable_at"):
             value = getattr(self, name)
             if value is not None and value not in STAGES:
                 raise ValueError(f"{name} must be one of {', '.join(STAGES)}")
+        if self.status_layout not in STATUS_LAYOUTS:
+            raise ValueError(f"status_layout must be one of {', '.join(STATUS_LAYOUTS)}")
 
     @property
     def bits_per_byte(self) -> int:
@@ -146,6 +170,16 @@ class _AbortRequested(Exception):
     """The ECR sent 06 B0."""
 
 
+@dataclass(frozen=True)
+class _Raw:
+    """Any APDU, sent as it is (for faults)."""
+
+    apdu: Apdu
+
+    def to_apdu(self) -> Apdu:
+        return self.apdu
+
+
 class _EmuTransport(ZvtTransport):
     """The driver's transport with the emulator's faults in its hooks."""
 
@@ -157,6 +191,9 @@ class _EmuTransport(ZvtTransport):
     def _wire_frame(self, apdu: bytes, attempt: int) -> bytes:
         cfg, rng = self._emu.config, self._emu.rng
         frame = encode_frame(apdu)
+        if self._emu.garble_next:  # lost on the line: every try damaged
+            self._emu.stats["crc_errors"] += 1
+            return frame[:-2] + bytes((frame[-2] ^ 0x5A,)) + frame[-1:]
         if attempt <= cfg.max_consecutive_errors and rng.random() < cfg.crc_error_rate:
             frame = frame[:-2] + bytes((frame[-2] ^ 0x5A,)) + frame[-1:]
             self._emu.stats["crc_errors"] += 1
@@ -201,11 +238,13 @@ class ZvtEmulator:
         self._transport: _EmuTransport | None = None
         self._ignore: dict[bytes, int] = {}
         self._abort_pending = False
+        self.garble_next = False
         self.registered = False
         self.connected = threading.Event()
         self.stats: dict[str, float] = {}
         self.reset_stats()
         self.commands: list[str] = []  # names of the commands received, for tests
+        self.refused: list[str] = []  # commands answered 84 xx, for tests
         self._receipt_no = 0
         self._trace_no = 0
         self._batch = 1
@@ -358,6 +397,20 @@ class ZvtEmulator:
         if self._take_fault("disconnect_at", stage):
             log.info("emulator: cable pulled at %s", stage)
             raise _Disconnect
+        if self._take_fault("undecodable_at", stage):
+            log.info("emulator: undecodable message at %s", stage)
+            self._send(_Raw(Apdu(0x04, 0x0F, bytes.fromhex("2700FE01"))))  # BMP FE: no such tag
+            raise _Silence
+
+    def _take_busy(self) -> bool:
+        with self._lock:
+            if self.config.busy:
+                return True
+            if self.config.busy_count > 0:
+                self.config = dataclasses.replace(self.config,
+                                                  busy_count=self.config.busy_count - 1)
+                return True
+            return False
 
     # ------------------------------------------------------------------ talking
 
@@ -445,15 +498,28 @@ class ZvtEmulator:
         if isinstance(command, Abort):
             self._send(PositiveAck(), expect_ack=False)
             return
-        if cfg.busy:
+        if self._take_busy():
             self._stage("accepted")
+            self.refused.append(type(command).__name__)
             self._send(NegativeAck(cfg.busy_code), expect_ack=False)
+            return
+        if isinstance(command, RepeatReceipt) and not cfg.repeat_receipt:
+            self.refused.append(type(command).__name__)
+            self._send(NegativeAck(0x83), expect_ack=False)
             return
         if isinstance(command, Registration):
             self._stage("accepted")
             self._send(PositiveAck(), expect_ack=False)
             self.registered = True
-            self._send(Completion(0x00, cfg.terminal_id, command.currency))
+            permitted = None
+            if cfg.permitted_commands:
+                permitted = tuple(c for c in ((0x06, 0x01), (0x06, 0x30), (0x06, 0x31),
+                                              (0x06, 0x50), (0x06, 0x70), (0x05, 0x01),
+                                              (0x06, 0x20), (0x06, 0x22), (0x06, 0x24),
+                                              (0x06, 0x25), (0x06, 0xB0))
+                                  if c != (0x06, 0x20) or cfg.repeat_receipt)
+            self._send(Completion(0x00, cfg.terminal_id, command.currency,
+                                  permitted_commands=permitted))
             return
         if isinstance(command, LogOff):
             self._send(PositiveAck(), expect_ack=False)
@@ -482,7 +548,7 @@ class ZvtEmulator:
         elif isinstance(command, Diagnosis):
             self._diagnosis()
         elif isinstance(command, StatusEnquiry):
-            self._send(Completion(0x00, cfg.terminal_id))
+            self._send(self._status_completion())
         elif isinstance(command, RepeatReceipt):
             self._repeat_receipt()
 
@@ -512,16 +578,45 @@ class ZvtEmulator:
         )
 
     def _finish(self, r: Record, title: str) -> None:
-        """04 0F, receipt, then 06 0F or 06 1E."""
+        """04 0F, receipt, then 06 0F or 06 1E (lost on the line with ``lose_completion``)."""
         self._stage("status")
         self._send(self._status_info(r))
         self._stage("print")
         self._send(PrintTextBlock(self._receipt_lines(r, title), 2))
         self._stage("completion")
-        if r["result_code"] == 0:
-            self._send(Completion(terminal_id=self.config.terminal_id))
-        else:
-            self._send(TerminalAbort(r["result_code"]))
+        lose = self._take_flag("lose_completion")
+        self.garble_next = lose
+        try:
+            if r["result_code"] == 0:
+                self._send(Completion(terminal_id=self.config.terminal_id))
+            else:
+                self._send(TerminalAbort(r["result_code"]))
+        finally:
+            self.garble_next = False
+
+    def _take_flag(self, name: str) -> bool:
+        with self._lock:
+            if not getattr(self.config, name):
+                return False
+            if not self.config.repeat_faults:
+                changes: dict[str, Any] = {name: False}
+                self.config = dataclasses.replace(self.config, **changes)
+            return True
+
+    def _status_completion(self) -> Completion:
+        """The status enquiry's answer in the configured layout."""
+        cfg = self.config
+        tid = Tlv(0x1F44, int_to_bcd(cfg.terminal_id, 4))
+        if cfg.status_layout == "lllvar":
+            return Completion.status_enquiry(cfg.software_version, cfg.terminal_status,
+                                             tlv=(tid,))
+        if cfg.status_layout == "tlv":
+            inner = (Tlv(0x1F40, b"SIMKIOSK EMULATOR"),
+                     Tlv(0x1F41, cfg.software_version.encode("cp437")),
+                     Tlv(0x1F42, bytes.fromhex("0001E240")),
+                     Tlv(0x1F43, bytes((cfg.terminal_status,))))
+            return Completion(tlv=(tid, Tlv(0xE4, encode_tlv(inner), inner)))
+        return Completion(cfg.terminal_status, cfg.terminal_id)
 
     def _payment(self, amount: int, currency: int | None, kind: str) -> None:
         cfg = self.config
@@ -609,15 +704,27 @@ class ZvtEmulator:
         sign = {"approval": 1, "book_total": 1, "reversal": -1, "refund": -1}
         total = sum(sign.get(r["kind"], 0) * r["amount_cents"] for r in batch)
         count = sum(1 for r in batch if r["kind"] in sign)
+        receipts = [int(r["receipt_no"]) for r in batch if r.get("receipt_no")]
         _, trace = self._next_numbers()
         time_s, date_s = self._stamp()
+        number = self._batch
         self.journal.append("end_of_day", amount_cents=total, count=count, trace_no=trace,
-                            terminal_id=f"{cfg.terminal_id:08d}", batch=self._batch,
-                            result_code=0)
+                            terminal_id=f"{cfg.terminal_id:08d}", batch=number,
+                            result_code=0, receipt_from=min(receipts, default=0),
+                            receipt_to=max(receipts, default=0))
         self._batch += 1
+        by_brand = sum(sign.get(r["kind"], 0) * r["amount_cents"] for r in batch
+                       if r.get("card_brand") == "VISA")
+        totals = IndividualTotals(min(receipts, default=0), max(receipts, default=0), (
+            GroupTotal("VISA", sum(1 for r in batch if r["kind"] in sign
+                                   and r.get("card_brand") == "VISA"), max(0, by_brand)),
+            GroupTotal("other", sum(1 for r in batch if r["kind"] in sign
+                                    and r.get("card_brand") != "VISA"),
+                       max(0, total - by_brand))))
         self._stage("status")
         self._send(StatusInformation(result_code=0, amount_cents=total, trace_no=trace,
-                                     time=time_s, date=date_s, terminal_id=cfg.terminal_id))
+                                     time=time_s, date=date_s, terminal_id=cfg.terminal_id,
+                                     turnover_no=number, totals=totals))
         self._stage("print")
         self._send(PrintTextBlock(("END OF DAY", f"TRANSACTIONS {count}",
                                    f"TOTAL {total // 100}.{total % 100:02d}"), 3))

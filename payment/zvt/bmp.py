@@ -156,6 +156,16 @@ def digits_to_bcd(digits: str) -> bytes:
 # --------------------------------------------------------------------------- LL / LLL prefixes
 
 
+def var_prefix(n: int, places: int) -> bytes:
+    """``F<d>`` length bytes of an LLVAR (2 places) or LLLVAR (3 places) field."""
+    return _var_prefix(n, places)
+
+
+def read_var_prefix(data: bytes, pos: int, places: int) -> tuple[int, int]:
+    """The length in ``data[pos:]`` and the position after it; :class:`CodecError` if bad."""
+    return _read_var_prefix(data, pos, places)
+
+
 def _var_prefix(n: int, places: int) -> bytes:
     if n >= 10**places:
         raise CodecError(f"value of {n} bytes too long for a {places}-digit length")
@@ -365,20 +375,92 @@ class BmpFields:
         return () if value is None else decode_tlv(value)
 
     def timestamp(self, today: dt.date | None = None) -> dt.datetime | None:
-        """BMP 0C (HHMMSS) and 0D (MMDD) as a local time; the year is inferred (not sent)."""
+        """BMP 0C (HHMMSS) and 0D (MMDD) as a local time; the year is inferred (not sent).
+
+        The year is the latest one, up to tomorrow, in which the date exists: a receipt
+        from 31 December read in January is last year's, 29 February the last leap year's.
+        """
         time_raw, date_raw = self._by_tag.get(0x0C), self._by_tag.get(0x0D)
         if time_raw is None or date_raw is None:
             return None
         t, d = time_raw.hex(), date_raw.hex()
-        today = today or dt.date.today()
+        if not (t + d).isdigit():
+            raise CodecError(f"bad time/date BMP: {t} {d}")
         try:
-            month, day = int(d[:2]), int(d[2:])
-            stamp = dt.datetime(today.year, month, day, int(t[:2]), int(t[2:4]), int(t[4:]))
+            clock = dt.time(int(t[:2]), int(t[2:4]), int(t[4:]))
         except ValueError as exc:
-            raise CodecError(f"bad time/date BMP: {t} {d}") from exc
-        if stamp.date() > today + dt.timedelta(days=1):  # a receipt from last December
-            stamp = stamp.replace(year=today.year - 1)
-        return stamp.astimezone()
+            raise CodecError(f"bad time BMP: {t}") from exc
+        day = nearest_date(int(d[:2]), int(d[2:]), today or dt.date.today())
+        return dt.datetime.combine(day, clock).astimezone()
+
+
+def nearest_date(month: int, day: int, today: dt.date) -> dt.date:
+    """The latest date with this month and day that is not after tomorrow."""
+    limit = today + dt.timedelta(days=1)
+    for year in range(limit.year, limit.year - 9, -1):  # every 8 years has a 29 February
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= limit:
+            return candidate
+    raise CodecError(f"bad date BMP: month {month:02d} day {day:02d}")
+
+
+# --------------------------------------------------------------------------- BMP 60 totals
+
+#: Card groups of BMP 60 "individual totals", in the order the terminal sends them.
+TOTALS_GROUPS = ("ec-card", "JCB", "Eurocard", "Amex", "VISA", "Diners", "other")
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    group: str
+    count: int
+    cents: int
+
+
+@dataclass(frozen=True)
+class IndividualTotals:
+    """BMP 60 of an end-of-day status information: the batch's receipt-number range and,
+    per card group, a count (1 byte, binary) and a turnover (6 bytes BCD, cents).
+
+    This is our reading of PA00P015 chapter 12 (BMP 60); check it against a real
+    terminal's end-of-day receipt before relying on the per-group split.
+    """
+
+    receipt_from: int
+    receipt_to: int
+    groups: tuple[GroupTotal, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def cents(self) -> int:
+        return sum(g.cents for g in self.groups)
+
+    def encode(self) -> bytes:
+        out = int_to_bcd(self.receipt_from, 2) + int_to_bcd(self.receipt_to, 2)
+        by_group = {g.group: g for g in self.groups}
+        for name in TOTALS_GROUPS:
+            g = by_group.get(name, GroupTotal(name, 0, 0))
+            if not 0 <= g.count <= 0xFF:
+                raise CodecError(f"count {g.count} does not fit in one byte")
+            out += bytes((g.count,)) + int_to_bcd(g.cents, 6)
+        return out
+
+    @classmethod
+    def decode(cls, data: bytes) -> IndividualTotals:
+        size = 4 + 7 * len(TOTALS_GROUPS)
+        if len(data) != size:
+            raise CodecError(f"BMP 60 totals of {len(data)} bytes, expected {size}")
+        groups = []
+        for i, name in enumerate(TOTALS_GROUPS):
+            at = 4 + 7 * i
+            groups.append(GroupTotal(name, data[at], bcd_to_int(data[at + 1 : at + 7])))
+        return cls(bcd_to_int(data[0:2]), bcd_to_int(data[2:4]), tuple(groups))
 
 
 def text_bytes(text: str) -> bytes:

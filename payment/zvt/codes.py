@@ -71,8 +71,44 @@ RESULT_TEXT: dict[int, str] = {
     0xFF: "system error",
 }
 
-#: Negative acknowledgements meaning "not now" rather than "never".
-BUSY_CODES = frozenset({0x9C, 0xA0, 0xA1, 0xA3, 0xE0})
+#: Negative acknowledgements meaning "not now" rather than "never": retried with
+#: backoff for a while before a command is refused.
+BUSY_CODES = frozenset({0x9C, 0xA0, 0xA1, 0xA3, 0xDC, 0xE0})
+
+#: Negative acknowledgement "function not possible": the terminal lacks the command.
+NOT_POSSIBLE = 0x83
+
+#: "Function deactivated (PT not registered)": register again, then retry once.
+NOT_REGISTERED = 0x6B
+
+#: Terminal status codes of a status enquiry (2.55, chapter 10 "terminal status codes").
+TERMINAL_STATUS_TEXT: dict[int, str] = {
+    0x00: "ready",
+    0x51: "initialisation required",
+    0x62: "date/time incorrect",
+    0x9C: "please wait (e.g. software update running)",
+    0xB1: "memory full",
+    0xB2: "merchant journal full",
+    0xBF: "voltage supply too low",
+    0xC0: "card locking mechanism defective",
+    0xC1: "merchant card locked",
+    0xC2: "diagnosis required",
+    0xC4: "card profile invalid",
+    0xCC: "printer not ready",
+    0xDC: "card inserted",
+    0xDF: "out of order",
+    0xE0: "remote maintenance activated",
+    0xE1: "card not completely removed",
+    0xE2: "card reader does not answer",
+    0xE3: "shutter closed",
+    0xF6: "OPT data not available",
+}
+
+
+def terminal_status_text(code: int | None) -> str:
+    if code is None:
+        return "no status code"
+    return TERMINAL_STATUS_TEXT.get(code, f"terminal status {code:02X}")
 
 #: Result code the terminal uses when the customer or the ECR aborted.
 ABORTED = 0x6C

@@ -15,8 +15,10 @@ from typing import ClassVar
 from payment.errors import CodecError
 from payment.zvt.apdu import Apdu
 from payment.zvt.bmp import (
+    TEXT_ENCODING,
     Bmp,
     BmpFields,
+    IndividualTotals,
     Tlv,
     bcd_to_int,
     decode_tlv,
@@ -24,7 +26,9 @@ from payment.zvt.bmp import (
     encode_bmps,
     encode_tlv,
     int_to_bcd,
+    read_var_prefix,
     text_bytes,
+    var_prefix,
 )
 
 #: Configuration byte sent with Registration (section 2.1): receipts for payment
@@ -258,7 +262,8 @@ class EndOfDay(_PasswordOnly):
 
 @dataclass(frozen=True)
 class StatusEnquiry(_PasswordOnly):
-    """2.37 Status-Enquiry (05 01): ``<password>``; answered by Completion with status byte."""
+    """2.55 Status-Enquiry (05 01): ``<password>``; answered by a Completion carrying the
+    terminal status code (three layouts, see :class:`Completion`). Needs no registration."""
 
     CONTROL: ClassVar[tuple[int, int]] = (0x05, 0x01)
 
@@ -434,6 +439,7 @@ class StatusInformation:
     card_name: str | None = None
     additional_text: str | None = None
     turnover_no: int | None = None
+    totals: IndividualTotals | None = None  # BMP 60, end of day
     extra: tuple[Bmp, ...] = field(default=(), compare=False)
 
     def to_apdu(self) -> Apdu:
@@ -464,6 +470,8 @@ class StatusInformation:
             fields.append(Bmp(0x8B, text_bytes(self.card_name)))
         if self.additional_text is not None:
             fields.append(Bmp(0x3C, text_bytes(self.additional_text)))
+        if self.totals is not None:
+            fields.append(Bmp(0x60, self.totals.encode()))
         fields.extend(self.extra)
         return Apdu(*self.CONTROL, encode_bmps(fields))
 
@@ -473,6 +481,14 @@ class StatusInformation:
         f = BmpFields.decode(apdu.data)
         known = {0x27, 0x04, 0x49, 0x0B, 0x0C, 0x0D, 0x22, 0x29, 0x87, 0x88, 0x8A, 0x8B, 0x3C}
         time_raw, date_raw = f.raw(0x0C), f.raw(0x0D)
+        totals = None
+        totals_raw = f.raw(0x60)
+        if totals_raw is not None:
+            try:
+                totals = IndividualTotals.decode(totals_raw)
+                known.add(0x60)
+            except CodecError:
+                totals = None  # kept as raw BMP in ``extra``; the total (BMP 04) still counts
         return cls(
             result_code=f.byte(0x27),
             amount_cents=f.bcd_int(0x04),
@@ -487,6 +503,7 @@ class StatusInformation:
             card_name=f.text(0x8B),
             additional_text=f.text(0x3C),
             turnover_no=f.bcd_int(0x88),
+            totals=totals,
             extra=tuple(b for b in f.fields if b.tag not in known),
         )
 
@@ -545,31 +562,119 @@ class PrintTextBlock:
         return cls(lines, rtype)
 
 
+#: TLV tags in a completion (chapter 9): permitted ZVT commands (26 holding 0A
+#: control fields) after registration; device information after a status enquiry.
+TAG_PERMITTED_COMMANDS = 0x26
+TAG_PERMITTED_COMMAND = 0x0A
+TAG_DEVICE_NAME = 0x1F40
+TAG_SOFTWARE_VERSION = 0x1F41
+TAG_SERIAL_NUMBER = 0x1F42
+TAG_DEVICE_STATE = 0x1F43
+TAG_TERMINAL_ID = 0x1F44
+
+
+def _first(root: Tlv, tag: int) -> bytes | None:
+    found = [root] if root.tag == tag else root.find(tag)
+    return found[0].value if found else None
+
+
 @dataclass(frozen=True)
 class Completion:
-    """3.3 Completion (06 0F): ``[19 <status-byte>] [29 <TID>] [49 <CC>] [06 <TLV>]``;
-    the terminal gives the master role back; the command succeeded."""
+    """3.3 Completion (06 0F): the terminal gives the master role back; the command succeeded.
+
+    Three layouts occur in the field, all decoded:
+
+    * BMPs: ``[19 <status-byte>] [29 <TID>] [49 <CC>] [06 <TLV>]`` (registration; many
+      terminals also answer a status enquiry this way);
+    * status enquiry (2.55): ``<software-version LLLVAR> <terminal-status-code> [06 <TLV>]``;
+    * TLV only: ``06 <TLV>`` with software version 1F41, device state 1F43 (read as the
+      terminal status code when no status byte is sent), terminal id 1F44, serial 1F42,
+      device name 1F40, anywhere in the container.
+
+    After registration, TLV 26 lists the commands the terminal permits (0A tags);
+    ``permitted_commands`` is ``None`` when the terminal does not say.
+    """
 
     CONTROL: ClassVar[tuple[int, int]] = (0x06, 0x0F)
     status_byte: int | None = None
     terminal_id: int | None = None
     currency: int | None = None
+    software_version: str | None = None
+    serial_number: str | None = None
+    device_name: str | None = None
+    permitted_commands: tuple[tuple[int, int], ...] | None = None
+    tlv: tuple[Tlv, ...] = field(default=(), compare=False)
+    lllvar: bool = field(default=False, compare=False)  # software version + status byte first
+
+    @classmethod
+    def status_enquiry(cls, version: str, status: int, *, tlv: tuple[Tlv, ...] = ()) -> Completion:
+        """The status-enquiry layout: LLLVAR software version, status byte, optional TLV."""
+        return cls(status_byte=status, software_version=version, tlv=tlv, lllvar=True)
 
     def to_apdu(self) -> Apdu:
+        data = b""
         fields: list[Bmp] = []
-        if self.status_byte is not None:
+        if self.lllvar:
+            version = text_bytes(self.software_version or "")
+            data = var_prefix(len(version), 3) + version + bytes((self.status_byte or 0,))
+        elif self.status_byte is not None:
             fields.append(Bmp(0x19, bytes((self.status_byte,))))
         if self.terminal_id is not None:
             fields.append(Bmp(0x29, int_to_bcd(self.terminal_id, 4)))
         if self.currency is not None:
             fields.append(_currency(self.currency))
-        return Apdu(*self.CONTROL, encode_bmps(fields))
+        objects = self.tlv
+        if not objects and self.permitted_commands is not None:
+            inner = tuple(Tlv(TAG_PERMITTED_COMMAND, bytes(c)) for c in self.permitted_commands)
+            objects = (Tlv(TAG_PERMITTED_COMMANDS, encode_tlv(inner), inner),)
+        if objects:
+            fields.append(Bmp(0x06, encode_tlv(objects)))
+        return Apdu(*self.CONTROL, data + encode_bmps(fields))
 
     @classmethod
     def from_apdu(cls, apdu: Apdu) -> Completion:
         _expect(apdu, cls.CONTROL)
-        f = BmpFields.decode(apdu.data)
-        return cls(f.byte(0x19), f.bcd_int(0x29), f.bcd_int(0x49))
+        data = apdu.data
+        version: str | None = None
+        status: int | None = None
+        lllvar = len(data) >= 3 and all(0xF0 <= b <= 0xF9 for b in data[:3])
+        if lllvar:
+            n, pos = read_var_prefix(data, 0, 3)
+            if pos + n + 1 > len(data):
+                raise CodecError("completion: software version or status byte truncated")
+            version = data[pos : pos + n].decode(TEXT_ENCODING).rstrip("\x00 ")
+            status = data[pos + n]
+            data = data[pos + n + 1 :]
+        f = BmpFields.decode(data)
+        if not lllvar:
+            status = f.byte(0x19)
+        tid = f.bcd_int(0x29)
+        objects = f.tlv()
+        root = Tlv(0x20, b"", objects)
+        serial = name = None
+        permitted: tuple[tuple[int, int], ...] | None = None
+        if objects:
+            raw = _first(root, TAG_SOFTWARE_VERSION)
+            if version is None and raw is not None:
+                version = raw.decode(TEXT_ENCODING).rstrip("\x00 ")
+            raw = _first(root, TAG_DEVICE_STATE)
+            if status is None and raw:
+                status = raw[0]
+            raw = _first(root, TAG_TERMINAL_ID)
+            if tid is None and raw is not None:
+                tid = bcd_to_int(raw)
+            raw = _first(root, TAG_SERIAL_NUMBER)
+            serial = raw.hex() if raw else None
+            raw = _first(root, TAG_DEVICE_NAME)
+            name = raw.decode(TEXT_ENCODING).rstrip("\x00 ") if raw else None
+            lists = root.find(TAG_PERMITTED_COMMANDS)
+            if lists:
+                controls = [t.value for t in lists[0].find(TAG_PERMITTED_COMMAND)]
+                if any(len(c) != 2 for c in controls):
+                    raise CodecError("permitted command that is not a 2-byte control field")
+                permitted = tuple((c[0], c[1]) for c in controls)
+        return cls(status, tid, f.bcd_int(0x49), version, serial, name, permitted, objects,
+                   lllvar)
 
 
 @dataclass(frozen=True)
@@ -589,11 +694,28 @@ class TerminalAbort:
         return cls(apdu.data[0] if apdu.data else None)
 
 
+#: Messages the spec lets a terminal send that the kiosk has no use for: acknowledged
+#: and ignored (04 01 set date and time in the ECR).
+INFORMATIONAL = frozenset({(0x04, 0x01)})
+#: Requests to the ECR for a function the kiosk does not offer (input and menu
+#: requests, display texts, PIN verification, blocked-list query, MAC, dial-up,
+#: transparent mode): answered 84 83 "function not possible" so the terminal goes on.
+ECR_REQUESTS = frozenset({
+    (0x04, 0x0D), (0x04, 0x0E), (0x06, 0x85), (0x06, 0x86), (0x06, 0x87), (0x06, 0x88),
+    (0x06, 0xD8), (0x06, 0xD9), (0x06, 0xDA), (0x06, 0xDB), (0x06, 0xDD), (0x06, 0xE0),
+    (0x06, 0xE1), (0x06, 0xE2), (0x06, 0xE3), (0x06, 0xE4), (0x06, 0xE5),
+})
+
+
 @dataclass(frozen=True)
 class OtherMessage:
-    """Anything else the terminal sends (e.g. 04 01 set date): acknowledged, otherwise ignored."""
+    """A message the spec allows but the kiosk does not use; ``request`` ones get 84 83."""
 
     apdu: Apdu
+
+    @property
+    def request(self) -> bool:
+        return self.apdu.control in ECR_REQUESTS
 
     def to_apdu(self) -> Apdu:
         return self.apdu
@@ -613,12 +735,18 @@ TerminalMessage = (
 
 
 def parse_terminal_message(apdu: Apdu) -> TerminalMessage:
-    """Decode what the terminal sent (ECR side); a malformed known message is a CodecError."""
+    """Decode what the terminal sent (ECR side).
+
+    A malformed message, or one the spec does not let a terminal send, is a
+    :class:`CodecError`: the driver acknowledges it and ends the command at once.
+    """
     control = apdu.control
     if control == (0x80, 0x00) or control == (0x84, 0x00):
         return PositiveAck()
     if apdu.cls == 0x84:
         return NegativeAck(apdu.instr)
+    if control in INFORMATIONAL or control in ECR_REQUESTS:
+        return OtherMessage(apdu)
     parsers = {
         IntermediateStatus.CONTROL: IntermediateStatus.from_apdu,
         StatusInformation.CONTROL: StatusInformation.from_apdu,
@@ -629,7 +757,7 @@ def parse_terminal_message(apdu: Apdu) -> TerminalMessage:
     }
     parser = parsers.get(control)
     if parser is None:
-        return OtherMessage(apdu)
+        raise CodecError(f"not a message a terminal sends: {apdu.cls:02X} {apdu.instr:02X}")
     message: TerminalMessage = parser(apdu)  # type: ignore[operator,assignment]
     return message
 
@@ -666,6 +794,9 @@ VECTORS: tuple[tuple[object, str], ...] = (
     (PrintTextBlock(("OK",), RECEIPT_CUSTOMER), "06 D3 0C 06 0A 25 04 07 02 4F 4B 1F 07 01 02"),
     (Completion(0x00, 52500001), "06 0F 07 19 00 29 52 50 00 01"),
     (Completion(), "06 0F 00"),
+    (Completion.status_enquiry("V1.2", 0x00), "06 0F 08 F0 F0 F4 56 31 2E 32 00"),
+    (Completion(permitted_commands=((0x06, 0x01), (0x06, 0x20))),
+     "06 0F 0C 06 0A 26 08 0A 02 06 01 0A 02 06 20"),
     (TerminalAbort(0x6C), "06 1E 01 6C"),
 )
 
@@ -680,6 +811,8 @@ def decode_any(apdu: Apdu, direction: str) -> object:
 __all__ = [
     "CONFIG_BYTE",
     "ECR_COMMANDS",
+    "ECR_REQUESTS",
+    "INFORMATIONAL",
     "VECTORS",
     "Abort",
     "Authorization",

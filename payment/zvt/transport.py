@@ -16,12 +16,13 @@ import logging
 import termios
 import time
 from collections import deque
+from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
 import serial
 
-from payment.errors import LinkDown, NoAcknowledge
+from payment.errors import Interrupted, LinkDown, NoAcknowledge
 from payment.zvt.frame import (
     ACK,
     NAK,
@@ -39,6 +40,10 @@ _PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 T3_ACK_TIMEOUT_S = 5.0
 TRIES = 3
+#: Longest single read, so a stop request is seen within this.
+SLICE_S = 0.05
+
+Stop = Callable[[], bool]
 
 
 class ByteLink(Protocol):
@@ -179,28 +184,39 @@ class ZvtTransport:
                 self.naks_sent += 1
         return controls
 
-    def send(self, apdu: bytes) -> None:
+    def _read_slice(self, remaining: float, stop: Stop | None, written: bool) -> list[int]:
+        if stop is not None and stop():
+            raise Interrupted("stopped waiting on the line", request_may_have_arrived=written)
+        return self._pump(min(remaining, SLICE_S) if stop is not None else remaining)
+
+    def send(self, apdu: bytes, *, deadline: float | None = None, stop: Stop | None = None) -> None:
         """Send one APDU and wait for its ACK; raises :class:`NoAcknowledge` or :class:`LinkDown`.
 
         A :class:`LinkDown` carries ``request_may_have_arrived=False`` when not a
         single complete frame was written, so the caller knows a retry is safe.
+        No try starts after ``deadline``; ``stop()`` returning True ends the wait
+        with :class:`Interrupted`.
         """
         written = False
         for attempt in range(1, self.tries + 1):
             if attempt > 1:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 self.retries += 1
             try:
                 self._write(self._wire_frame(apdu, attempt))
             except LinkDown as exc:
                 raise LinkDown(str(exc), request_may_have_arrived=written) from exc
             written = True
-            deadline = time.monotonic() + self.ack_timeout_s
+            end = time.monotonic() + self.ack_timeout_s
+            if deadline is not None:
+                end = min(end, max(deadline, time.monotonic() + 0.2))  # the frame's own transfer
             answer: int | None = None
             while answer is None:
-                remaining = deadline - time.monotonic()
+                remaining = end - time.monotonic()
                 if remaining <= 0:
                     break
-                controls = self._pump(remaining)
+                controls = self._read_slice(remaining, stop, written)
                 if controls:
                     answer = controls[0]
             if answer == ACK:
@@ -209,14 +225,14 @@ class ZvtTransport:
                       "NAK" if answer == NAK else "no ACK within T3")
         raise NoAcknowledge(f"no ACK for {apdu[:2].hex(' ')} after {self.tries} tries")
 
-    def receive(self, timeout_s: float) -> bytes | None:
+    def receive(self, timeout_s: float, *, stop: Stop | None = None) -> bytes | None:
         """The next APDU the peer sent within ``timeout_s``, or ``None``."""
         deadline = time.monotonic() + max(0.0, timeout_s)
         while not self._pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self._pump(remaining)
+            self._read_slice(remaining, stop, True)
         return self._pending.popleft()
 
     def discard_input(self) -> None:

@@ -19,7 +19,7 @@ from tests.money.conftest import FakeTerminal
 @pytest.fixture
 def cli(fast_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
     terminal = FakeTerminal()
-    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings: terminal)
+    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings, data_dir=None: terminal)
     for key, value in {"KIOSK_DATA_DIR": str(fast_dir), "KIOSK_PROVIDER_BACKEND": "simulated",
                        "KIOSK_READER_BACKEND": "simulated", "KIOSK_PRINTER_BACKEND": "file",
                        "KIOSK_PROVIDER_TIMEOUT_S": "0.5"}.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,15 @@ import pytest
 from kiosk.config import TerminalSection
 from payment.emulator import EmulatorConfig, ZvtEmulator
 from payment.zvt.terminal import ZvtTerminal
+from payment.zvt.timing import Timing
 
 #: T3 and T4 for tests: short, so silence is detected fast.
 ACK_TIMEOUT_S = 0.5
 MASTER_TIMEOUT_S = 1.5
+#: Every other wait scaled down alike (production: Timing.from_settings).
+TEST_TIMING = Timing(ack_s=ACK_TIMEOUT_S, master_s=MASTER_TIMEOUT_S, overhead_s=0.1,
+                     settle_max_s=0.8, settle_cap_s=1.0, busy_window_s=1.0, abort_max_s=1.0,
+                     close_s=3.0, status_cap_s=2.0)
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +70,12 @@ def section(port: str, **overrides: Any) -> TerminalSection:
 def make_terminal() -> Iterator[Callable[..., ZvtTerminal]]:
     made: list[ZvtTerminal] = []
 
-    def make(emu: ZvtEmulator, **overrides: Any) -> ZvtTerminal:
-        t = ZvtTerminal(section(emu.port, **overrides))
+    def make(emu: ZvtEmulator, *, timing: Timing | None = None, state_dir: Path | None = None,
+             **overrides: Any) -> ZvtTerminal:
+        settings = section(emu.port, **overrides)
+        t = ZvtTerminal(settings, timing=timing or replace(
+            TEST_TIMING, ack_s=settings.ack_timeout_s, master_s=settings.master_timeout_s),
+            state_dir=state_dir)
         made.append(t)
         return t
 

@@ -149,3 +149,37 @@ def test_result_texts() -> None:
     assert result_text(0x6C) == "aborted by timeout or abort key"
     assert "issuer" in result_text(0x33)
     assert result_text(None) == "no result code"
+
+
+def test_a_real_terminals_status_enquiry_answer() -> None:
+    """A completion recorded from a terminal in the field (LLLVAR version, status, nested TLV)."""
+    raw = bytes.fromhex(
+        "060f89f0f4f04745522d4150502d76322e302e393b635230322e30312e30312d30302e30392d322d323b"
+        "4343323600065b1f440452500245e4431f400a6356454e4420626f782b1f41284745522d4150502d7632"
+        "2e302e393b635230322e30312e30312d30302e30392d322d323b434332361f420411e930ec1f43010034"
+        "0d1f0e04202306221f0f03085556")
+    comp = messages.parse_terminal_message(Apdu.decode(raw))
+    assert isinstance(comp, messages.Completion)
+    assert comp.software_version == "GER-APP-v2.0.9;cR02.01.01-00.09-2-2;CC26"
+    assert (comp.status_byte, comp.terminal_id, comp.serial_number, comp.device_name) == \
+        (0x00, 52500245, "11e930ec", "cVEND box+")
+
+
+def test_messages_the_kiosk_does_not_use() -> None:
+    info = messages.parse_terminal_message(Apdu(0x04, 0x01, bytes(6)))  # set date and time
+    assert isinstance(info, messages.OtherMessage) and not info.request
+    menu = messages.parse_terminal_message(Apdu(0x04, 0x0E))  # menu request: answered 84 83
+    assert isinstance(menu, messages.OtherMessage) and menu.request
+    with pytest.raises(CodecError, match="not a message a terminal sends"):
+        messages.parse_terminal_message(Apdu(0x07, 0x07))
+
+
+def test_bmp60_totals_round_trip() -> None:
+    totals = bmp.IndividualTotals(41, 57, (bmp.GroupTotal("VISA", 3, 12000),
+                                           bmp.GroupTotal("other", 1, 500)))
+    st = messages.StatusInformation(result_code=0, amount_cents=12500, turnover_no=7,
+                                    totals=totals)
+    back = messages.StatusInformation.from_apdu(st.to_apdu())
+    assert back.totals is not None and (back.totals.receipt_from, back.totals.receipt_to,
+                                        back.totals.count, back.totals.cents) == (41, 57, 4, 12500)
+    assert back.turnover_no == 7

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +68,57 @@ def test_abort_from_another_thread() -> None:
     worker.join(5)
     (result,) = out
     assert not result.approved and result.result_code == 0x6C  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- state on disk
+
+
+def _disk(state: Path) -> SimulatedTerminal:
+    return SimulatedTerminal(TerminalSection(backend="simulated"), delays=FAST, state_dir=state)
+
+
+def test_a_later_process_reverses_an_earlier_sale_and_totals_survive(tmp_path: Path) -> None:
+    state = tmp_path / "terminal"
+    first = _disk(state)
+    a = first.authorize(1000, "USD", lambda p, t: None)
+    b = first.authorize(250, "USD", lambda p, t: None)
+    first.close()
+    later = _disk(state)  # a restart
+    assert later.last_result() == b
+    assert a.receipt_no is not None
+    assert later.reverse(a.receipt_no, lambda p, t: None).approved
+    assert later.reverse(a.receipt_no, lambda p, t: None).result_code == 0xB4
+    c = later.authorize(400, "USD", lambda p, t: None)
+    assert [r.receipt_no for r in (a, b, c)] == ["0001", "0002", "0004"]  # 0003: the reversal
+    eod = _disk(state).end_of_day()
+    assert (eod.totals_cents, eod.totals_count, eod.batch_no) == (650, 4, 1)
+    assert (eod.receipt_from, eod.receipt_to) == ("0001", "0004")
+    assert _disk(state).reverse(c.receipt_no or "", lambda p, t: None).result_code == 0xB5
+    assert _disk(state).end_of_day().batch_no == 2
+
+
+_SELL = """
+import sys
+from pathlib import Path
+from kiosk.config import TerminalSection
+from payment.simulated import SimulatedDelays, SimulatedTerminal
+t = SimulatedTerminal(TerminalSection(backend="simulated"), delays=SimulatedDelays(0, 0, 0, 0),
+                      state_dir=Path(sys.argv[1]))
+for _ in range(int(sys.argv[2])):
+    print(t.authorize(100, "USD", lambda p, x: None).receipt_no, flush=True)
+"""
+
+
+def test_receipt_numbers_unique_across_processes(tmp_path: Path) -> None:
+    state = tmp_path / "terminal"
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", _SELL, str(state), "15"], cwd=root,
+                              stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    receipts = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        receipts += out.split()
+    assert sorted(receipts) == [f"{n:04d}" for n in range(1, 46)]
+    traces = [r["trace_no"] for r in _disk(state).records()]
+    assert len(set(traces)) == len(traces) == 45
