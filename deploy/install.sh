@@ -123,6 +123,11 @@ if [ "$SKIP_APP" = 0 ]; then
     switch_current "$RELEASE_ID"
     say "current -> releases/$RELEASE_ID"
   fi
+  # The commands on the PATH, always the current release's.
+  install -d "$ROOT/usr/local/bin"
+  for cmd in kiosk kiosk-backend; do
+    ln -sfn "/opt/simkiosk/current/bin/$cmd" "$ROOT/usr/local/bin/$cmd"
+  done
 fi
 
 # 6. systemd units and udev rules.

@@ -276,6 +276,10 @@ def test_install_builds_a_release_that_runs_and_writes_nothing_into_the_source(s
                              text=True, timeout=60, cwd="/")
     assert backend.returncode == 0 and "add-kiosk" in backend.stdout, backend.stderr
     assert "intact: 0 events" in site.kiosk("ledger", "verify").stdout
+    for cmd in ("kiosk", "kiosk-backend"):  # on the PATH, through "current"
+        link = site.root / "usr/local/bin" / cmd
+        assert os.readlink(link) == f"/opt/simkiosk/current/bin/{cmd}"
+        assert (site.root / os.readlink(link).lstrip("/")).exists()
     ledger = site.data / "ledger.sqlite3"
     assert ledger.stat().st_uid == site.ids()[0]  # made by the smoke run, as the service user
 
