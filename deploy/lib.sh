@@ -26,6 +26,7 @@ set_paths() {
   CONFIG="$ETC/kiosk.toml"
   DATA="$ROOT/var/lib/simkiosk"
   OPT="$ROOT/opt/simkiosk"
+  # shellcheck disable=SC2034  # used by the scripts that source this file
   MARKER="$DATA/upgrade-in-progress"  # written by deploy/upgrade while the ledger may be half-upgraded
 }
 
@@ -100,8 +101,9 @@ BUILD_TMP=""
 cleanup_build() { if [ -n "$BUILD_TMP" ]; then rm -rf "$BUILD_TMP"; BUILD_TMP=""; fi; }
 prepare_release() {
   local fingerprint
-  "$PYTHON" -m pip --version >/dev/null 2>&1 && "$PYTHON" -c 'import venv' 2>/dev/null \
-    || die "$PYTHON cannot build releases: install python3-venv and python3-pip (install.sh does, unless --skip-packages)"
+  if ! "$PYTHON" -m pip --version >/dev/null 2>&1 || ! "$PYTHON" -c 'import venv' 2>/dev/null; then
+    die "$PYTHON cannot build releases: install python3-venv and python3-pip (install.sh does, unless --skip-packages)"
+  fi
   VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$SRC/pyproject.toml" | head -n1)
   [ -n "$VERSION" ] || die "cannot read the version from $SRC/pyproject.toml"
   BUILD_TMP=$(mktemp -d -t simkiosk-build.XXXXXX)
@@ -130,7 +132,7 @@ build_release() {
   install -d -m 0755 "$OPT/releases"
   # From the scratch directory: nothing may pick up (or write into) the caller's directory.
   (
-    cd "$BUILD_TMP"
+    cd "$BUILD_TMP" || exit 1
     # The system's pip installs into the release (Debian's python3-pip): the release needs
     # none of its own, and leaving it out saves seconds per build. pip honours
     # PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX (an offline wheelhouse) as usual.
