@@ -12,7 +12,8 @@
 # The caller sets PROG, SRC, ROOT and USER_NAME; set_paths derives the rest.
 
 STAMP_NAME=.simkiosk-release
-# The interpreter the releases are built with: Debian's (install.sh installs python3-venv).
+# The interpreter the releases are built with, and whose pip installs them: Debian's
+# (install.sh installs python3-venv and python3-pip). SIMKIOSK_PYTHON overrides it.
 PYTHON=${SIMKIOSK_PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3)
 SERVICE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
