@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the kiosk and its tests need (pyscard builds against libpcsclite-dev).
+# Debian packages the kiosk and its tests need (pyscard builds against libpcsclite-dev; the deploy
+# tests build releases with Debian's python3 -m venv and its pip).
 DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk fonts-dejavu-core sqlite3 xvfb xauth \
+	python3-venv python3-pip \
 	libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
 	chromium chromium-driver util-linux \

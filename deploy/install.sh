@@ -5,21 +5,29 @@
 #   sudo deploy/install.sh                 # the kiosk
 #   sudo deploy/install.sh --backend       # also the operator backend unit
 #
+# The application is built into /opt/simkiosk/releases/VERSION-SOURCEHASH (in place,
+# finished by a build stamp; see deploy/lib.sh) and smoke-run before
+# /opt/simkiosk/current points at it. To move an installed kiosk to another
+# release use deploy/upgrade: it backs up the ledger and rolls back on failure.
+#
 # Options for testing into another root (a chroot-like tree):
-#   --root DIR         install below DIR instead of /
+#   --root DIR         install below DIR instead of / (the kiosk user must be able to reach DIR)
 #   --skip-packages    do not run apt-get
 #   --skip-app         do not build the application's virtual environment
 set -euo pipefail
+umask 022
 
 ROOT=""
+installed=""
 SKIP_PACKAGES=0
 SKIP_APP=0
 BACKEND=0
+PROG=install.sh
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 USER_NAME=simkiosk
 GROUPS_WANTED=(dialout lp plugdev video input render)
-PACKAGES=(pcscd libpcsclite1 fonts-noto-cjk cage python3 python3-venv python3-dev build-essential
-          libpcsclite-dev libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 sqlite3)
+PACKAGES=(pcscd libpcsclite1 fonts-noto-cjk cage python3 python3-venv python3-pip python3-dev build-essential
+          libpcsclite-dev libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 sqlite3 util-linux)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,22 +35,31 @@ while [ $# -gt 0 ]; do
     --skip-packages) SKIP_PACKAGES=1; shift ;;
     --skip-app) SKIP_APP=1; shift ;;
     --backend) BACKEND=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-say() { printf 'install.sh: %s\n' "$*"; }
-die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
-
+# shellcheck source=deploy/lib.sh
+. "$SRC/deploy/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (sudo $0)"
+cd /
+set_paths
+lock_deploy
+trap cleanup_build EXIT
 
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$SRC/pyproject.toml" | head -n1)
-[ -n "$VERSION" ] || die "cannot read the version from $SRC/pyproject.toml"
-ETC="$ROOT/etc/simkiosk"
-DATA="$ROOT/var/lib/simkiosk"
-OPT="$ROOT/opt/simkiosk"
-RELEASE="$OPT/releases/$VERSION"
+# 0. Which release this source makes; switching an installed kiosk to another one is an upgrade.
+[ ! -e "$MARKER" ] || die "an upgrade was interrupted ($MARKER): run deploy/upgrade${ROOT:+ --root $ROOT} to settle it first"
+if [ "$SKIP_APP" = 0 ]; then
+  prepare_release
+  installed=$(current_release)
+  if [ -n "$installed" ] && [ "$installed" != "$RELEASE_ID" ]; then
+    if is_built "$installed"; then
+      die "simkiosk $installed is installed and this source is $RELEASE_ID: run deploy/upgrade${ROOT:+ --root $ROOT} (it backs up the ledger and rolls back on failure)"
+    fi
+    say "current points at $installed, which has no build stamp (an unfinished build, or one by an older install.sh that cannot run): replacing it"
+  fi
+fi
 
 # 1. Debian packages.
 if [ "$SKIP_PACKAGES" = 0 ]; then
@@ -70,29 +87,13 @@ if ! grep -qE "^$USER_NAME:" "$ROOT/etc/passwd"; then
     --shell /usr/sbin/nologin --user-group "$USER_NAME"
 fi
 usermod "${useradd_root[@]}" --append --groups "$(IFS=,; echo "${GROUPS_WANTED[*]}")" "$USER_NAME"
-uid=$(awk -F: -v u="$USER_NAME" '$1 == u {print $3}' "$ROOT/etc/passwd")
-gid=$(awk -F: -v u="$USER_NAME" '$1 == u {print $4}' "$ROOT/etc/passwd")
+service_ids
 
-# 3. The application, in its own virtual environment per release; "current" points at it.
-if [ "$SKIP_APP" = 0 ]; then
-  if [ ! -x "$RELEASE/bin/kiosk" ]; then
-    say "building $RELEASE"
-    rm -rf "$RELEASE.partial"
-    python3 -m venv "$RELEASE.partial"
-    "$RELEASE.partial/bin/python" -m pip install -q --upgrade pip
-    "$RELEASE.partial/bin/python" -m pip install -q -c "$SRC/constraints.txt" "$SRC"
-    mkdir -p "$RELEASE.partial/share/doc"
-    cp "$SRC"/docs/*.md "$RELEASE.partial/share/doc/"
-    mv "$RELEASE.partial" "$RELEASE"
-  fi
-  ln -sfn "releases/$VERSION" "$OPT/current.new" && mv -T "$OPT/current.new" "$OPT/current"
-fi
-
-# 4. Configuration: kept when present; the secret must be readable by the service user only.
-install -d -m 0750 -o root -g "$gid" "$ETC"
-if [ ! -e "$ETC/kiosk.toml" ]; then
-  install -m 0640 -o root -g "$gid" "$SRC/deploy/kiosk.example.toml" "$ETC/kiosk.toml"
-  say "wrote $ETC/kiosk.toml from the example: set [kiosk] id, location and the devices"
+# 3. Configuration: kept when present; the secret must be readable by the service user only.
+install -d -m 0750 -o root -g "$SVC_GID" "$ETC"
+if [ ! -e "$CONFIG" ]; then
+  install -m 0640 -o root -g "$SVC_GID" "$SRC/deploy/kiosk.example.toml" "$CONFIG"
+  say "wrote $CONFIG from the example: set [kiosk] id, location and the devices"
 fi
 if [ -e "$ETC/secret" ]; then
   mode=$(stat -c '%a' "$ETC/secret")
@@ -105,11 +106,29 @@ else
   umask 022
   say "generated $ETC/secret: register it with the backend (kiosk-backend add-kiosk)"
 fi
-chown "$uid:$gid" "$ETC/secret"
+chown "$SVC_UID:$SVC_GID" "$ETC/secret"
 chmod 0400 "$ETC/secret"
 
-# 5. Data directory.
-install -d -m 0750 -o "$uid" -g "$gid" "$DATA"
+# 4. Data directory.
+install -d -m 0750 -o "$SVC_UID" -g "$SVC_GID" "$DATA"
+
+# 5. The application: build the release in place, smoke-run it, then point "current" at it.
+if [ "$SKIP_APP" = 0 ]; then
+  build_release
+  check_reachable
+  if ! smoke_release "$RELEASE_ID" --test-hook; then
+    die "release $RELEASE_ID failed its smoke run (above): current not switched${installed:+ (still $installed)}; fix the cause and run install.sh again"
+  fi
+  if [ "$(current_release)" != "$RELEASE_ID" ]; then
+    switch_current "$RELEASE_ID"
+    say "current -> releases/$RELEASE_ID"
+  fi
+  # The commands on the PATH, always the current release's.
+  install -d "$ROOT/usr/local/bin"
+  for cmd in kiosk kiosk-backend; do
+    ln -sfn "/opt/simkiosk/current/bin/$cmd" "$ROOT/usr/local/bin/$cmd"
+  done
+fi
 
 # 6. systemd units and udev rules.
 install -d "$ROOT/etc/systemd/system" "$ROOT/etc/udev/rules.d"
@@ -132,4 +151,8 @@ if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
 else
   say "files installed under ${ROOT:-/} (systemd not running here: units not enabled)"
 fi
-say "done (simkiosk $VERSION)"
+if [ "$SKIP_APP" = 0 ]; then
+  say "done (simkiosk $RELEASE_ID)"
+else
+  say "done (application not built: --skip-app)"
+fi

@@ -83,11 +83,33 @@ def common_options() -> argparse.ArgumentParser:
     return parent
 
 
+class _VersionAction(argparse.Action):
+    """``kiosk --version``: ``simkiosk X.Y.Z`` from the installed distribution's metadata.
+
+    Looked up only when asked (``importlib.metadata`` costs milliseconds every start would
+    pay); the deploy scripts' smoke run compares it with the release's build stamp."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("simkiosk")
+        except PackageNotFoundError:
+            found = "unknown (not installed)"
+        print(f"simkiosk {found}", flush=True)
+        parser.exit()
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Every command's full parser (``command`` None), or only ``command``'s with the others
     listed by name and help; ``""`` lists them all without importing any."""
     parent = common_options()
     parser = argparse.ArgumentParser(prog="kiosk", description="simkiosk prepaid top-up kiosk", parents=[parent])
+    parser.add_argument("--version", action=_VersionAction, help="print the installed version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         if command is None or name == command:

@@ -214,6 +214,8 @@ class Ledger:
                         conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
             except (SQLAlchemyError, AlembicCommandError) as exc:
                 raise LedgerError(f"ledger migration to {head} failed: {exc}") from exc
+            except Exception as exc:  # a migration script is arbitrary code: one line naming what it raised
+                raise LedgerError(f"ledger migration to {head} failed: {exc.__class__.__name__}: {exc}") from exc
             return str(backup) if backup else None
 
     def _known_revision(self, revision: str) -> bool:
