@@ -246,11 +246,19 @@ class FailureKind(StrEnum):
 
 @dataclass(frozen=True)
 class TopUpResult:
+    """A provider's top-up record. ``key`` is the key the record names (the checkout
+    compares it with the key it sent); the request fields the provider echoed, when
+    it did, must match the request too (``None`` = not in the reply)."""
+
     key: str
     status: TopUpStatus
     failure_kind: FailureKind | None = None
     provider_ref: str | None = None
     message: str = ""
+    msisdn: str | None = None
+    plan_id: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
 
 
 @runtime_checkable
