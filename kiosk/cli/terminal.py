@@ -7,6 +7,10 @@ AMOUNT is in major currency units with at most two decimals: ``12.50`` or ``12``
 mean twelve dollars fifty / twelve dollars (1250 / 1200 cents). ``--port`` takes
 any pyserial URL and selects the ZVT backend even when the configuration says
 ``simulated``.
+
+Every command holds the terminal's lock (:mod:`kiosk.lease`) while it talks to the
+terminal, so it never interleaves with a sale or a recovery of another process on
+the same data directory; it waits up to ``[terminal] lock_wait_s`` for it.
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ def _report_obj(report: TerminalReport) -> dict[str, Any]:
 
 
 def run(ctx: Any, args: argparse.Namespace) -> int:
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
     from payment import open_terminal
 
     settings = ctx.settings.terminal
@@ -93,8 +98,12 @@ def run(ctx: Any, args: argparse.Namespace) -> int:
         overrides["password"] = args.password
     settings = dataclasses.replace(settings, **overrides)
     currency = ctx.settings.kiosk.currency
-    terminal = open_terminal(settings, currency=currency)
+    lock = TerminalLock(terminal_identity(settings), ctx.data_dir / LOCK_DIR)
+    with lock.hold(settings.lock_wait_s):
+        return _run(ctx, args, open_terminal(settings, currency=currency), currency)
 
+
+def _run(ctx: Any, args: argparse.Namespace, terminal: Any, currency: str) -> int:
     def on_status(prompt: TerminalPrompt, text: str) -> None:
         if not ctx.json:
             print(f"... {text}", flush=True)

@@ -57,9 +57,9 @@ def test_txn_run_failure_is_a_json_error_with_the_outcome(cli: Any) -> None:
     rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
     assert rc == 1 and out["error"] == "declined" and out["state"] == "payment_declined"
     rc, out = cli("txn", "run", "--plan", "nope", "--msisdn", "12025550101")
-    assert rc == 1 and out == {"error": "unknown_plan", "message": out["message"]}
+    assert rc == 2 and out == {"error": "unknown_plan", "message": out["message"]}
     rc, out = cli("txn", "run", "--plan", "vzw-35", "--msisdn", "12025550101")
-    assert rc == 1 and out["error"] == "plan_mismatch"
+    assert rc == 2 and out["error"] == "plan_mismatch"
 
 
 def test_recover_and_diag_show_what_needs_attention(cli: Any) -> None:
