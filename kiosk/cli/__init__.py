@@ -164,8 +164,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return int(args.func(ctx, args))
     except KioskError as exc:
         code = exit_code_for(exc)
-        if code != EXIT_USAGE:
-            log.error("%s failed: %s", args.command, exc, extra={"error_code": exc.code})
+        if code != EXIT_USAGE:  # to the log file; stderr gets the one line below
+            log.error("%s failed: %s", args.command, exc, extra={"error_code": exc.code, "on_stderr": False})
         return _fail(exc, as_json, code)
     except KeyboardInterrupt:
         return 130

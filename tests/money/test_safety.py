@@ -136,7 +136,8 @@ def test_an_exception_at_every_step_parks_the_transaction_for_recovery(
 
         fired: list[str] = []
 
-        def crash_point(p: Phase, m: str, target: tuple[Phase, str] = (phase, moment)) -> None:
+        def crash_point(p: Phase, m: str, target: tuple[Phase, str] = (phase, moment),
+                        fired: list[str] = fired) -> None:
             if (p, m) == target:
                 fired.append(f"{p.value}:{m}")
                 raise Boom(f"injected at {p.value}:{m}")
