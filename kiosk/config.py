@@ -136,8 +136,14 @@ def _url_template(value: str) -> str | None:
         return f"cannot be rendered ({exc}); use {{txn_id}} and {{kiosk_id}}, and {{{{ }}}} for a brace"
     if SAMPLE_TXN_ID not in url:
         return "must contain {txn_id} (each receipt needs its own link)"
-    problem = _http_url(url)
-    return f"renders to {url!r}: {problem}" if problem else None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018
+    except ValueError as exc:
+        return f"renders to {url!r}, not a URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"renders to {url!r}: expected an http(s)://host/... link"
+    return None
 
 
 def printer_port_problem(value: str) -> str | None:

@@ -94,3 +94,59 @@ def test_diag_shows_printer_faults_until_a_receipt_prints(cli: Any) -> None:
     cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
     rc, diag = cli("diag")
     assert rc == 0 and diag["printer_faults"] == []
+
+
+@pytest.mark.parametrize("number", ["123", "abc12065550199", "+44 20 7946 0958", "(206) 055-0100", "0125550101"])
+def test_txn_run_refuses_an_invalid_number_with_exit_2_and_journals_nothing(
+        cli: Any, capsys: pytest.CaptureFixture[str], number: str) -> None:
+    capsys.readouterr()
+    rc = main(["txn", "run", "--plan", "tmo-unl-40", "--msisdn", number, "--json"])
+    cap = capsys.readouterr()
+    assert rc == 2 and json.loads(cap.out)["error"] == "invalid_number"
+    assert len(cap.err.strip().splitlines()) == 1 and number not in cap.err  # one line, the number not echoed
+    assert cli.terminal.calls == []
+    assert not (cli.data_dir / "ledger.sqlite3").exists()  # refused before anything was opened
+
+
+def test_txn_run_refuses_a_plan_of_another_carrier_before_any_payment(cli: Any) -> None:
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2065550100")  # a Cricket number
+    assert rc == 2 and out["error"] == "plan_mismatch"
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2025550000")  # unknown to the provider
+    assert rc == 2 and out["error"] == "account_not_found"
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--iccid", "8901-2601")
+    assert rc == 2 and out["error"] == "invalid_iccid"
+    with Ledger.open("", cli.data_dir) as ledger:
+        assert not [e for e in ledger.events() if e.payload.get("state") == "payment_requested"]
+    assert cli.terminal.calls == []
+
+
+@pytest.mark.parametrize("number", ["2025550101", "(202) 555-0101", "+1 202.555.0101", "1-202-555-0101"])
+def test_txn_run_accepts_and_normalises_a_valid_number(cli: Any, number: str) -> None:
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", number)
+    assert rc == 0 and out["result"] == "completed"
+    with Ledger.open("", cli.data_dir) as ledger:
+        assert ledger.transaction(out["txn_id"])["msisdn"] == "12025550101"  # type: ignore[index]
+
+
+def test_txn_run_with_the_provider_unreachable_charges_nothing(cli: Any) -> None:
+    SimulatedProvider(cli.data_dir).set_control(mode="unreachable")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert rc == 1 and out["error"] == "upstream_unavailable"
+    assert cli.terminal.calls == []
+
+
+def test_recover_reports_skipped_live(cli: Any) -> None:
+    from kiosk.lease import FileLeases, LOCK_DIR
+
+    SimulatedProvider(cli.data_dir).set_control(mode="unknown", status_mode="unreachable")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    SimulatedProvider(cli.data_dir).set_control(mode="ok")
+    lease = FileLeases(cli.data_dir / LOCK_DIR).acquire(out["txn_id"])  # as a live sale holds it
+    assert lease is not None
+    try:
+        rc, rep = cli("recover")
+    finally:
+        lease.release()
+    assert rep["skipped_live"] == [out["txn_id"]] and rep["resolved"] == []
+    rc, rep = cli("recover")
+    assert rc == 0 and rep["skipped_live"] == [] and rep["resolved"][0]["to"] == "completed"
