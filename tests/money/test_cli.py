@@ -136,7 +136,7 @@ def test_txn_run_with_the_provider_unreachable_charges_nothing(cli: Any) -> None
 
 
 def test_recover_reports_skipped_live(cli: Any) -> None:
-    from kiosk.lease import FileLeases, LOCK_DIR
+    from kiosk.lease import LOCK_DIR, FileLeases
 
     SimulatedProvider(cli.data_dir).set_control(mode="unknown", status_mode="unreachable")
     rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
