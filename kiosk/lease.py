@@ -114,7 +114,10 @@ class FileLock:
     def _try_once(self) -> int | None:
         for _ in range(5):  # a holder that just released removed the file: lock the new one
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except PermissionError:  # left by another user's killed process: flock needs no write access
+                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:

@@ -139,7 +139,8 @@ class Emulator:
         if faults == self._faults:
             return
         base: dict[str, Any] = {"decline": False, "silent_at": None, "disconnect_at": None,
-                                "busy": False}
+                                "busy": False, "card_delay_s": 0.0, "pin_delay_s": 0.0,
+                                "host_delay_s": 0.0, "answer_delay_s": 0.0}  # the emulator keeps unnamed keys
         self.control.write_text(json.dumps({**base, **faults}), encoding="utf-8")
         self._faults = dict(faults)
         time.sleep(0.3)  # the emulator polls its control file every 0.1 s
