@@ -150,3 +150,24 @@ def test_recover_reports_skipped_live(cli: Any) -> None:
     assert rep["skipped_live"] == [out["txn_id"]] and rep["resolved"] == []
     rc, rep = cli("recover")
     assert rc == 0 and rep["skipped_live"] == [] and rep["resolved"][0]["to"] == "completed"
+
+
+def test_diag_does_not_talk_to_a_terminal_another_process_uses(cli: Any) -> None:
+    from kiosk.config import load_settings
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
+
+    lock = TerminalLock(terminal_identity(load_settings(None).terminal), cli.data_dir / LOCK_DIR)
+    lock.acquire(0)  # a sale in progress (this thread stands for the other process)
+    try:
+        import threading
+
+        result: list[Any] = []
+        t = threading.Thread(target=lambda: result.append(cli("diag", "--only", "terminal", "--only", "disk")))
+        t.start()
+        t.join(30)
+    finally:
+        lock.release()
+    _rc, diag = result[0]
+    terminal = next(c for c in diag["checks"] if c["name"] == "terminal")
+    assert "not checked" in terminal["detail"] and "in use" in terminal["detail"]
+    assert [c["name"] for c in diag["checks"]] == ["terminal", "disk"]
