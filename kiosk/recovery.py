@@ -22,6 +22,7 @@ PostgreSQL ledger) are never acted on here (``skipped_other_kiosk``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,15 +110,21 @@ def recover(
     settings: Settings,
     deadlines: Deadlines | None = None,
     ownership: Ownership | None = None,
+    only: Collection[str] | None = None,
 ) -> RecoveryReport:
-    """Settle what can be settled now; returns what happened to each transaction."""
+    """Settle what can be settled now (``only``: just these transactions); returns what
+    happened to each. Once the terminal is found busy, the remaining transactions are
+    skipped without waiting again (the next recovery takes them)."""
     report = RecoveryReport()
     shell = SagaShell(ledger=ledger, terminal=terminal, provider=provider, settings=settings,
                       deadlines=deadlines)
     own = ownership or Ownership.local(wait_s=settings.terminal.lock_wait_s)
     runner = TransactionRunner(ledger=ledger, terminal=terminal, provider=provider, printer=None,
                                settings=settings, deadlines=shell.deadlines, ownership=own)
+    wait_s = own.wait_s
     for txn_id in candidates(ledger):
+        if only is not None and txn_id not in only:
+            continue
         lease = own.leases.acquire(txn_id)
         if lease is None:
             log.info("recovery skips %s: a live process owns it", txn_id, extra={"txn_id": txn_id})
@@ -134,10 +141,11 @@ def recover(
                 continue
             ctx.lease = lease
             try:
-                own.terminal.acquire(own.wait_s)
+                own.terminal.acquire(wait_s)
             except TerminalBusy as exc:
                 log.warning("recovery of %s waits: %s", txn_id, exc, extra={"txn_id": txn_id})
                 report.skipped_terminal_busy.append(txn_id)
+                wait_s = 0.0
                 continue
             try:
                 _recover_one(ctx, shell, runner, report)

@@ -748,12 +748,13 @@ class TransactionRunner:
     def _settle_earlier(self) -> None:
         """Recovery first: a new terminal operation would hide an earlier one's result."""
         kiosk_id = self.settings.kiosk.id
-        if not blocking_transactions(self.ledger, kiosk_id):
+        blocking = blocking_transactions(self.ledger, kiosk_id)
+        if not blocking:
             return
         from kiosk.recovery import recover
 
-        recover(ledger=self.ledger, terminal=self.terminal, provider=self.provider,
-                settings=self.settings, deadlines=self.deadlines, ownership=self.ownership)
+        recover(ledger=self.ledger, terminal=self.terminal, provider=self.provider, settings=self.settings,
+                deadlines=self.deadlines, ownership=self.ownership, only=set(blocking))
         still = blocking_transactions(self.ledger, kiosk_id)
         if still:
             raise TerminalBlocked(
