@@ -78,18 +78,25 @@ def test_piped_into_head_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.stderr == "", proc.stderr
 
 
-@pytest.mark.parametrize("argv", [
-    ["plans", "--json"], ["plans"], ["--help"], ["plans", "--help"], ["recover", "--json"],
-    ["ledger", "export", "--format", "jsonl"], ["ledger", "verify"], ["technician", "status"],
-    ["nope"],
-])
-def test_every_command_survives_a_closed_stdout(tmp_path: Path, argv: list[str]) -> None:
-    """The reader is gone before the command writes: EPIPE ends it quietly, never a traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=_env(tmp_path))
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()
-    err = proc.stderr.read()
-    rc = proc.wait(timeout=60)
-    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, err
-    assert rc in (0, 1, 2)
+CLOSED_STDOUT_COMMANDS = [
+    ["plans", "--json"], ["plans"], ["--help"], ["recover", "--json"], ["ledger", "export", "--format", "jsonl"],
+    ["technician", "status"], ["nope"],
+]
+
+
+def test_every_command_survives_a_closed_stdout(tmp_path: Path) -> None:
+    """The reader is gone before the command writes: EPIPE ends it quietly, never a traceback
+    (the commands run side by side: each is a fresh interpreter)."""
+    procs = []
+    for i, argv in enumerate(CLOSED_STDOUT_COMMANDS):
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=_env(tmp_path / str(i)))
+        assert proc.stdout is not None
+        proc.stdout.close()
+        procs.append((argv, proc))
+    for argv, proc in procs:
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        rc = proc.wait(timeout=60)
+        assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, (argv, err)
+        assert rc in (0, 1, 2), (argv, rc)
