@@ -733,9 +733,9 @@ class TransactionRunner:
             live = call_with_deadline(lambda: self.provider.catalog(plan.carrier), self.deadlines.preflight_s,
                                       "top-up provider catalog")
         except (UpstreamError, DeadlineExceeded) as exc:
-            log.error("sale refused before payment: provider unreachable: %s", exc)
-            raise ProviderUnreachable(f"the top-up provider does not answer, so nothing was charged: {exc}") \
-                from exc
+            log.error("sale refused before payment: the top-up provider cannot be used: %s", exc)
+            raise ProviderUnreachable(f"the top-up provider cannot be used right now, so nothing was charged: "
+                                      f"{exc}") from exc
         current = next((p for p in live if p.id == plan.id), None)
         if current is None:
             raise SaleRejected(f"plan {plan.id} is no longer on sale", code="plan_unavailable")
