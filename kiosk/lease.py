@@ -233,8 +233,9 @@ class FileLeases:
         self.dir = directory
 
     def path(self, txn_id: str) -> Path:
-        if not _TXN_ID.fullmatch(txn_id):
-            raise ValueError(f"not a transaction id: {txn_id!r}")
+        """``txn-<id>.lock``; an id that is not a plain file name is hashed (never a path)."""
+        if not _TXN_ID.fullmatch(txn_id) or txn_id.startswith("."):
+            txn_id = "h-" + hashlib.sha256(txn_id.encode()).hexdigest()[:40]
         return self.dir / f"txn-{txn_id}.lock"
 
     def acquire(self, txn_id: str) -> _FileLease | None:
