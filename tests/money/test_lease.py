@@ -173,3 +173,44 @@ def test_advisory_leases_on_postgresql_die_with_the_session(postgres_url: str) -
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.postgres
+def test_two_machines_on_one_postgresql_ledger_never_act_on_the_same_transaction(postgres_url: str,
+                                                                                 tmp_path: Path) -> None:
+    """Each "machine" has its own data directory; only the shared ledger can tell them apart."""
+    import dataclasses
+
+    from kiosk.ledger import Ledger
+    from kiosk.ports import Account
+    from kiosk.recovery import recover
+    from kiosk.topup import demo_catalog
+    from kiosk.topup.simulated import SimulatedProvider
+    from kiosk.txn import TransactionRunner
+    from tests.money.conftest import FAST, FakePrinter, FakeTerminal
+
+    s = Settings()
+    settings = dataclasses.replace(s, ledger=dataclasses.replace(s.ledger, url=postgres_url))
+    one, two = Ownership.for_kiosk(settings, tmp_path / "one"), Ownership.for_kiosk(settings, tmp_path / "two")
+    provider = SimulatedProvider(tmp_path / "provider")
+    terminal = FakeTerminal()
+    plan = next(p for p in demo_catalog() if p.id == "tmo-unl-40")
+    with Ledger.open(postgres_url, tmp_path / "one") as ledger:
+        try:
+            provider.set_control(mode="unknown", status_mode="unreachable")
+            runner = TransactionRunner(ledger=ledger, terminal=terminal, provider=provider, printer=FakePrinter(),
+                                       settings=settings, deadlines=FAST, ownership=one)
+            out = runner.run(Account(msisdn="12025550101", carrier="T-Mobile"), plan, lambda p, t: None)
+            provider.set_control(mode="ok")
+            held = two.leases.acquire(out.txn_id)  # machine two is working on it
+            assert held is not None
+            report = recover(ledger=ledger, terminal=terminal, provider=provider, settings=settings,
+                             deadlines=FAST, ownership=one)
+            assert report.skipped_live == [out.txn_id] and report.resolved == []
+            two.close()  # machine two dies: its session ends
+            report = recover(ledger=ledger, terminal=terminal, provider=provider, settings=settings,
+                             deadlines=FAST, ownership=one)
+            assert report.resolved[0].to_state == "completed"
+        finally:
+            one.close()
+            two.close()
