@@ -2,9 +2,12 @@
 
 Each port has a registry ``name → (module, class)``; a backend's module is
 imported only when chosen, and a missing one is a :class:`ConfigError` naming
-the key, never a silent fallback. ``build_services`` opens the ledger, builds
-the adapters (none touches its device in ``__init__``), wires the checkout and
-runs crash recovery before anything else may use the terminal.
+the key, never a silent fallback. ``build_services`` checks the data directory,
+opens the ledger, builds the adapters (none touches its device in ``__init__``),
+wires the checkout with this process's ownership (:mod:`kiosk.lease`) and runs
+crash recovery before anything else may use the terminal; then it checks the
+devices the configuration names (a missing printer is a ``ConfigError`` naming
+the key, raised *after* recovery so a kiosk that cannot sell still settles money).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import Settings
+from kiosk.config import Settings, check_environment
 from kiosk.errors import ConfigError, KioskError
+from kiosk.lease import Ownership
 from kiosk.ledger import Ledger
 from kiosk.ports import CardReader, PaymentTerminal, ReceiptPrinter, TopUpProvider
 from kiosk.recovery import RecoveryReport, recover
+from kiosk.topup.cache import CachingProvider, CatalogCache
 from kiosk.txn import TransactionRunner
 
 log = logging.getLogger(__name__)
@@ -99,7 +104,11 @@ def make_provider(settings: Settings, data_dir: Path) -> TopUpProvider:
 
 @dataclass
 class Services:
-    """Everything the UI and the CLI use; ``close()`` is idempotent."""
+    """Everything the UI and the CLI use; ``close()`` is idempotent.
+
+    ``provider`` keeps the last good catalog for display (:class:`CachingProvider`);
+    the checkout and recovery use the provider itself.
+    """
 
     reader: CardReader
     terminal: PaymentTerminal
@@ -110,12 +119,19 @@ class Services:
     settings: Settings
     data_dir: Path
     recovery: RecoveryReport | None = None
+    ownership: Ownership | None = None
+    check_devices: bool = False
     _closed: bool = field(default=False, repr=False)
 
     def recover(self) -> RecoveryReport:
-        """Settle every unfinished transaction now (also done by ``build_services``)."""
-        self.recovery = recover(ledger=self.ledger, terminal=self.terminal, provider=self.provider,
-                                settings=self.settings, deadlines=self.checkout.deadlines)
+        """Settle every unfinished transaction this process may take over now (also done
+        by ``build_services``); then, when asked to, check the configured devices
+        (``ConfigError`` naming the key: the technician screen for ``kiosk run``)."""
+        self.recovery = recover(ledger=self.ledger, terminal=self.terminal, provider=self.checkout.provider,
+                                settings=self.settings, deadlines=self.checkout.deadlines,
+                                ownership=self.checkout.ownership)
+        if self.check_devices:
+            check_environment(self.settings, self.data_dir, devices=True)
         return self.recovery
 
     def close(self) -> None:
@@ -130,6 +146,8 @@ class Services:
         closer = getattr(self.provider, "close", None)
         if callable(closer):
             closer()
+        if self.ownership is not None:
+            self.ownership.close()
         self.ledger.close()
 
     def __enter__(self) -> Services:
@@ -143,8 +161,14 @@ class Services:
             warnings.warn("Services was never closed", ResourceWarning, stacklevel=1)
 
 
-def build_services(settings: Settings, data_dir: Path, *, recover_now: bool = True) -> Services:
-    """Wire the adapters the configuration names; run crash recovery unless told not to."""
+def build_services(settings: Settings, data_dir: Path, *, recover_now: bool = True,
+                   check_devices: bool = True) -> Services:
+    """Wire the adapters the configuration names; run crash recovery unless told not to.
+
+    ``check_devices``: after each recovery, check that the devices and paths the
+    configuration names are there (``kiosk recover`` needs no printer, so it says no).
+    """
+    check_environment(settings, data_dir, devices=False)
     ledger = Ledger.open(settings.ledger.url, data_dir)
     built: list[Any] = []
     try:
@@ -155,15 +179,17 @@ def build_services(settings: Settings, data_dir: Path, *, recover_now: bool = Tr
         printer = make_printer(settings, data_dir)
         built.append(printer)
         provider = make_provider(settings, data_dir)
+        ownership = Ownership.for_kiosk(settings, data_dir)
     except BaseException:
         for obj in built:
             obj.close()
         ledger.close()
         raise
     checkout = TransactionRunner(ledger=ledger, terminal=terminal, provider=provider,
-                                 printer=printer, settings=settings)
-    services = Services(reader=reader, terminal=terminal, provider=provider, printer=printer,
-                        ledger=ledger, checkout=checkout, settings=settings, data_dir=data_dir)
+                                 printer=printer, settings=settings, ownership=ownership)
+    services = Services(reader=reader, terminal=terminal, provider=CachingProvider(provider, CatalogCache(data_dir)),
+                        printer=printer, ledger=ledger, checkout=checkout, settings=settings,
+                        data_dir=data_dir, ownership=ownership, check_devices=check_devices)
     if recover_now:
         try:
             services.recover()

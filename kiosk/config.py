@@ -9,11 +9,15 @@ at start and fails with one line naming the key and where it came from.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Mapping
+import re
+import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from kiosk.errors import ConfigError
 
@@ -27,27 +31,155 @@ ENV_NOT_KEYS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_DIR"})
 LANGUAGES: tuple[str, ...] = ("en", "zh_CN", "es")
 
 
-def _choices(*values: str) -> dict[str, Any]:
+def _choices(*values: object) -> dict[str, Any]:
     return {"choices": values}
+
+
+def _timeout(most: float) -> dict[str, Any]:
+    """A duration in seconds: more than 0, at most ``most`` (documented in the example file)."""
+    return {"range": (0.0, most, False)}
+
+
+def _between(least: float, most: float) -> dict[str, Any]:
+    """A number from ``least`` to ``most``, both included (sizes: ``least`` >= 1)."""
+    return {"range": (least, most, True)}
+
+
+def _check(fn: Callable[[Any], str | None], **more: Any) -> dict[str, Any]:
+    """A validator: returns why the value is wrong, or ``None``."""
+    return {"check": fn, **more}
+
+
+# --------------------------------------------------------------------------- value checks
+
+_KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SAMPLE_TXN_ID = "00000000-0000-4000-8000-000000000000"
+TEMPLATE_FIELDS = ("txn_id", "kiosk_id")
+
+
+def _kiosk_id(value: str) -> str | None:
+    if not _KIOSK_ID.fullmatch(value):
+        return "expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    return None
+
+
+def _currency(value: str) -> str | None:
+    return None if re.fullmatch(r"[A-Z]{3}", value) else "expected an ISO-4217 code in capitals, e.g. USD"
+
+
+def _not_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _zvt_password(value: str) -> str | None:
+    return None if re.fullmatch(r"[0-9]{6}", value) else "expected the terminal's 6-digit password"
+
+
+def _argon2id(value: str) -> str | None:
+    if value and not value.startswith("$argon2id$"):
+        return "expected an argon2id hash (make one with `kiosk technician hash-pin`)"
+    return None
+
+
+def _http_url(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return f"not a URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected http(s)://host[:port][/path] or empty"
+    if parts.query or parts.fragment:
+        return "expected no query or fragment"
+    return None
+
+
+def ledger_url_problem(value: str) -> str | None:
+    """Why ``value`` cannot hold the ledger (the URL itself is never echoed: it may hold a password)."""
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return "expected sqlite:///PATH or postgresql://USER@HOST/DB (or empty for the data directory)"
+    if scheme == "sqlite":
+        path = rest[1:] if rest.startswith("/") else ""
+        if not path:
+            return "a SQLite ledger needs a file: sqlite:///relative/path or sqlite:////absolute/path"
+        if path.startswith(":memory:") or "mode=memory" in path:
+            return "an in-memory SQLite ledger would lose every transaction"
+        return None
+    if scheme in ("postgresql", "postgresql+psycopg"):
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018
+        except ValueError as exc:
+            return f"not a PostgreSQL URL: {exc}"
+        if not parts.hostname and "host=" not in parts.query:
+            return "a PostgreSQL URL names a host: postgresql://USER@HOST/DB"
+        return None
+    return f"scheme {scheme!r} is not supported: use sqlite:///PATH or postgresql://USER@HOST/DB"
+
+
+def _url_template(value: str) -> str | None:
+    """Rendered once at start with sample values, exactly as receipts render it."""
+    try:
+        for _text, name, spec, conversion in string.Formatter().parse(value):
+            if name is None:
+                continue
+            if name not in TEMPLATE_FIELDS or spec or conversion:
+                return (f"placeholder {{{name}{'!' + conversion if conversion else ''}"
+                        f"{':' + spec if spec else ''}}} is not allowed; use {{txn_id}} and {{kiosk_id}}")
+        url = value.format(txn_id=SAMPLE_TXN_ID, kiosk_id="KIOSK-0001")
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"cannot be rendered ({exc}); use {{txn_id}} and {{kiosk_id}}, and {{{{ }}}} for a brace"
+    if SAMPLE_TXN_ID not in url:
+        return "must contain {txn_id} (each receipt needs its own link)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018
+    except ValueError as exc:
+        return f"renders to {url!r}, not a URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"renders to {url!r}: expected an http(s)://host/... link"
+    return None
+
+
+def printer_port_problem(value: str) -> str | None:
+    if value.startswith("usb:"):
+        if not re.fullmatch(r"usb:(0x)?[0-9A-Fa-f]{1,4}:(0x)?[0-9A-Fa-f]{1,4}", value):
+            return "expected usb:VID:PID in hex, e.g. usb:04b8:0e15"
+        return None
+    if value.startswith("tcp://"):
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018
+        except ValueError as exc:
+            return f"not a tcp://host[:port] address: {exc}"
+        return None if parts.hostname and not parts.path.strip("/") else "expected tcp://host[:port]"
+    if value.startswith("/"):
+        return None
+    return "expected a device path (/dev/...), usb:VID:PID or tcp://host[:port]"
 
 
 @dataclass(frozen=True)
 class KioskSection:
-    id: str = "KIOSK-0001"
+    id: str = field(default="KIOSK-0001", metadata=_check(_kiosk_id))
     location: str = "Demo location"
-    currency: str = "USD"
+    currency: str = field(default="USD", metadata=_check(_currency))
     languages: list[str] = field(default_factory=lambda: ["en", "zh_CN", "es"])
-    idle_timeout_s: float = 45.0
-    idle_countdown_s: float = 15.0
-    support_contact: str = "support@simkiosk.example"
+    idle_timeout_s: float = field(default=45.0, metadata=_timeout(3600))
+    idle_countdown_s: float = field(default=15.0, metadata=_timeout(600))
+    support_contact: str = field(default="support@simkiosk.example", metadata=_check(_not_empty))
 
 
 @dataclass(frozen=True)
 class ReaderSection:
     backend: str = field(default="pcsc", metadata=_choices("pcsc", "simulated"))
     name_filter: str = ""
-    apdu_timeout_s: float = 2.0
-    read_timeout_s: float = 10.0
+    apdu_timeout_s: float = field(default=2.0, metadata=_timeout(60))
+    read_timeout_s: float = field(default=10.0, metadata=_timeout(300))
     simulated_card: str = ""  # simulated backend: test SIM in the slot at start ("" = empty)
 
 
@@ -55,15 +187,16 @@ class ReaderSection:
 class TerminalSection:
     backend: str = field(default="zvt", metadata=_choices("zvt", "simulated"))
     port: str = "/dev/kiosk-terminal"
-    baud: int = 9600
-    bytesize: int = 8
+    baud: int = field(default=9600, metadata=_choices(1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200))
+    bytesize: int = field(default=8, metadata=_choices(5, 6, 7, 8))
     parity: str = field(default="N", metadata=_choices("N", "E", "O"))
-    stopbits: int = 2
-    password: str = "000000"
-    ack_timeout_s: float = 5.0
-    master_timeout_s: float = 180.0
+    stopbits: int = field(default=2, metadata=_choices(1, 2))
+    password: str = field(default="000000", metadata=_check(_zvt_password))
+    ack_timeout_s: float = field(default=5.0, metadata=_timeout(60))
+    master_timeout_s: float = field(default=180.0, metadata=_timeout(600))
     preauth: bool = False
     end_of_day_at: str = ""  # "HH:MM" local time: end of day when idle after this ("" = never)
+    lock_wait_s: float = field(default=10.0, metadata=_between(0, 600))
 
 
 @dataclass(frozen=True)
@@ -71,39 +204,40 @@ class PrinterSection:
     backend: str = field(default="escpos", metadata=_choices("escpos", "file", "none"))
     port: str = "/dev/kiosk-printer"
     path: str = ""
-    timeout_s: float = 5.0
+    timeout_s: float = field(default=5.0, metadata=_timeout(120))
 
 
 @dataclass(frozen=True)
 class ProviderSection:
     backend: str = field(default="upstream", metadata=_choices("upstream", "simulated"))
-    timeout_s: float = 15.0
+    timeout_s: float = field(default=15.0, metadata=_timeout(300))
 
 
 @dataclass(frozen=True)
 class UpstreamSection:
-    url: str = ""
-    secret_file: str = "/etc/simkiosk/secret"
-    timeout_s: float = 10.0
-    sync_interval_s: float = 30.0
-    heartbeat_interval_s: float = 60.0
-    batch_size: int = 1000
+    url: str = field(default="", metadata=_check(_http_url))
+    secret_file: str = field(default="/etc/simkiosk/secret", metadata=_check(_not_empty))
+    timeout_s: float = field(default=10.0, metadata=_timeout(300))
+    sync_interval_s: float = field(default=30.0, metadata=_timeout(86400))
+    heartbeat_interval_s: float = field(default=60.0, metadata=_timeout(86400))
+    batch_size: int = field(default=1000, metadata=_between(1, 2000))
 
 
 @dataclass(frozen=True)
 class LedgerSection:
-    url: str = ""
+    url: str = field(default="", metadata=_check(ledger_url_problem))
 
 
 @dataclass(frozen=True)
 class ReceiptSection:
-    url_template: str = "https://receipts.simkiosk.example/r/{txn_id}"
+    url_template: str = field(default="https://receipts.simkiosk.example/r/{txn_id}",
+                              metadata=_check(_url_template))
 
 
 @dataclass(frozen=True)
 class TechnicianSection:
-    pin_hash: str = ""
-    operator_pin_hash: str = ""  # argon2id hash of the operator PIN ("" = no operator role)
+    pin_hash: str = field(default="", metadata=_check(_argon2id))
+    operator_pin_hash: str = field(default="", metadata=_check(_argon2id))  # "" = no operator role
 
 
 @dataclass(frozen=True)
@@ -181,6 +315,27 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
     raise TypeError(f"unsupported schema type {typ!r}")
 
 
+def _value_problem(value: Any, meta: Mapping[str, Any]) -> str | None:
+    """Why a coerced value is out of bounds (finite, range, choices, custom check), or ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number (not inf or nan)"
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        return f"{value!r} is not one of " + ", ".join(str(c) for c in choices)
+    bounds = meta.get("range")
+    if bounds is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        least, most, closed = bounds
+        if (value < least if closed else value <= least) or value > most:
+            low = f"at least {least:g}" if closed else f"more than {least:g}"
+            return f"must be {low} and at most {most:g} (got {value:g})"
+    if bounds is None and isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        return "must not be negative"
+    check = meta.get("check")
+    if check is not None:
+        return check(value)  # type: ignore[no-any-return]
+    return None
+
+
 def _build_section(name: str, raw: Mapping[str, tuple[Any, str]]) -> Any:
     cls = SECTIONS[name]
     hints = get_type_hints(cls)
@@ -193,20 +348,22 @@ def _build_section(name: str, raw: Mapping[str, tuple[Any, str]]) -> Any:
             coerced = _coerce(value, hints[key], where)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"bad value for [{name}] {key} in {where}: {exc}") from exc
-        choices = fields_by_name[key].metadata.get("choices")
-        if choices and coerced not in choices:
-            raise ConfigError(
-                f"bad value for [{name}] {key} in {where}: {coerced!r} is not one of "
-                + ", ".join(choices)
-            )
-        if isinstance(coerced, int | float) and not isinstance(coerced, bool) and coerced < 0:
-            raise ConfigError(f"bad value for [{name}] {key} in {where}: must not be negative")
+        problem = _value_problem(coerced, fields_by_name[key].metadata)
+        if problem:
+            raise ConfigError(f"bad value for [{name}] {key} in {where}: {problem}")
         values[key] = coerced
     return cls(**values)
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read ``path`` (may be ``None``: defaults only) and apply ``KIOSK_*`` overrides."""
+    """Read ``path`` (may be ``None``: defaults only) and apply ``KIOSK_*`` overrides.
+
+    Every value is checked here, once: type, finite, documented range or choices,
+    format (URLs, templates rendered with sample values, ids); a problem is a
+    :class:`ConfigError` of one line naming the key and where the value came from.
+    What depends on the machine (writable paths, devices present) is checked by
+    :func:`check_environment` when a command is about to use them.
+    """
     environ = os.environ if environ is None else environ
     raw: dict[str, dict[str, tuple[Any, str]]] = {name: {} for name in SECTIONS}
     source = "defaults"
@@ -238,27 +395,96 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
         raw[section][key] = (value, f"environment variable {var}")
     sections = {name: _build_section(name, raw[name]) for name in SECTIONS}
     settings = Settings(**sections, source=source)
-    _check_cross_field(settings)
+
+    def where(section: str, key: str) -> str:
+        return raw[section][key][1] if key in raw[section] else source
+
+    _check_cross_field(settings, where)
     return settings
 
 
-def _check_cross_field(settings: Settings) -> None:
+def _check_cross_field(settings: Settings, where: Callable[[str, str], str]) -> None:
+    def bad(section: str, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"bad value for [{section}] {key} in {where(section, key)}: {problem}")
+
     known = set(LANGUAGES)
-    for lang in settings.kiosk.languages:
+    languages = settings.kiosk.languages
+    for lang in languages:
         if lang not in known:
-            raise ConfigError(
-                f"bad value for [kiosk] languages in {settings.source}: {lang!r} is not one of "
-                + ", ".join(sorted(known))
-            )
+            raise bad("kiosk", "languages", f"{lang!r} is not one of " + ", ".join(sorted(known)))
+    if not languages:
+        raise bad("kiosk", "languages", "name at least one language")
+    if len(set(languages)) != len(languages):
+        raise bad("kiosk", "languages", "a language is listed twice")
+    if settings.terminal.backend == "zvt" and not settings.terminal.port.strip():
+        raise bad("terminal", "port", "empty, but backend zvt needs the terminal's port")
+    if settings.printer.backend == "escpos":
+        problem = printer_port_problem(settings.printer.port)
+        if problem:
+            raise bad("printer", "port", problem)
     at = settings.terminal.end_of_day_at
     if at and not _is_hh_mm(at):
-        raise ConfigError(
-            f"bad value for [terminal] end_of_day_at in {settings.source}: {at!r} is not HH:MM"
-        )
-    if len(settings.kiosk.currency) != 3 or not settings.kiosk.currency.isalpha():
-        raise ConfigError(
-            f"bad value for [kiosk] currency in {settings.source}: expected an ISO-4217 code"
-        )
+        raise bad("terminal", "end_of_day_at", f"{at!r} is not HH:MM")
+
+
+def check_environment(settings: Settings, data_dir: Path, *, devices: bool = True) -> None:
+    """What the configuration names must exist on this machine: one line naming the key.
+
+    Always: the data directory (ledger, logs, locks) and the SQLite ledger's directory
+    are writable. With ``devices``: the receipt printer's device is present (or, for
+    the file printer, its directory writable) and, for the upstream provider, the
+    upstream secret is readable.
+    """
+    _writable_dir(data_dir, "the data directory (--data-dir / KIOSK_DATA_DIR)")
+    url = settings.ledger.url
+    if url.startswith("sqlite:///"):
+        _writable_dir(Path(url.removeprefix("sqlite:///")).parent, "[ledger] url")
+    if not devices:
+        return
+    printer = settings.printer
+    if printer.backend == "escpos":
+        port = printer.port
+        if port.startswith("/") and not os.path.exists(port):
+            raise ConfigError(f"[printer] port {port}: no such device (is the printer connected and "
+                              "switched on? or set [printer] backend = \"none\")")
+        if port.startswith("usb:") and not _usb_present(port):
+            raise ConfigError(f"[printer] port {port}: no such USB device is connected")
+    elif printer.backend == "file":
+        target = Path(printer.path) if printer.path else data_dir / "receipts"
+        is_file = target.suffix != "" and not target.is_dir()
+        _writable_dir(target.parent if is_file else target, "[printer] path")
+    if settings.provider.backend == "upstream" and settings.upstream.url:
+        read_secret(settings.upstream.secret_file)
+
+
+def _writable_dir(path: Path, what: str) -> None:
+    """``path`` exists (or can be created) and this process may create files in it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot create {path}: {exc.strerror}") from exc
+    if not path.is_dir():
+        raise ConfigError(f"{what}: {path} is not a directory")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{what}: {path} is not writable by this user")
+
+
+def _usb_present(port: str) -> bool:
+    """Is a USB device with this VID:PID plugged in (``/sys/bus/usb/devices``)?"""
+    _, vid, pid = port.split(":")
+    want = (int(vid, 16), int(pid, 16))
+    root = Path("/sys/bus/usb/devices")
+    if not root.is_dir():
+        return True  # cannot tell here (no sysfs): the printer reports itself when used
+    for dev in root.iterdir():
+        try:
+            found = (int((dev / "idVendor").read_text().strip(), 16),
+                     int((dev / "idProduct").read_text().strip(), 16))
+        except (OSError, ValueError):
+            continue
+        if found == want:
+            return True
+    return False
 
 
 def _is_hh_mm(text: str) -> bool:

@@ -78,6 +78,7 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = F
     stderr.setLevel(logging.ERROR if quiet else logging.WARNING)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     stderr.addFilter(redactor)
+    stderr.addFilter(lambda record: getattr(record, "on_stderr", True))  # already said in one line
     _installed.append(stderr)
     if data_dir is not None:
         path = data_dir / LOG_FILE

@@ -354,11 +354,19 @@ class FailureKind(StrEnum):
 
 @dataclass(frozen=True)
 class TopUpResult:
+    """A provider's top-up record. ``key`` is the key the record names (the checkout
+    compares it with the key it sent); the request fields the provider echoed, when
+    it did, must match the request too (``None`` = not in the reply)."""
+
     key: str
     status: TopUpStatus
     failure_kind: FailureKind | None = None
     provider_ref: str | None = None
     message: str = ""
+    msisdn: str | None = None
+    plan_id: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
 
 
 @runtime_checkable
@@ -437,7 +445,13 @@ class TxnOutcome:
 class Checkout(Protocol):
     """Runs one money transaction through the saga (kiosk/txn.py). Blocking: call on a worker."""
 
-    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome: ...
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+        """How the sale ended. Raises a ``KioskError`` *before* anything is journaled or
+        charged when the sale cannot go ahead: ``invalid_number``, ``plan_mismatch``,
+        ``plan_changed``, ``plan_unavailable``, ``currency_mismatch`` (choose again) or
+        ``upstream_unavailable`` (the provider cannot be used now). ``on_prompt`` gets the
+        terminal's prompts, then ``PROCESSING`` as soon as the payment is approved."""
+        ...
 
     def cancel(self) -> None:
         """Customer pressed cancel during payment; safe from any thread."""

@@ -8,16 +8,27 @@ top-up in doubt from ``status(key)``; then the transaction goes forward
 (top-up, book) or back (reverse, refund). What cannot be settled now becomes
 ``needs_attention`` (and, when it names a phase to resume, is tried again on
 the next recovery); nothing is ever dropped.
+
+Ownership (:mod:`kiosk.lease`): a transaction is recovered only by the process
+that takes its lease, so one whose owner is alive (a sale in another process,
+another ``kiosk recover``) is skipped and reported (``skipped_live``) while a dead
+owner's is taken over at once. The state is re-read after the lease is taken. The
+payment terminal's lock is held while a transaction is driven; when another
+process keeps the terminal busy the transaction waits for a later recovery
+(``skipped_terminal_busy``). Transactions another kiosk created (a shared
+PostgreSQL ledger) are never acted on here (``skipped_other_kiosk``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
+from kiosk.lease import Ownership, TerminalBusy
 from kiosk.ledger import Ledger
 from kiosk.ports import PaymentTerminal, TopUpProvider
 from kiosk.saga import OPEN, Event, Phase
@@ -43,6 +54,9 @@ class Resolved:
 class RecoveryReport:
     resolved: list[Resolved] = field(default_factory=list)
     needs_attention: list[str] = field(default_factory=list)  # txn ids still unsettled
+    skipped_live: list[str] = field(default_factory=list)  # owned by a live process: its owner settles it
+    skipped_terminal_busy: list[str] = field(default_factory=list)  # the next recovery tries again
+    skipped_other_kiosk: list[str] = field(default_factory=list)  # created by another kiosk id
 
     @property
     def ok(self) -> bool:
@@ -50,7 +64,13 @@ class RecoveryReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "resolved": [r.as_json() for r in self.resolved],
-                "needs_attention": self.needs_attention}
+                "needs_attention": self.needs_attention, "skipped_live": self.skipped_live,
+                "skipped_terminal_busy": self.skipped_terminal_busy,
+                "skipped_other_kiosk": self.skipped_other_kiosk}
+
+
+def _recoverable(ctx: TxnContext) -> bool:
+    return ctx.saga.phase in OPEN or (ctx.saga.phase is Phase.NEEDS_ATTENTION and ctx.saga.resume is not None)
 
 
 def candidates(ledger: Ledger) -> list[str]:
@@ -89,28 +109,66 @@ def recover(
     provider: TopUpProvider,
     settings: Settings,
     deadlines: Deadlines | None = None,
+    ownership: Ownership | None = None,
+    only: Collection[str] | None = None,
 ) -> RecoveryReport:
-    """Settle what can be settled now; returns what happened to each transaction."""
+    """Settle what can be settled now (``only``: just these transactions); returns what
+    happened to each. Once the terminal is found busy, the remaining transactions are
+    skipped without waiting again (the next recovery takes them)."""
     report = RecoveryReport()
     shell = SagaShell(ledger=ledger, terminal=terminal, provider=provider, settings=settings,
                       deadlines=deadlines)
+    own = ownership or Ownership.local(wait_s=settings.terminal.lock_wait_s)
     runner = TransactionRunner(ledger=ledger, terminal=terminal, provider=provider, printer=None,
-                               settings=settings, deadlines=shell.deadlines)
+                               settings=settings, deadlines=shell.deadlines, ownership=own)
+    wait_s = own.wait_s
     for txn_id in candidates(ledger):
-        ctx = TxnContext.from_ledger(ledger, txn_id)
-        before = ctx.saga.phase
+        if only is not None and txn_id not in only:
+            continue
+        lease = own.leases.acquire(txn_id)
+        if lease is None:
+            log.info("recovery skips %s: a live process owns it", txn_id, extra={"txn_id": txn_id})
+            report.skipped_live.append(txn_id)
+            continue
         try:
-            shell.drive(ctx, Event.RECOVER)
-        except KioskError as exc:  # the ledger itself failed: stop, the next start tries again
-            log.error("recovery of %s stopped: %s", txn_id, exc, extra={"txn_id": txn_id})
-            raise
-        outcome = outcome_of(ctx)
-        if ctx.saga.phase is Phase.COMPLETED:
-            outcome = runner.issue_receipt(ctx, outcome, print_it=False)
-        report.resolved.append(Resolved(txn_id, before.value, ctx.saga.phase.value,
-                                        outcome.result.value, outcome.message))
-        log.warning("recovered %s: %s → %s", txn_id, before.value, ctx.saga.phase.value,
-                    extra={"txn_id": txn_id})
+            ctx = TxnContext.from_ledger(ledger, txn_id)  # as its last owner left it
+            if not _recoverable(ctx):
+                continue  # settled by its owner between the listing and the lease
+            if ctx.data.get("kiosk_id") not in (None, settings.kiosk.id):
+                log.warning("recovery skips %s: created by kiosk %s, this is %s", txn_id,
+                            ctx.data.get("kiosk_id"), settings.kiosk.id, extra={"txn_id": txn_id})
+                report.skipped_other_kiosk.append(txn_id)
+                continue
+            ctx.lease = lease
+            try:
+                own.terminal.acquire(wait_s)
+            except TerminalBusy as exc:
+                log.warning("recovery of %s waits: %s", txn_id, exc, extra={"txn_id": txn_id})
+                report.skipped_terminal_busy.append(txn_id)
+                wait_s = 0.0
+                continue
+            try:
+                _recover_one(ctx, shell, runner, report)
+            finally:
+                own.terminal.release()
+        finally:
+            lease.release()
     report.needs_attention = [row["txn_id"] for row in
                               ledger.transactions(states={Phase.NEEDS_ATTENTION.value})]
     return report
+
+
+def _recover_one(ctx: TxnContext, shell: SagaShell, runner: TransactionRunner, report: RecoveryReport) -> None:
+    txn_id, before = ctx.txn_id, ctx.saga.phase
+    try:
+        shell.drive(ctx, Event.RECOVER)
+    except KioskError as exc:  # the ledger itself failed, or the lease is gone: stop, the next start tries again
+        log.error("recovery of %s stopped: %s", txn_id, exc, extra={"txn_id": txn_id})
+        raise
+    outcome = outcome_of(ctx)
+    if ctx.saga.phase is Phase.COMPLETED:
+        outcome = runner.issue_receipt(ctx, outcome, print_it=False)
+    report.resolved.append(Resolved(txn_id, before.value, ctx.saga.phase.value,
+                                    outcome.result.value, outcome.message))
+    log.warning("recovered %s: %s → %s", txn_id, before.value, ctx.saga.phase.value,
+                extra={"txn_id": txn_id})

@@ -17,10 +17,20 @@ terminal's last result (see :meth:`TransactionRunner.run`).
 Payment method: reserve → top-up → book when ``[terminal] preauth`` is true and
 the terminal implements :class:`PreauthTerminal`; otherwise authorize → top-up →
 reverse (refund when the reversal is refused) on a definite top-up failure.
+
+Ownership (:mod:`kiosk.lease`): a sale holds the payment terminal's lock from
+before it settles earlier transactions until it ends, and its transaction's lease
+from before ``created`` is journaled until the transaction is final or parked;
+recovery takes both the same way. Before anything is journaled, the sale is
+checked (:meth:`TransactionRunner.check_sale`): the number, the plan against the
+account's carrier and the kiosk's currency, and the provider's live catalog. Any
+unexpected exception after a state was journaled parks the transaction in
+``needs_attention`` with that state as its resume point (:meth:`SagaShell.protect`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -29,7 +39,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -42,7 +52,9 @@ from kiosk.errors import (
     PrinterError,
     TerminalUnavailable,
     UpstreamError,
+    UpstreamUnavailable,
 )
+from kiosk.lease import Lease, LeaseLost, Ownership, TerminalBusy
 from kiosk.ledger import Ledger
 from kiosk.ports import (
     Account,
@@ -60,6 +72,7 @@ from kiosk.ports import (
     TxnResult,
 )
 from kiosk.saga import FINAL, OPEN, Cmd, Event, Phase, Saga, step
+from kiosk.topup import normalize_msisdn, record_mismatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,6 +88,27 @@ _BASELINED: dict[Cmd, Phase] = {
 #: release sent again after a crash finds the work done; that is success, not a decline.
 ALREADY_DONE = 0xB4
 _NO_PROMPT: StatusCallback = lambda _prompt, _text: None  # noqa: E731
+#: Phases whose settlement compares the terminal's last result with a baseline, so no
+#: other terminal operation may come first (see :func:`blocking_transactions`).
+_NEEDS_LAST_RESULT: dict[Phase, Phase] = {
+    Phase.PAYMENT_REQUESTED: Phase.PAYMENT_REQUESTED, Phase.PAYMENT_UNKNOWN: Phase.PAYMENT_REQUESTED,
+    Phase.REFUND_REQUESTED: Phase.REFUND_REQUESTED,
+}
+
+
+def safe_prompt(on_prompt: StatusCallback) -> StatusCallback:
+    """``on_prompt`` that never raises into a terminal driver or the saga (a closed
+    stderr, a UI torn down): the prompt is only information for the customer."""
+    if on_prompt is _NO_PROMPT:
+        return on_prompt
+
+    def call(prompt: TerminalPrompt, text: str) -> None:
+        try:
+            on_prompt(prompt, text)
+        except Exception as exc:
+            log.warning("showing terminal prompt %s failed: %s", prompt, exc)
+
+    return call
 
 
 class DeadlineExceeded(KioskError):
@@ -87,6 +121,20 @@ class TerminalBlocked(TerminalUnavailable):
     """No sale may start: an earlier transaction still waits for the terminal's answer."""
 
     code = "terminal_blocked"
+
+
+class SaleRejected(KioskError):
+    """The sale cannot go ahead as asked (plan of another carrier, plan changed or gone,
+    another currency); nothing was journaled and nothing charged. ``code`` says which."""
+
+    code = "sale_rejected"
+    usage_error = True  # the command line exits 2
+
+
+class ProviderUnreachable(UpstreamUnavailable):
+    """The top-up provider did not answer before the payment: nothing was charged."""
+
+    code = "upstream_unavailable"
 
 
 @runtime_checkable
@@ -172,6 +220,7 @@ class TxnContext:
     fresh: set[Phase] = field(default_factory=set)  # phases entered (not resumed) in this pass
     new_baselines: set[Phase] = field(default_factory=set)  # baselines taken in this pass
     started_at: float = field(default_factory=time.monotonic)
+    lease: Lease | None = None  # this process's ownership of the transaction
 
     @classmethod
     def from_ledger(cls, ledger: Ledger, txn_id: str) -> TxnContext:
@@ -216,6 +265,7 @@ class Deadlines:
     topup_poll_s: float
     printer_s: float
     poll_interval_s: float = 0.5
+    preflight_s: float = 11.0  # the live catalog before a sale (upstream timeout + 1)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Deadlines:
@@ -227,6 +277,7 @@ class Deadlines:
             topup_s=settings.provider.timeout_s + 1.0,
             topup_poll_s=max(4 * settings.provider.timeout_s, 2.0),
             printer_s=settings.printer.timeout_s + 1.0,
+            preflight_s=settings.upstream.timeout_s + 1.0,
         )
 
 
@@ -249,19 +300,62 @@ class SagaShell:
         self.provider = provider
         self.settings = settings
         self.deadlines = deadlines or Deadlines.from_settings(settings)
-        self.on_prompt = on_prompt
+        self.on_prompt = safe_prompt(on_prompt)
         self.cancelled = cancelled or threading.Event()
 
     # ------------------------------------------------------------------ the loop
 
     def drive(self, ctx: TxnContext, event: Event) -> TxnContext:
-        """Feed ``event`` and keep going until the saga names no further action."""
+        """Feed ``event`` and keep going until the saga names no further action.
+
+        Never leaves money open on an unexpected exception: see :meth:`protect`.
+        """
+        with self.protect(ctx):
+            self._drive(ctx, event)
+        return ctx
+
+    @contextlib.contextmanager
+    def protect(self, ctx: TxnContext) -> Iterator[None]:
+        """Park the transaction on any unexpected exception inside the block.
+
+        The last journaled open state becomes the resume point of ``needs_attention``
+        (its action may have started, which is what recovery assumes of a resumed
+        state), the exception is logged with the transaction id, and the caller gets
+        the parked transaction instead of a traceback. Not caught: a lost lease (the
+        transaction is no longer ours to journal), a failing ledger (nothing can be
+        journaled: the open state already is the resume point) and ``BaseException``
+        (a kill or Ctrl-C leaves the same resume point).
+        """
+        try:
+            yield
+        except (LeaseLost, LedgerError):
+            raise
+        except Exception as exc:
+            self.park(ctx, exc)
+
+    def park(self, ctx: TxnContext, exc: Exception) -> None:
+        phase = ctx.saga.phase
+        if phase not in OPEN:
+            log.error("txn %s: unexpected error after reaching %s: %s", ctx.txn_id, phase.value, exc,
+                      exc_info=exc, extra={"txn_id": ctx.txn_id})
+            return
+        log.error("txn %s: unexpected error in %s; parked in needs_attention for recovery: %s: %s",
+                  ctx.txn_id, phase.value, type(exc).__name__, exc, exc_info=exc,
+                  extra={"txn_id": ctx.txn_id})
+        saga = Saga(Phase.NEEDS_ATTENTION, preauth=ctx.saga.preauth, resume=phase)
+        self._journal(ctx, saga, {"error": "internal_error",
+                                  "message": f"internal error in {phase.value}: {type(exc).__name__}: {exc}"})
+
+    def prompt(self, prompt: TerminalPrompt, text: str = "") -> None:
+        self.on_prompt(prompt, text)
+
+    def _drive(self, ctx: TxnContext, event: Event) -> None:
         pending: dict[str, Any] = {}
         while True:
             saga, cmds = step(ctx.saga, event)
             cmd = cmds[0] if cmds else None
             if cmd is None and saga == ctx.saga:
-                return ctx  # nothing to do (a settled transaction fed RECOVER)
+                return  # nothing to do (a settled transaction fed RECOVER)
             extra = pending
             if saga.phase is not ctx.saga.phase and ctx.saga.phase is not Phase.NEEDS_ATTENTION:
                 ctx.fresh.add(saga.phase)  # entered now: its action has not been tried yet
@@ -270,13 +364,17 @@ class SagaShell:
             if cmd is not None:
                 extra.update(self._prepare(cmd, ctx, saga.phase))
             self._journal(ctx, saga, extra)
+            if saga.phase is Phase.PAYMENT_APPROVED:
+                self.prompt(TerminalPrompt.PROCESSING)  # the pay screen moves on at once
             _crash_point(saga.phase, "before")
             if cmd is None or cmd is Cmd.FINISH:
-                return ctx
+                return
             event, pending = self._execute(cmd, ctx)
             _crash_point(saga.phase, "after")
 
     def _journal(self, ctx: TxnContext, saga: Saga, extra: dict[str, Any]) -> None:
+        if ctx.lease is not None:
+            ctx.lease.check()  # only the owner journals (and then acts)
         payload: dict[str, Any] = {"state": saga.phase.value, **extra}
         if saga.phase is Phase.NEEDS_ATTENTION:
             payload["resume"] = saga.resume.value if saga.resume else None
@@ -329,6 +427,8 @@ class SagaShell:
         if Phase.PAYMENT_REQUESTED not in ctx.baselines:
             return Event.DECLINED, {"reason": "terminal_unavailable",
                                     "message": str(ctx.data.get("baseline_error", ""))}
+        if self.cancelled.is_set():  # cancelled before the terminal was asked: nothing to abort
+            return Event.DECLINED, {"reason": "cancelled", "message": "cancelled before the payment started"}
         amount, currency = int(ctx.data["amount_cents"]), str(ctx.data["currency"])
         pre = self._preauth(ctx)
 
@@ -413,6 +513,11 @@ class SagaShell:
                                      self.deadlines.topup_s, "top-up submit")
         except (UpstreamError, DeadlineExceeded) as exc:
             return Event.TOPUP_UNKNOWN, {"topup_status": "unknown", "topup_message": str(exc)}
+        problem = record_mismatch(res, ctx.txn_id, account, plan)
+        if problem:  # not an answer to our request: ask GET /v1/topups/{key}
+            log.warning("txn %s: %s; asking the provider for our key", ctx.txn_id, problem,
+                        extra={"txn_id": ctx.txn_id})
+            return Event.TOPUP_UNKNOWN, {"topup_status": "unknown", "topup_message": problem}
         done = self._topup_event(res)
         if done is not None:
             return done
@@ -427,10 +532,11 @@ class SagaShell:
             try:
                 res = call_with_deadline(lambda: self.provider.status(ctx.txn_id),
                                          self.deadlines.topup_s, "top-up status")
-                done = self._topup_event(res)
+                problem = record_mismatch(res, ctx.txn_id, ctx.account, ctx.plan)
+                done = None if problem else self._topup_event(res)
                 if done is not None:
                     return done
-                last = f"{res.status.value} {res.message}".strip()
+                last = problem or f"{res.status.value} {res.message}".strip()
             except (UpstreamError, DeadlineExceeded) as exc:
                 last = str(exc)
             if time.monotonic() >= until:
@@ -497,17 +603,29 @@ def open_transactions(ledger: Ledger) -> list[str]:
     return [row["txn_id"] for row in ledger.transactions(states={p.value for p in OPEN})]
 
 
-def blocking_transactions(ledger: Ledger) -> list[str]:
-    """Transactions whose settlement still depends on the terminal's last result."""
+def blocking_transactions(ledger: Ledger, kiosk_id: str | None = None) -> list[str]:
+    """This kiosk's transactions whose settlement may still depend on the terminal:
+    every open one (settled before the next sale), and parked ones that will compare
+    the terminal's last result with a baseline (a payment or a refund in doubt)."""
     out = []
     for row in ledger.transactions(states={p.value for p in OPEN} | {Phase.NEEDS_ATTENTION.value}):
         if row["state"] != Phase.NEEDS_ATTENTION.value:
-            out.append(row["txn_id"])
+            if kiosk_id is None or _kiosk_of(ledger, row["txn_id"]) in (None, kiosk_id):
+                out.append(row["txn_id"])
             continue
         ctx = TxnContext.from_ledger(ledger, row["txn_id"])
-        if ctx.saga.resume is Phase.PAYMENT_UNKNOWN and Phase.PAYMENT_REQUESTED in ctx.baselines:
+        if kiosk_id is not None and ctx.data.get("kiosk_id") not in (None, kiosk_id):
+            continue
+        baseline = _NEEDS_LAST_RESULT.get(ctx.saga.resume) if ctx.saga.resume else None
+        if baseline is not None and baseline in ctx.baselines:
             out.append(row["txn_id"])
     return out
+
+
+def _kiosk_of(ledger: Ledger, txn_id: str) -> str | None:
+    first = list(ledger.events(txn_id=txn_id, limit=1))
+    value = first[0].payload.get("kiosk_id") if first else None
+    return str(value) if value is not None else None
 
 
 def outcome_of(ctx: TxnContext) -> TxnOutcome:
@@ -540,13 +658,18 @@ class TransactionRunner:
         printer: ReceiptPrinter | None,
         settings: Settings,
         deadlines: Deadlines | None = None,
+        ownership: Ownership | None = None,
     ) -> None:
+        from kiosk.topup.cache import CachingProvider
+
         self.ledger = ledger
         self.terminal = terminal
-        self.provider = provider
+        # the checkout sees upstream as it is: never a cached catalog
+        self.provider = provider.inner if isinstance(provider, CachingProvider) else provider
         self.printer = printer
         self.settings = settings
         self.deadlines = deadlines or Deadlines.from_settings(settings)
+        self.ownership = ownership or Ownership.local(wait_s=settings.terminal.lock_wait_s)
         self._cancelled = threading.Event()
         self._busy = threading.Lock()
 
@@ -564,28 +687,75 @@ class TransactionRunner:
             log.warning("terminal abort on cancel failed: %s", exc)
 
     def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+        """One sale. Raises before anything is journaled or charged when the sale cannot
+        go ahead (:meth:`check_sale`); otherwise returns how it ended."""
         if not self._busy.acquire(blocking=False):
             raise KioskError("a transaction is already running", code="txn_busy")
         try:
             self._cancelled.clear()
+            account = self.check_sale(account, plan)
+            terminal = self.ownership.terminal
             try:
-                self._settle_earlier()
-            except TerminalBlocked as exc:
+                terminal.acquire(self.ownership.wait_s)
+            except TerminalBusy as exc:
                 log.error("sale refused: %s", exc)
                 return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
-            return self._run(account, plan, on_prompt)
+            try:
+                try:
+                    self._settle_earlier()
+                except TerminalBlocked as exc:
+                    log.error("sale refused: %s", exc)
+                    return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
+                if self._cancelled.is_set():
+                    return TxnOutcome("", TxnResult.CANCELLED, "not_started", "cancelled before the payment")
+                return self._run(account, plan, on_prompt)
+            finally:
+                terminal.release()
         finally:
             self._busy.release()
 
+    def check_sale(self, account: Account, plan: Plan) -> Account:
+        """Everything that can be known before the terminal is asked for money, in order:
+        the number (NANP), the plan against the account's carrier and the kiosk's
+        currency, then the provider, which must answer now with the plan on sale at
+        this price. Returns the account with its number normalised; raises
+        :class:`~kiosk.topup.InvalidNumber`, :class:`SaleRejected` or
+        :class:`ProviderUnreachable`, having journaled and charged nothing."""
+        msisdn = normalize_msisdn(account.msisdn)
+        if plan.carrier.casefold() != account.carrier.casefold():
+            raise SaleRejected(f"plan {plan.id} is for {plan.carrier}; this number is on {account.carrier}",
+                               code="plan_mismatch")
+        currency = self.settings.kiosk.currency
+        if plan.currency != currency or plan.price_cents <= 0:
+            raise SaleRejected(f"plan {plan.id} costs {plan.price_cents} {plan.currency}; "
+                               f"this kiosk takes positive amounts in {currency}", code="currency_mismatch")
+        try:
+            live = call_with_deadline(lambda: self.provider.catalog(plan.carrier), self.deadlines.preflight_s,
+                                      "top-up provider catalog")
+        except (UpstreamError, DeadlineExceeded) as exc:
+            log.error("sale refused before payment: the top-up provider cannot be used: %s", exc)
+            raise ProviderUnreachable(f"the top-up provider cannot be used right now, so nothing was charged: "
+                                      f"{exc}") from exc
+        current = next((p for p in live if p.id == plan.id), None)
+        if current is None:
+            raise SaleRejected(f"plan {plan.id} is no longer on sale", code="plan_unavailable")
+        if (current.price_cents, current.currency, current.carrier.casefold()) != \
+                (plan.price_cents, plan.currency, plan.carrier.casefold()):
+            raise SaleRejected(f"plan {plan.id} now costs {current.price_cents} {current.currency} "
+                               f"(was {plan.price_cents} {plan.currency}); choose again", code="plan_changed")
+        return dataclasses.replace(account, msisdn=msisdn)
+
     def _settle_earlier(self) -> None:
         """Recovery first: a new terminal operation would hide an earlier one's result."""
-        if not blocking_transactions(self.ledger):
+        kiosk_id = self.settings.kiosk.id
+        blocking = blocking_transactions(self.ledger, kiosk_id)
+        if not blocking:
             return
         from kiosk.recovery import recover
 
-        recover(ledger=self.ledger, terminal=self.terminal, provider=self.provider,
-                settings=self.settings, deadlines=self.deadlines)
-        still = blocking_transactions(self.ledger)
+        recover(ledger=self.ledger, terminal=self.terminal, provider=self.provider, settings=self.settings,
+                deadlines=self.deadlines, ownership=self.ownership, only=set(blocking))
+        still = blocking_transactions(self.ledger, kiosk_id)
         if still:
             raise TerminalBlocked(
                 f"{len(still)} earlier transaction(s) still wait for the terminal's answer "
@@ -593,33 +763,50 @@ class TransactionRunner:
 
     def _run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
         txn_id = str(uuid.uuid4())
-        preauth = bool(self.settings.terminal.preauth and isinstance(self.terminal, PreauthTerminal))
-        ctx = TxnContext(txn_id=txn_id, saga=Saga(Phase.CREATED, preauth=preauth))
-        created = {
-            "state": Phase.CREATED.value, "carrier": account.carrier, "msisdn": account.msisdn,
-            "iccid": account.iccid, "plan_id": plan.id, "plan_name": plan.name,
-            "validity_days": plan.validity_days, "amount_cents": plan.price_cents,
-            "currency": plan.currency, "preauth": preauth, "kiosk_id": self.settings.kiosk.id,
-            "method": "preauth" if preauth else "sale",
-        }
-        self.ledger.append("txn.created", created, txn_id=txn_id)
-        ctx.data.update(created)
-        _crash_point(Phase.CREATED, "before")
-        on_prompt(TerminalPrompt.PLEASE_WAIT, "")
-        self.shell(on_prompt).drive(ctx, Event.START)
-        outcome = outcome_of(ctx)
-        if ctx.saga.phase is Phase.COMPLETED:
-            outcome = self.issue_receipt(ctx, outcome, print_it=True)
-        return outcome
+        lease = self.ownership.leases.acquire(txn_id)
+        if lease is None:  # a fresh UUID nobody can know: only a broken lease store says no
+            raise LeaseLost(f"cannot take the lease of the new transaction {txn_id}")
+        try:
+            preauth = bool(self.settings.terminal.preauth and isinstance(self.terminal, PreauthTerminal))
+            ctx = TxnContext(txn_id=txn_id, saga=Saga(Phase.CREATED, preauth=preauth), lease=lease)
+            created = {
+                "state": Phase.CREATED.value, "carrier": account.carrier, "msisdn": account.msisdn,
+                "iccid": account.iccid, "plan_id": plan.id, "plan_name": plan.name,
+                "validity_days": plan.validity_days, "amount_cents": plan.price_cents,
+                "currency": plan.currency, "preauth": preauth, "kiosk_id": self.settings.kiosk.id,
+                "method": "preauth" if preauth else "sale",
+            }
+            self.ledger.append("txn.created", created, txn_id=txn_id)
+            ctx.data.update(created)
+            shell = self.shell(on_prompt)
+            with shell.protect(ctx):
+                _crash_point(Phase.CREATED, "before")
+                shell.prompt(TerminalPrompt.PLEASE_WAIT)
+                shell.drive(ctx, Event.START)
+            outcome = outcome_of(ctx)
+            if ctx.saga.phase is Phase.COMPLETED:
+                outcome = self.issue_receipt(ctx, outcome, print_it=True)
+            return outcome
+        finally:
+            lease.release()
 
     def issue_receipt(self, ctx: TxnContext, outcome: TxnOutcome, *, print_it: bool) -> TxnOutcome:
-        """Journal the receipt, then print it; a printer fault never fails the sale."""
+        """Journal the receipt, then print it; a printer fault never fails the sale.
+
+        The money is settled by now: whatever goes wrong here is logged with the
+        transaction id and the customer still gets the completed outcome.
+        """
         from kiosk.receipt import build_receipt, receipt_to_json
 
-        receipt = build_receipt(ctx.data, ctx.txn_id, self.settings)
-        will_print = print_it and self.printer is not None
-        self.ledger.append("txn.receipt", {"receipt": receipt_to_json(receipt), "print": will_print},
-                           txn_id=ctx.txn_id)
+        try:
+            receipt = build_receipt(ctx.data, ctx.txn_id, self.settings)
+            will_print = print_it and self.printer is not None
+            self.ledger.append("txn.receipt", {"receipt": receipt_to_json(receipt), "print": will_print},
+                               txn_id=ctx.txn_id)
+        except Exception as exc:
+            log.error("txn %s completed but its receipt could not be issued: %s", ctx.txn_id, exc,
+                      exc_info=exc, extra={"txn_id": ctx.txn_id})
+            return outcome
         printed = False
         if will_print and self.printer is not None:
             printer = self.printer
@@ -629,9 +816,20 @@ class TransactionRunner:
                 printed = True
             except (PrinterError, DeadlineExceeded) as exc:
                 log.warning("receipt not printed: %s", exc, extra={"txn_id": ctx.txn_id})
-                self.ledger.append("txn.receipt_not_printed", {"error": exc.code, "message": str(exc)},
-                                   txn_id=ctx.txn_id)
+                self._not_printed(ctx, exc.code, str(exc))
+            except Exception as exc:  # a printer driver's own bug: the receipt is journaled
+                log.error("receipt not printed (printer error): %s", exc, exc_info=exc,
+                          extra={"txn_id": ctx.txn_id})
+                self._not_printed(ctx, "printer_error", f"{type(exc).__name__}: {exc}")
         return dataclasses.replace(outcome, receipt=receipt, printed=printed)
+
+    def _not_printed(self, ctx: TxnContext, code: str, message: str) -> None:
+        try:
+            self.ledger.append("txn.receipt_not_printed", {"error": code, "message": message},
+                               txn_id=ctx.txn_id)
+        except LedgerError as exc:
+            log.error("cannot journal the printer fault of %s: %s", ctx.txn_id, exc,
+                      extra={"txn_id": ctx.txn_id})
 
 
 def is_final(state: str) -> bool:

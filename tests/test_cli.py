@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,45 @@ def test_help_lists_every_command_and_each_command_its_own_options(
     with pytest.raises(SystemExit):
         parse_args(["diag", "--help"])
     assert "--only CHECK" in capsys.readouterr().out  # the command's own options
+
+
+# --------------------------------------------------------------------------- output into a closed pipe
+
+DEMO_ENV = {"KIOSK_PROVIDER_BACKEND": "simulated", "KIOSK_TERMINAL_BACKEND": "simulated",
+            "KIOSK_READER_BACKEND": "simulated", "KIOSK_PRINTER_BACKEND": "none"}
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    return {**env, **DEMO_ENV, "KIOSK_DATA_DIR": str(data_dir)}
+
+
+def test_piped_into_head_prints_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(f"{sys.executable} -m kiosk plans --json | head -c 100", shell=True, capture_output=True,
+                          text=True, timeout=60, env=_env(tmp_path), executable="/bin/bash")
+    assert len(proc.stdout) == 100
+    assert proc.stderr == "", proc.stderr
+
+
+CLOSED_STDOUT_COMMANDS = [
+    ["plans", "--json"], ["plans"], ["--help"], ["recover", "--json"], ["ledger", "export", "--format", "jsonl"],
+    ["technician", "status"], ["nope"],
+]
+
+
+def test_every_command_survives_a_closed_stdout(tmp_path: Path) -> None:
+    """The reader is gone before the command writes: EPIPE ends it quietly, never a traceback
+    (the commands run side by side: each is a fresh interpreter)."""
+    procs = []
+    for i, argv in enumerate(CLOSED_STDOUT_COMMANDS):
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=_env(tmp_path / str(i)))
+        assert proc.stdout is not None
+        proc.stdout.close()
+        procs.append((argv, proc))
+    for argv, proc in procs:
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        rc = proc.wait(timeout=60)
+        assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, (argv, err)
+        assert rc in (0, 1, 2), (argv, rc)

@@ -1,4 +1,6 @@
 import dataclasses
+import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -100,3 +102,118 @@ def test_secret_file_must_not_be_world_readable(tmp_path):
         read_secret(str(secret))
     secret.chmod(0o600)
     assert read_secret(str(secret)) == b"s3cret"
+
+
+# --------------------------------------------------------------------------- every value checked at start
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ("[provider]\ntimeout_s = inf\n", {}, "[provider] timeout_s in "),
+        ("[provider]\ntimeout_s = nan\n", {}, "finite"),
+        ("", {"KIOSK_UPSTREAM_TIMEOUT_S": "inf"}, "[upstream] timeout_s in environment variable"),
+        ("", {"KIOSK_TERMINAL_ACK_TIMEOUT_S": "nan"}, "finite"),
+        ("[terminal]\nmaster_timeout_s = 0\n", {}, "must be more than 0 and at most 600"),
+        ("[terminal]\nmaster_timeout_s = 601\n", {}, "[terminal] master_timeout_s"),
+        ("[kiosk]\nidle_timeout_s = 0.0\n", {}, "[kiosk] idle_timeout_s"),
+        ("[upstream]\nbatch_size = 0\n", {}, "must be at least 1 and at most 2000"),
+        ("[upstream]\nbatch_size = 5000\n", {}, "[upstream] batch_size"),
+        ("[upstream]\nsync_interval_s = 1e9\n", {}, "[upstream] sync_interval_s"),
+        ("[printer]\ntimeout_s = -inf\n", {}, "[printer] timeout_s"),
+        ("[terminal]\nlock_wait_s = -1\n", {}, "[terminal] lock_wait_s"),
+        ("[terminal]\nbaud = 9601\n", {}, "[terminal] baud"),
+        ("[terminal]\nstopbits = 3\n", {}, "[terminal] stopbits"),
+        ('[terminal]\npassword = "12ab"\n', {}, "[terminal] password"),
+        ('[terminal]\nport = ""\n', {}, "[terminal] port"),
+        ('[kiosk]\nid = "KIOSK 1/../x"\n', {}, "[kiosk] id"),
+        ('[kiosk]\ncurrency = "usd"\n', {}, "[kiosk] currency"),
+        ("[kiosk]\nlanguages = []\n", {}, "[kiosk] languages"),
+        ('[kiosk]\nlanguages = ["en", "en"]\n', {}, "listed twice"),
+        ('[receipt]\nurl_template = "https://r.example/{txn}"\n', {}, "[receipt] url_template"),
+        ('[receipt]\nurl_template = "https://r.example/{txn_id"\n', {}, "cannot be rendered"),
+        ('[receipt]\nurl_template = "https://r.example/{0}"\n', {}, "[receipt] url_template"),
+        ('[receipt]\nurl_template = "https://r.example/{txn_id.__class__}"\n', {}, "not allowed"),
+        ('[receipt]\nurl_template = "https://r.example/static"\n', {}, "must contain {txn_id}"),
+        ('[receipt]\nurl_template = "{txn_id}"\n', {}, "renders to"),
+        ('[ledger]\nurl = "mysql://kiosk:pw@db/ledger"\n', {}, "scheme 'mysql' is not supported"),
+        ('[ledger]\nurl = "sqlite://relative.db"\n', {}, "[ledger] url"),
+        ('[ledger]\nurl = "sqlite:///:memory:"\n', {}, "in-memory"),
+        ('[ledger]\nurl = "/var/lib/ledger.sqlite3"\n', {}, "[ledger] url"),
+        ('[upstream]\nurl = "ftp://backend"\n', {}, "[upstream] url"),
+        ('[upstream]\nurl = "https://"\n', {}, "[upstream] url"),
+        ('[printer]\nport = "usb:zz:1"\n', {}, "[printer] port"),
+        ('[printer]\nport = "COM3"\n', {}, "[printer] port"),
+        ('[technician]\npin_hash = "1234"\n', {}, "[technician] pin_hash"),
+    ],
+)
+def test_every_value_is_checked_with_one_line_naming_the_key(tmp_path, text, env, expected):
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, env)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+    assert "pw@" not in message  # a ledger URL's password is never echoed
+
+
+def test_good_values_at_the_edges_load(tmp_path):
+    cfg = tmp_path / "k.toml"
+    cfg.write_text('[terminal]\nmaster_timeout_s = 600\nlock_wait_s = 0\nbaud = 115200\n'
+                   '[upstream]\nbatch_size = 1\nurl = "http://127.0.0.1:8080/api"\n'
+                   '[ledger]\nurl = "postgresql+psycopg://kiosk@db.example:5432/ledger"\n'
+                   '[printer]\nport = "tcp://printer.local:9100"\n'
+                   '[receipt]\nurl_template = "https://r.example/{kiosk_id}/{txn_id}?x={{y}}"\n')
+    s = load_settings(cfg, {"KIOSK_PRINTER_BACKEND": "escpos"})
+    assert s.terminal.master_timeout_s == 600 and s.upstream.batch_size == 1
+    assert load_settings(None, {"KIOSK_LEDGER_URL": "sqlite:////var/lib/simkiosk/l.sqlite3"}).ledger.url
+
+
+def test_environment_checks_name_the_key(tmp_path):
+    from kiosk.config import check_environment
+
+    s = Settings()
+    check_environment(s, tmp_path / "new", devices=False)  # created when missing
+    missing = dataclasses.replace(s, printer=dataclasses.replace(s.printer, port=str(tmp_path / "lp0")))
+    with pytest.raises(ConfigError, match=r"\[printer\] port .*no such device"):
+        check_environment(missing, tmp_path)
+    (tmp_path / "lp0").touch()
+    check_environment(dataclasses.replace(missing, provider=dataclasses.replace(s.provider, backend="simulated")),
+                      tmp_path)
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("")
+    with pytest.raises(ConfigError, match="data directory"):  # unusable, even for root
+        check_environment(s, a_file, devices=False)
+    with pytest.raises(ConfigError, match=r"\[ledger\] url"):
+        check_environment(dataclasses.replace(s, ledger=dataclasses.replace(s.ledger, url=f"sqlite:///{a_file}/l.db")),
+                          tmp_path, devices=False)
+    file_printer = dataclasses.replace(s, printer=dataclasses.replace(s.printer, backend="file",
+                                                                     path=str(a_file / "r.escpos")))
+    with pytest.raises(ConfigError, match=r"\[printer\] path"):
+        check_environment(file_printer, tmp_path)
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    try:
+        if not os.access(readonly, os.W_OK):  # not root: permissions count too
+            with pytest.raises(ConfigError, match="not writable"):
+                check_environment(s, readonly, devices=False)
+    finally:
+        readonly.chmod(0o700)
+    upstream = dataclasses.replace(s, upstream=dataclasses.replace(s.upstream, url="https://b.example",
+                                                                  secret_file=str(tmp_path / "nope")),
+                                   printer=dataclasses.replace(s.printer, backend="none"))
+    with pytest.raises(ConfigError, match=r"\[upstream\] secret_file"):
+        check_environment(upstream, tmp_path)
+
+
+@pytest.mark.parametrize("text", ["[provider]\ntimeout_s = inf\n", '[receipt]\nurl_template = "{nope}"\n',
+                                  "[terminal]\nack_timeout_s = 0\n"])
+def test_cli_exits_2_with_one_line_for_bad_values(tmp_path, text):
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "--data-dir", str(tmp_path),
+                           "plans", "--json"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"] == "config_error"

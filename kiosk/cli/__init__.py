@@ -5,16 +5,23 @@ adds sets ``func(ctx, args) -> int`` as a default. Modules are imported when
 the parser is built; a missing one is a programming error, not a silent skip.
 
 Exit codes: 0 success, 1 failure (device, ledger, payment...), 2 usage or
-configuration error, 3 no display. Under ``--json`` a failure prints
-``{"error": CODE, "message": TEXT}`` on stdout.
+configuration error (also bad input refused before anything happened: an
+invalid phone number, a plan of another carrier), 3 no display. Under ``--json``
+a failure prints ``{"error": CODE, "message": TEXT}`` on stdout.
+
+Output into a closed pipe (``kiosk plans --json | head -c 100``) ends the command
+quietly with exit 1, never with a BrokenPipe traceback; what the command did
+(a sale, a recovery) is in the ledger either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -129,11 +136,37 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _fail(error: KioskError, as_json: bool, exit_code: int) -> int:
     if as_json:
         print(json.dumps(error.as_json(), ensure_ascii=False), flush=True)
-    print(f"kiosk: {error.message}", file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError):  # a closed stderr must not turn one line into a traceback
+        print(f"kiosk: {error.message}", file=sys.stderr, flush=True)
     return exit_code
 
 
+def exit_code_for(error: KioskError) -> int:
+    """2 for configuration and input the command refused before doing anything, else 1."""
+    if isinstance(error, ConfigError) or getattr(error, "usage_error", False):
+        return EXIT_USAGE
+    return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush is quiet."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # what a command wrote without flushing (an export to stdout)
+        return code
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        _silence_stdout()
+        return EXIT_FAILURE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     demo = bool(getattr(args, "demo", False))
@@ -151,11 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = CliContext(settings=settings, data_dir=data_dir, config_path=config_path, json=as_json)
     try:
         return int(args.func(ctx, args))
-    except ConfigError as exc:
-        return _fail(exc, as_json, EXIT_USAGE)
     except KioskError as exc:
-        log.error("%s failed: %s", args.command, exc, extra={"error_code": exc.code})
-        return _fail(exc, as_json, EXIT_FAILURE)
+        code = exit_code_for(exc)
+        if code != EXIT_USAGE:  # to the log file; stderr gets the one line below
+            log.error("%s failed: %s", args.command, exc, extra={"error_code": exc.code, "on_stderr": False})
+        return _fail(exc, as_json, code)
     except KeyboardInterrupt:
         return 130
 

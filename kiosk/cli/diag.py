@@ -1,5 +1,9 @@
 """``kiosk diag``: every device check the technician screen runs, plus what in the ledger
-needs staff (transactions needing attention, unfinished ones, recent printer faults)."""
+needs staff (transactions needing attention, unfinished ones, recent printer faults).
+
+The terminal checks talk to the payment terminal only while holding its lock
+(:mod:`kiosk.lease`): a sale running in another process is never interrupted by a
+status enquiry; the check then says the terminal is in use instead."""
 
 from __future__ import annotations
 
@@ -43,6 +47,30 @@ def printer_faults(ledger: Ledger) -> list[dict[str, Any]]:
     return faults
 
 
+def _run_checks(ctx: CliContext, names: list[str], sim_wait_s: float) -> list[Any]:
+    from kiosk import diagnostics
+    from kiosk.lease import LOCK_DIR, TerminalBusy, TerminalLock, terminal_identity
+    from kiosk.ports import DeviceHealth
+
+    uses_terminal = [n for n in names if n.startswith("terminal")]
+    if not uses_terminal:
+        return diagnostics.run_all(ctx.settings, ctx.data_dir, names=names, sim_wait_s=sim_wait_s)
+    lock = TerminalLock(terminal_identity(ctx.settings.terminal), ctx.data_dir / LOCK_DIR)
+    try:
+        lock.acquire(min(ctx.settings.terminal.lock_wait_s, 2.0))
+    except TerminalBusy as exc:
+        rest = [n for n in names if n not in uses_terminal]
+        done = dict(zip(rest, diagnostics.run_all(ctx.settings, ctx.data_dir, names=rest, sim_wait_s=sim_wait_s),
+                        strict=True)) if rest else {}
+        busy = {n: DeviceHealth(n, True, f"not checked: {exc}", "run `kiosk diag` again after the sale")
+                for n in uses_terminal}
+        return [done.get(n) or busy[n] for n in names]
+    try:
+        return diagnostics.run_all(ctx.settings, ctx.data_dir, names=names, sim_wait_s=sim_wait_s)
+    finally:
+        lock.release()
+
+
 def cmd_diag(ctx: CliContext, args: argparse.Namespace) -> int:
     from kiosk import diagnostics
     from kiosk.ledger import Ledger
@@ -50,7 +78,7 @@ def cmd_diag(ctx: CliContext, args: argparse.Namespace) -> int:
     from kiosk.txn import open_transactions
 
     names = list(args.only or RUN_ALL_ORDER) + (["printer_test"] if args.print_test else [])
-    results = diagnostics.run_all(ctx.settings, ctx.data_dir, names=names, sim_wait_s=args.sim_wait)
+    results = _run_checks(ctx, names, args.sim_wait)
     out = diagnostics.report(results)
     with Ledger.open(ctx.settings.ledger.url, ctx.data_dir) as ledger:
         out["needs_attention"] = attention_list(ledger)

@@ -1,6 +1,10 @@
 """``kiosk recover``: settle unfinished transactions now and report what happened.
 
-Exit 0 when nothing is left needing attention, 1 otherwise (the list is printed).
+Transactions a live process owns (a sale running in another process) are skipped
+and listed (``skipped_live``); so are those waiting for a terminal another process
+holds (``skipped_terminal_busy``) and those another kiosk created on a shared
+ledger (``skipped_other_kiosk``). Exit 0 when nothing is left needing attention,
+1 otherwise (the list is printed).
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pa
 def cmd_recover(ctx: CliContext, args: argparse.Namespace) -> int:
     from kiosk.app import build_services
 
-    with build_services(ctx.settings, ctx.data_dir, recover_now=False) as services:
+    with build_services(ctx.settings, ctx.data_dir, recover_now=False, check_devices=False) as services:
         report = services.recover()
     out = report.as_json()
     lines = [f"{r.txn_id}: {r.from_state} → {r.to_state} ({r.result})" for r in report.resolved]
     lines.append(f"{len(report.resolved)} resolved, {len(report.needs_attention)} need attention")
+    lines += [f"skipped (owned by a live process): {t}" for t in report.skipped_live]
+    lines += [f"skipped (terminal in use, try again): {t}" for t in report.skipped_terminal_busy]
+    lines += [f"skipped (another kiosk's): {t}" for t in report.skipped_other_kiosk]
     lines += [f"needs attention: {t}" for t in report.needs_attention]
     if not report.ok:
         out.update(error="needs_attention",

@@ -14,6 +14,10 @@ directory; ``--probe`` asks again). ``end-of-day`` closes the terminal's batch,
 journals its totals in the ledger and compares them with the ledger's charges
 minus reversals and refunds of the same batch (exit 1 on a mismatch;
 ``--no-reconcile`` only closes the batch).
+
+Every command holds the terminal's lock (:mod:`kiosk.lease`) while it talks to the
+terminal, so it never interleaves with a sale or a recovery of another process on
+the same data directory; it waits up to ``[terminal] lock_wait_s`` for it.
 """
 
 from __future__ import annotations
@@ -171,6 +175,7 @@ def _end_of_day(ctx: Any, terminal: PaymentTerminal, reconcile: bool) \
 
 
 def run(ctx: Any, args: argparse.Namespace) -> int:
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
     from payment import open_terminal
 
     settings = ctx.settings.terminal
@@ -183,8 +188,12 @@ def run(ctx: Any, args: argparse.Namespace) -> int:
         overrides["password"] = args.password
     settings = dataclasses.replace(settings, **overrides)
     currency = ctx.settings.kiosk.currency
-    terminal = open_terminal(settings, currency=currency, data_dir=ctx.data_dir)
+    lock = TerminalLock(terminal_identity(settings), ctx.data_dir / LOCK_DIR)
+    with lock.hold(settings.lock_wait_s):
+        return _run(ctx, args, open_terminal(settings, currency=currency, data_dir=ctx.data_dir), currency)
 
+
+def _run(ctx: Any, args: argparse.Namespace, terminal: Any, currency: str) -> int:
     def on_status(prompt: TerminalPrompt, text: str) -> None:
         if not ctx.json:
             print(f"... {text}", flush=True)

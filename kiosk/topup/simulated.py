@@ -8,9 +8,12 @@ fence (the key is voided so a late submit performs nothing).
 Its own records are a JSON-lines file in ``<data_dir>/topup-sim/records.jsonl``
 (appended and fsync'd under a file lock; the last line per key wins): that
 file is the provider's truth, which crash tests compare against the
-terminal's journal. A pending record names the outcome it will settle to and
-when (``will``, ``resolve_at``), so a top-up whose process was killed mid-way
-still settles, as a real provider's back office would.
+terminal's journal. Each process keeps an index of it (key → latest record)
+and reads only what other processes appended since (the file's tail), so a
+submit or status costs the same after 20,000 sales as on an empty file. A
+pending record names the outcome it will settle to and when (``will``,
+``resolve_at``), so a top-up whose process was killed mid-way still settles,
+as a real provider's back office would.
 
 Faults come from ``<data_dir>/topup-sim/control.json`` (so a test can steer a
 ``kiosk`` subprocess) or :meth:`SimulatedProvider.set_control`:
@@ -20,7 +23,8 @@ Faults come from ``<data_dir>/topup-sim/control.json`` (so a test can steer a
 ``failed``/``unknown``) | ``pending`` (answers ``pending``; settles after
 ``hang_s``) | ``hang`` (records pending, then blocks ``hang_s`` before
 answering) | ``lost`` (the request never arrives: nothing recorded, raises
-``UpstreamUnavailable``) | ``unreachable`` (same, at connect time).
+``UpstreamUnavailable``) | ``unreachable`` (same, at connect time; the catalog
+is unreachable too).
 ``status_mode``: ``ok`` | ``unreachable`` | ``pending`` (always answers pending).
 ``lookup_mode``: ``ok`` | ``unreachable``.
 """
@@ -115,6 +119,9 @@ class SimulatedProvider:
         self.records_path = self.dir / RECORDS_FILE
         self.control_path = self.dir / CONTROL_FILE
         self._plans = {p.id: p for p in demo_catalog()}
+        self._index: dict[str, dict[str, Any]] = {}  # key → latest record, as of _offset
+        self._offset = 0  # bytes of records.jsonl folded into the index
+        self._inode: int | None = None
         if control is not None:
             self.set_control(control)
 
@@ -151,24 +158,38 @@ class SimulatedProvider:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _read_all(self) -> dict[str, dict[str, Any]]:
-        records: dict[str, dict[str, Any]] = {}
+    def _refresh(self) -> dict[str, dict[str, Any]]:
+        """Fold what was appended since the last call into the index (caller holds the lock).
+
+        Only complete lines are read; a torn last line (its writer was killed) stays
+        unread until a later writer closes it off, and is then skipped as garbage.
+        """
         try:
-            with open(self.records_path, encoding="utf-8") as fh:
-                for line in fh:
-                    if not line.endswith("\n"):
-                        break  # torn last line: that append never committed
-                    try:
-                        rec = json.loads(line)
-                    except ValueError:  # a torn append, closed off by the next writer
-                        log.warning("top-up simulator: skipping a torn record in %s", self.records_path)
-                        continue
-                    records[rec["key"]] = rec
+            st = os.stat(self.records_path)
         except FileNotFoundError:
-            pass
-        return records
+            self._index, self._offset, self._inode = {}, 0, None
+            return self._index
+        if st.st_ino != self._inode or st.st_size < self._offset:  # a new file: start over
+            self._index, self._offset, self._inode = {}, 0, st.st_ino
+        if st.st_size == self._offset:
+            return self._index
+        with open(self.records_path, "rb") as fh:
+            fh.seek(self._offset)
+            tail = fh.read(st.st_size - self._offset)
+        end = tail.rfind(b"\n")
+        if end < 0:
+            return self._index
+        for line in tail[: end + 1].splitlines():
+            try:
+                rec = json.loads(line)
+                self._index[str(rec["key"])] = rec
+            except (ValueError, KeyError, TypeError):  # a torn append, closed off by the next writer
+                log.warning("top-up simulator: skipping a torn record in %s", self.records_path)
+        self._offset += end + 1
+        return self._index
 
     def _append(self, record: dict[str, Any]) -> None:
+        """Append one record durably and index it (caller holds the lock and has refreshed)."""
         line = json.dumps(record, sort_keys=True) + "\n"
         with open(self.records_path, "a+b") as fh:
             fh.seek(0, os.SEEK_END)
@@ -179,11 +200,17 @@ class SimulatedProvider:
             fh.write(line.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
+            size, inode = fh.tell(), os.fstat(fh.fileno()).st_ino
+        if inode != self._inode:  # the file was (re)created: read it all next time
+            self._index, self._offset, self._inode = {}, 0, None
+            return
+        self._index[str(record["key"])] = record
+        self._offset = size
 
     def records(self) -> dict[str, dict[str, Any]]:
         """The latest record per key, as stored (for tests and diagnostics)."""
         with self._locked():
-            return self._read_all()
+            return dict(self._refresh())
 
     def _settle(self, rec: dict[str, Any]) -> dict[str, Any]:
         """A pending record whose time has come settles to the outcome it named (caller holds the lock)."""
@@ -233,6 +260,8 @@ class SimulatedProvider:
         return None
 
     def catalog(self, carrier: str | None = None) -> list[Plan]:
+        if self.control().mode == "unreachable":
+            raise UpstreamUnavailable("top-up simulator: catalog unreachable (fault injected)")
         plans = list(self._plans.values())
         if carrier:
             plans = [p for p in plans if p.carrier.casefold() == carrier.casefold()]
@@ -246,7 +275,7 @@ class SimulatedProvider:
             raise UpstreamUnavailable(f"top-up simulator: submit {ctl.mode} (fault injected)")
         body = {"msisdn": account.msisdn, "plan_id": plan.id, "amount_cents": plan.price_cents}
         with self._locked():
-            existing = self._read_all().get(key)
+            existing = self._refresh().get(key)
             if existing is not None:
                 if existing["status"] == "void":
                     return TopUpResult(key, TopUpStatus.FAILED, FailureKind.TRANSIENT, message="voided")
@@ -279,7 +308,7 @@ class SimulatedProvider:
         if ctl.mode == "hang":
             time.sleep(delay)
         with self._locked():
-            rec = self._settle(self._read_all()[key])
+            rec = self._settle(self._refresh()[key])
         if ctl.mode == "unknown":
             return TopUpResult(key, TopUpStatus.FAILED, FailureKind.UNKNOWN, message="outcome unknown (simulated)")
         return self._result(rec)
@@ -289,7 +318,7 @@ class SimulatedProvider:
         if ctl.status_mode == "unreachable":
             raise UpstreamUnavailable("top-up simulator: status unreachable (fault injected)")
         with self._locked():
-            rec = self._read_all().get(key)
+            rec = self._refresh().get(key)
             if rec is None:  # the fence: a late submit with this key will perform nothing
                 rec = {"key": key, "status": "void", "at": _iso(_now())}
                 self._append(rec)

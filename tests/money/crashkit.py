@@ -33,6 +33,10 @@ import payment.zvt.terminal, devices.printer, devices.card.simulated, kiosk.topu
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     req = json.loads(line)
+    if "wait" in req:
+        _, status = os.waitpid(req["wait"], 0)
+        print(json.dumps({"pid": req["wait"], "status": os.waitstatus_to_exitcode(status)}), flush=True)
+        continue
     pid = os.fork()
     if pid == 0:
         try:
@@ -51,6 +55,8 @@ for line in sys.stdin:
         sys.stderr.flush()
         os._exit(rc)
     print(json.dumps({"pid": pid}), flush=True)
+    if req.get("detach"):
+        continue
     _, status = os.waitpid(pid, 0)
     print(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(status)}), flush=True)
 """
@@ -79,6 +85,21 @@ class Zygote:
             time.sleep(kill_after_s)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        done = json.loads(self.proc.stdout.readline())
+        assert done["pid"] == pid
+        return int(done["status"])
+
+    def spawn(self, argv: list[str], env: dict[str, str], out: Path) -> int:
+        """Start ``kiosk argv`` in a fresh child and return at once (``wait`` collects it)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "out": str(out), "detach": True}) + "\n")
+        self.proc.stdin.flush()
+        return int(json.loads(self.proc.stdout.readline())["pid"])
+
+    def wait(self, pid: int) -> int:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"wait": pid}) + "\n")
+        self.proc.stdin.flush()
         done = json.loads(self.proc.stdout.readline())
         assert done["pid"] == pid
         return int(done["status"])
@@ -118,7 +139,8 @@ class Emulator:
         if faults == self._faults:
             return
         base: dict[str, Any] = {"decline": False, "silent_at": None, "disconnect_at": None,
-                                "busy": False}
+                                "busy": False, "card_delay_s": 0.0, "pin_delay_s": 0.0,
+                                "host_delay_s": 0.0, "answer_delay_s": 0.0}  # the emulator keeps unnamed keys
         self.control.write_text(json.dumps({**base, **faults}), encoding="utf-8")
         self._faults = dict(faults)
         time.sleep(0.3)  # the emulator polls its control file every 0.1 s

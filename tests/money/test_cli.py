@@ -57,9 +57,9 @@ def test_txn_run_failure_is_a_json_error_with_the_outcome(cli: Any) -> None:
     rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
     assert rc == 1 and out["error"] == "declined" and out["state"] == "payment_declined"
     rc, out = cli("txn", "run", "--plan", "nope", "--msisdn", "12025550101")
-    assert rc == 1 and out == {"error": "unknown_plan", "message": out["message"]}
+    assert rc == 2 and out == {"error": "unknown_plan", "message": out["message"]}
     rc, out = cli("txn", "run", "--plan", "vzw-35", "--msisdn", "12025550101")
-    assert rc == 1 and out["error"] == "plan_mismatch"
+    assert rc == 2 and out["error"] == "plan_mismatch"
 
 
 def test_recover_and_diag_show_what_needs_attention(cli: Any) -> None:
@@ -94,3 +94,80 @@ def test_diag_shows_printer_faults_until_a_receipt_prints(cli: Any) -> None:
     cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
     rc, diag = cli("diag")
     assert rc == 0 and diag["printer_faults"] == []
+
+
+@pytest.mark.parametrize("number", ["123", "abc12065550199", "+44 20 7946 0958", "(206) 055-0100", "0125550101"])
+def test_txn_run_refuses_an_invalid_number_with_exit_2_and_journals_nothing(
+        cli: Any, capsys: pytest.CaptureFixture[str], number: str) -> None:
+    capsys.readouterr()
+    rc = main(["txn", "run", "--plan", "tmo-unl-40", "--msisdn", number, "--json"])
+    cap = capsys.readouterr()
+    assert rc == 2 and json.loads(cap.out)["error"] == "invalid_number"
+    assert len(cap.err.strip().splitlines()) == 1 and number not in cap.err  # one line, the number not echoed
+    assert cli.terminal.calls == []
+    assert not (cli.data_dir / "ledger.sqlite3").exists()  # refused before anything was opened
+
+
+def test_txn_run_refuses_a_plan_of_another_carrier_before_any_payment(cli: Any) -> None:
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2065550100")  # a Cricket number
+    assert rc == 2 and out["error"] == "plan_mismatch"
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2025550000")  # unknown to the provider
+    assert rc == 2 and out["error"] == "account_not_found"
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--iccid", "8901-2601")
+    assert rc == 2 and out["error"] == "invalid_iccid"
+    with Ledger.open("", cli.data_dir) as ledger:
+        assert not [e for e in ledger.events() if e.payload.get("state") == "payment_requested"]
+    assert cli.terminal.calls == []
+
+
+@pytest.mark.parametrize("number", ["2025550101", "(202) 555-0101", "+1 202.555.0101", "1-202-555-0101"])
+def test_txn_run_accepts_and_normalises_a_valid_number(cli: Any, number: str) -> None:
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", number)
+    assert rc == 0 and out["result"] == "completed"
+    with Ledger.open("", cli.data_dir) as ledger:
+        assert ledger.transaction(out["txn_id"])["msisdn"] == "12025550101"  # type: ignore[index]
+
+
+def test_txn_run_with_the_provider_unreachable_charges_nothing(cli: Any) -> None:
+    SimulatedProvider(cli.data_dir).set_control(mode="unreachable")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert rc == 1 and out["error"] == "upstream_unavailable"
+    assert cli.terminal.calls == []
+
+
+def test_recover_reports_skipped_live(cli: Any) -> None:
+    from kiosk.lease import LOCK_DIR, FileLeases
+
+    SimulatedProvider(cli.data_dir).set_control(mode="unknown", status_mode="unreachable")
+    rc, out = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    SimulatedProvider(cli.data_dir).set_control(mode="ok")
+    lease = FileLeases(cli.data_dir / LOCK_DIR).acquire(out["txn_id"])  # as a live sale holds it
+    assert lease is not None
+    try:
+        rc, rep = cli("recover")
+    finally:
+        lease.release()
+    assert rep["skipped_live"] == [out["txn_id"]] and rep["resolved"] == []
+    rc, rep = cli("recover")
+    assert rc == 0 and rep["skipped_live"] == [] and rep["resolved"][0]["to"] == "completed"
+
+
+def test_diag_does_not_talk_to_a_terminal_another_process_uses(cli: Any) -> None:
+    from kiosk.config import load_settings
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
+
+    lock = TerminalLock(terminal_identity(load_settings(None).terminal), cli.data_dir / LOCK_DIR)
+    lock.acquire(0)  # a sale in progress (this thread stands for the other process)
+    try:
+        import threading
+
+        result: list[Any] = []
+        t = threading.Thread(target=lambda: result.append(cli("diag", "--only", "terminal", "--only", "disk")))
+        t.start()
+        t.join(30)
+    finally:
+        lock.release()
+    _rc, diag = result[0]
+    terminal = next(c for c in diag["checks"] if c["name"] == "terminal")
+    assert "not checked" in terminal["detail"] and "in use" in terminal["detail"]
+    assert [c["name"] for c in diag["checks"]] == ["terminal", "disk"]
