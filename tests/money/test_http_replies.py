@@ -288,7 +288,7 @@ def cli_env(server: ScriptedUpstream, fast_dir: Path, monkeypatch: pytest.Monkey
     secret.write_bytes(SECRET)
     secret.chmod(0o600)
     terminal = FakeTerminal()
-    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings: terminal)
+    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings, data_dir=None: terminal)
     for key, value in {"KIOSK_DATA_DIR": str(fast_dir), "KIOSK_PROVIDER_BACKEND": "upstream",
                        "KIOSK_UPSTREAM_URL": server.base_url, "KIOSK_UPSTREAM_SECRET_FILE": str(secret),
                        "KIOSK_UPSTREAM_TIMEOUT_S": "2", "KIOSK_READER_BACKEND": "simulated",
