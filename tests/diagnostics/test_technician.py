@@ -1,11 +1,15 @@
-"""The PIN gate: roles, the five-strikes lockout on a movable clock, and the audit trail."""
+"""The PIN gate: roles, the five-strikes lockout (escalating, shared by processes, on the boot
+clock so wall-clock changes do nothing), and the audit trail."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
+import multiprocessing
 import sys
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -14,9 +18,11 @@ from kiosk.config import TechnicianSection
 from kiosk.errors import ConfigError, KioskError
 from kiosk.ledger import Ledger
 from kiosk.ports import DeviceHealth
+from kiosk.ledger import verify
 from kiosk.technician import (
     GATE_META,
     LOCKOUT,
+    LOCKOUT_LADDER,
     BadPin,
     GateLocked,
     GateNotConfigured,
@@ -133,10 +139,119 @@ def test_failures_survive_a_restart_too(pin_hashes, data_dir, clock):
         assert err.value.remaining_attempts == 3
 
 
-def test_a_clock_set_back_cannot_stretch_the_lockout(gate, clock, ledger):
-    ledger.set_meta(GATE_META, GateState(5, clock.now + 10 * LOCKOUT).to_json())
+def _lock_out(gate: PinGate) -> GateLocked:
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            gate.login("111111")
+    with pytest.raises(GateLocked) as locked:
+        gate.login("111111")
+    return locked.value
+
+
+def test_wall_clock_changes_neither_end_nor_stretch_a_lockout(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=1)
+    clock.set_wall(days=2)  # clock set forward: the lock does not end
+    with pytest.raises(GateLocked) as err:
+        gate.login(TECH_PIN)
+    assert err.value.seconds_left == pytest.approx(240)
+    clock.set_wall(days=-30)  # and set back: it does not grow
+    status = gate.status()
+    assert status.locked and status.seconds_left == pytest.approx(240)
+    assert status.locked_until == clock.now + dt.timedelta(seconds=240)  # shown on today's wall clock
+    clock.advance(minutes=4)
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+
+
+def test_a_reboot_restarts_the_lockout_instead_of_ending_it(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=4)
+    clock.reboot(downtime_s=3600)  # the wall clock says an hour passed; nothing proves it
     status = gate.status()
     assert status.locked and status.seconds_left == pytest.approx(LOCKOUT.total_seconds())
+    clock.advance(minutes=2)
+    assert gate.status().seconds_left == pytest.approx(180)  # re-anchored once, not on every look
+    clock.advance(minutes=3)
+    assert not gate.status().locked
+
+
+def test_lockouts_escalate_until_only_unlock_helps(gate, clock, ledger):
+    for length in LOCKOUT_LADDER:
+        locked = _lock_out(gate)
+        assert locked.seconds_left == pytest.approx(length.total_seconds()) and not locked.permanent
+        clock.advance(seconds=length.total_seconds())
+    locked = _lock_out(gate)
+    assert locked.permanent and "kiosk technician unlock" in locked.message
+    clock.advance(days=30)
+    with pytest.raises(GateLocked) as still:
+        gate.login(TECH_PIN)
+    assert still.value.permanent
+    assert gate.status().permanent and gate.status().lockouts == 4
+    gate.unlock(by="cli")
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())  # the ladder starts over
+    levels = [p["level"] for k, p in audit_events(ledger) if k == "audit.lockout"]
+    assert levels == [1, 2, 3, 4, 1]
+
+
+def test_a_good_login_resets_the_escalation(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=5)
+    gate.login(TECH_PIN).logout()
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())
+
+
+def test_forged_counters_grant_nothing(gate, ledger, data_dir):
+    ledger.set_meta(GATE_META, json.dumps({"v": 2, "failures": -1000, "lockouts": -7, "lock": None}))
+    assert GateState.from_json(ledger.get_meta(GATE_META)) == GateState()
+    report = verify(ledger)
+    assert not report.ok and report.check == "meta" and "failures = -1000" in report.reason
+    for left in (4, 3, 2, 1):
+        with pytest.raises(WrongPin) as err:
+            gate.login("111111")
+        assert err.value.remaining_attempts == left
+    with pytest.raises(GateLocked):
+        gate.login("111111")
+
+
+def test_the_first_format_of_the_state_still_locks(gate, ledger, clock):
+    ledger.set_meta(GATE_META, json.dumps({"failures": 5, "locked_until": clock.now.isoformat()}))
+    status = gate.status()
+    assert status.locked and status.seconds_left == pytest.approx(LOCKOUT.total_seconds())
+
+
+def _guesser(data_dir: Path, pin_hash: str, tries: int, barrier: object) -> None:
+    from kiosk.config import TechnicianSection
+    from kiosk.errors import KioskError
+
+    with Ledger.open("", data_dir) as ledger:
+        gate = PinGate(TechnicianSection(pin_hash=pin_hash), ledger)
+        barrier.wait()  # type: ignore[attr-defined]
+        for _ in range(tries):
+            try:
+                gate.login("000000")
+            except KioskError:
+                pass
+
+
+def test_processes_sharing_a_ledger_get_five_checks_in_all(pin_hashes, data_dir):
+    """Four processes guess at once: the attempts are counted before the check, in the ledger."""
+    Ledger.open("", data_dir).close()
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_guesser, args=(data_dir, pin_hashes.pin_hash, 6, barrier)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with Ledger.open("", data_dir) as ledger:
+        kinds = [k for k, _ in audit_events(ledger)]
+        gate = PinGate(pin_hashes, ledger)
+        assert gate.status().locked
+    assert kinds.count("audit.pin_failed") == 5  # five PINs checked, in all four processes together
+    assert kinds.count("audit.lockout") == 1
+    assert kinds.count("audit.login_refused") == 4 * 6 - 5
 
 
 def test_garbled_gate_state_is_logged_not_fatal(gate, ledger, caplog):
@@ -152,7 +267,8 @@ def test_unlock_from_the_cli_side(gate, ledger):
             gate.login("111111")
     gate.unlock(by="cli")
     assert gate.login(TECH_PIN).role is Role.TECHNICIAN
-    assert ("audit.unlock", {"kiosk_id": "KIOSK-0001", "by": "cli", "failures": 5}) in audit_events(ledger)
+    assert ("audit.unlock", {"kiosk_id": "KIOSK-0001", "by": "cli", "failures": 5, "lockouts": 1}) \
+        in audit_events(ledger)
 
 
 def test_the_pin_never_reaches_the_ledger(gate, ledger, data_dir):
