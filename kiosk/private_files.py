@@ -13,7 +13,7 @@ import logging
 import os
 import stat
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,12 @@ def create_private(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     os.close(fd)
     tighten(path)
+
+
+@overload
+def open_private(path: Path, mode: Literal["w", "a"] = "w", **kwargs: Any) -> TextIO: ...
+@overload
+def open_private(path: Path, mode: Literal["wb", "ab"], **kwargs: Any) -> BinaryIO: ...
 
 
 def open_private(path: Path, mode: str = "w", **kwargs: Any) -> IO[Any]:

@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING
 
 from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
 from kiosk.errors import KioskError, LedgerError
@@ -102,7 +102,7 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
     try:
-        fh = cast(TextIO, open_private(tmp, "w", encoding="utf-8", newline=""))
+        fh = open_private(tmp, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise KioskError(f"cannot write {path}: {exc.strerror}", code="export_failed") from exc
     try:
