@@ -79,30 +79,36 @@ def head_record_path(sqlite_path: Path) -> Path:
     return sqlite_path.with_name(sqlite_path.name + HEAD_SUFFIX)
 
 
+_HEAD_FORMAT = "simkiosk-ledger-head 1 {seq:020d} {hash}\n"  # fixed width: rewritten in place
+
+
+def format_head_record(seq: int, digest: str) -> bytes:
+    return _HEAD_FORMAT.format(seq=seq, hash=digest.ljust(64, "0")[:64]).encode("ascii")
+
+
 def read_head_record(path: Path) -> tuple[int, str] | None:
     """``(seq, hash)`` from a head record, ``None`` when there is none. An unreadable one
-    (a power cut while it was replaced) is logged and ignored: it is a tripwire, and
+    (a power cut while it was written) is logged and ignored: it is a tripwire, and
     stopping the kiosk for it would do more harm than it prevents."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        seq, digest = raw["seq"], raw["hash"]
-        if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0 and isinstance(digest, str) \
-                and (_HEX64.fullmatch(digest) or seq == 0):
-            return seq, digest
-        raise ValueError(f"unexpected content {raw!r}"[:200])
+        text = path.read_text(encoding="ascii")
+        magic, version, seq_text, digest = text.split()
+        if magic != "simkiosk-ledger-head" or version != "1" or not seq_text.isdigit() \
+                or not _HEX64.fullmatch(digest):
+            raise ValueError(f"unexpected content {text[:120]!r}")
+        return int(seq_text), digest
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
         log.warning("ledger head record %s is unreadable (%s); ignoring it", path, exc)
         return None
 
 
 def write_head_record(path: Path, seq: int, digest: str) -> None:
-    """Replace the head record atomically (no fsync: a record that lags after a power cut
-    still names a seq and hash the chain must hold)."""
+    """Replace the head record atomically (restore, tests; appends rewrite it in place)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    with open_private(tmp, "w", encoding="ascii") as fh:
-        fh.write(json.dumps({"seq": seq, "hash": digest}))
+    with open_private(tmp, "wb") as fh:
+        fh.write(format_head_record(seq, digest))
     os.replace(tmp, path)
 
 
@@ -112,7 +118,7 @@ def _private_sqlite(path: Path) -> None:
     the database file's mode."""
     private_dir(path.parent)
     create_private(path)
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in ("-wal", "-shm", "-journal", HEAD_SUFFIX):
         tighten(Path(f"{path}{suffix}"))
 
 
@@ -162,6 +168,7 @@ class Ledger:
         self._engine = engine
         self._sqlite_path = sqlite_path
         self._head_file = head_record_path(sqlite_path) if sqlite_path is not None else None
+        self._head_fd: int | None = None  # kept open: each append rewrites the record with one pwrite
         self._closed = False
         self._lock = threading.Lock()  # one appender per process at a time; the DB locks across processes
         self._sql = _DriverSql(engine.dialect.name)
@@ -206,6 +213,9 @@ class Ledger:
             self._closed = True
             with self._lock:
                 self._drop_append_connection(rollback=False)
+                if self._head_fd is not None:
+                    os.close(self._head_fd)
+                    self._head_fd = None
             self._engine.dispose()
 
     def _append_connection(self) -> Any:
@@ -398,10 +408,15 @@ class Ledger:
         return LedgerEvent(seq, txn_id, at_text, kind, json.loads(payload_text), prev_hash, digest)
 
     def _record_head(self, seq: int, digest: str) -> None:
+        """After a commit (under the append lock): one ``pwrite`` of a fixed-width line, no
+        fsync (a record that lags after a power cut still names a seq and hash the chain
+        holds). Several processes may write it; the last one wins, each line is true."""
         if self._head_file is None:
             return
         try:
-            write_head_record(self._head_file, seq, digest)
+            if self._head_fd is None:
+                self._head_fd = os.open(self._head_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            os.pwrite(self._head_fd, format_head_record(seq, digest), 0)
         except OSError as exc:  # the event is committed; only the tripwire lags
             log.warning("cannot update the ledger head record %s: %s", self._head_file, exc)
 
@@ -414,7 +429,11 @@ class Ledger:
         if self._head_file is not None:
             seq, digest = self.head()
             try:
-                write_head_record(self._head_file, seq, digest)
+                with self._lock:
+                    if self._head_fd is not None:
+                        os.close(self._head_fd)
+                        self._head_fd = None
+                    write_head_record(self._head_file, seq, digest)
             except OSError as exc:
                 raise LedgerError(f"cannot write the ledger head record {self._head_file}: {exc}") from exc
 
