@@ -41,6 +41,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -246,6 +247,13 @@ class GateState:
             return cls()
 
 
+def _stricter(a: GateState, b: GateState) -> GateState:
+    """The state that grants fewer attempts: a lock over none, else more failures."""
+    if (a.lock is None) != (b.lock is None):
+        return a if a.lock is not None else b
+    return a if (a.lockouts, a.failures) >= (b.lockouts, b.failures) else b
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{value!r} is not an integer")
@@ -368,6 +376,7 @@ class PinGate:
         self._boot = boot or getattr(clock, "boot_id", None) or boot_id
         self._lock = threading.Lock()
         self._state = GateState()  # the last state seen, used when the ledger cannot be read
+        self._unsaved = False  # the last state could not be written: memory is the better record
         self.audit_failures = 0
 
     # -------------------------------------------------------------- state
@@ -381,27 +390,47 @@ class PinGate:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[tuple[GateState, Callable[[GateState], None]]]:
-        """The stored state under the ledger's write lock, and a function to replace it. When
-        the ledger fails, the gate carries on from memory (logged, counted)."""
+        """The stored state under the ledger's write lock, and a function to replace it
+        (committed when the block ends). When the ledger fails, the gate carries on from
+        memory (logged, counted): a technician must get in to diagnose a broken ledger."""
         try:
-            with self._ledger.locked_meta(GATE_META) as (text, store):
-                state = GateState.from_json(text)
-
-                def put(new: GateState) -> None:
-                    if new != state:
-                        store(new.to_json())
-                    self._state = new
-
-                yield state, put
-                return
+            manager = self._ledger.locked_meta(GATE_META)
+            text, store = manager.__enter__()
         except KioskError as exc:
-            self.audit_failures += 1
-            log.error("PIN gate state unavailable in the ledger (%s); using memory", exc)
+            self._ledger_failed("unavailable", exc)
+            yield self._state, self._remember
+            return
+        state = GateState.from_json(text)
+        if self._unsaved:  # this process's last state never reached the ledger: keep the stricter
+            state = _stricter(state, self._state)
 
-        def remember(new: GateState) -> None:
+        def put(new: GateState) -> None:
+            if new != state or self._unsaved:
+                try:
+                    store(new.to_json())
+                    self._unsaved = False
+                except KioskError as exc:
+                    self._ledger_failed("not stored", exc)
             self._state = new
 
-        yield self._state, remember
+        try:
+            yield state, put
+        except BaseException:
+            manager.__exit__(*sys.exc_info())  # rolls back
+            raise
+        try:
+            manager.__exit__(None, None, None)  # commits
+        except KioskError as exc:
+            self._ledger_failed("not stored", exc)
+
+    def _remember(self, new: GateState) -> None:
+        self._state = new
+        self._unsaved = True
+
+    def _ledger_failed(self, what: str, exc: KioskError) -> None:
+        self.audit_failures += 1
+        self._unsaved = True
+        log.error("PIN gate state %s in the ledger (%s); using memory", what, exc)
 
     def audit(self, kind: str, payload: Mapping[str, Any]) -> None:
         """Append one ``audit.*`` event; a ledger failure is logged, never fatal (see module doc)."""

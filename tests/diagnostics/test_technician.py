@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from kiosk.config import TechnicianSection
-from kiosk.errors import ConfigError, KioskError
+from kiosk.errors import ConfigError, KioskError, LedgerError
 from kiosk.ledger import Ledger, verify
 from kiosk.ports import DeviceHealth
 from kiosk.technician import (
@@ -385,3 +385,35 @@ def test_the_gate_on_a_postgresql_ledger(pin_hashes, postgres_url, data_dir, clo
         clock.advance(minutes=5)
         assert gate.login(TECH_PIN).role is Role.TECHNICIAN
         assert verify(ledger).ok
+
+
+class BrokenLedger:
+    """A ledger that fails every write (a full disk): the gate must still let staff in."""
+
+    def __init__(self, fail_on_commit: bool) -> None:
+        self.fail_on_commit = fail_on_commit
+
+    def append(self, kind, payload, *, txn_id=None, at=None):
+        raise LedgerError("disk full")
+
+    def get_meta(self, name, default=None):
+        return default
+
+    @contextlib.contextmanager
+    def locked_meta(self, name):
+        if not self.fail_on_commit:
+            raise LedgerError("database is locked")
+
+        def store(text):
+            raise LedgerError("disk full")
+
+        yield None, store
+
+
+@pytest.mark.parametrize("fail_on_commit", [False, True])
+def test_a_failing_ledger_keeps_the_gate_working_from_memory(pin_hashes, clock, fail_on_commit):
+    gate = PinGate(pin_hashes, BrokenLedger(fail_on_commit), clock=clock)
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())
+    clock.advance(minutes=5)
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+    assert gate.audit_failures > 0
