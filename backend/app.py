@@ -1,9 +1,12 @@
 """The backend's ASGI app (Starlette): kiosk API, provider API, operator API and web page.
 
-Kiosk-facing endpoints are HMAC-signed (``kiosk.sync.signing``); every check runs
-before anything is written, and every refusal is a 4xx ``{"error", "message"}``.
-Operator endpoints use a session cookie (HttpOnly, SameSite=Strict) plus a CSRF
-token that every state-changing request echoes in ``X-CSRF-Token``.
+Kiosk-facing endpoints are signed (signature v2, ``kiosk.sync.signing``): the HMAC
+binds method, path, query, timestamp, nonce and body, and each (kiosk, nonce) is
+accepted once, recorded in the database so every worker and a restarted server agree.
+Every check runs before anything is written, and every refusal is a 4xx
+``{"error", "message"}``; no input, however malformed, gets a 500. Operator endpoints
+use a session cookie (HttpOnly, SameSite=Strict) plus a CSRF token that every
+state-changing request echoes in ``X-CSRF-Token``.
 
 Handlers read the body asynchronously (with a size cap) and run the database work
 on Starlette's thread pool.
@@ -20,8 +23,10 @@ import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +46,7 @@ from backend.operators import (
     fleet_row,
     masked,
     parse_int_param,
+    parse_text_param,
     parse_time_param,
     verify_password,
 )
@@ -48,12 +54,18 @@ from backend.provider import ProviderAdapter, load_provider
 from backend.provider_api import provider_routes
 from backend.settings import BackendSettings
 from backend.store import KioskAuth, Store
-from backend.throttle import LoginThrottle
+from backend.throttle import LoginThrottle, TooManyAttempts
 from backend.topups import TopUps, parse_lookup, parse_topup
+from kiosk.ledger.chain import GENESIS
 from kiosk.sync.signing import (
     HEADER_KIOSK,
+    HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
+    NONCE_RE,
+    SCHEME,
+    canonical_query,
+    parse_query,
     parse_timestamp,
     signature_ok,
 )
@@ -64,7 +76,9 @@ STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-AUTH_CACHE_S = 5.0
+AUTH_CACHE_MAX = 10_000
+PURGE_EVERY_S = 60.0
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": left as they are when re-encoding a path
 REPORTED_CODES = frozenset({"tampered_event", "chain_broken", "chain_conflict", "sequence_gap"})
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -113,6 +127,52 @@ async def read_body(request: Request, cap: int) -> bytes:
     return bytes(buf)
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """What the signature covers, as this server received it."""
+
+    method: str
+    path: str  # as on the request line, percent-encoded
+    params: list[tuple[str, str]]  # decoded query parameters, in order
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def query(self) -> str:
+        return canonical_query(self.params)
+
+    def param(self, name: str) -> str | None:
+        """A single-valued parameter (given twice is a 400: which one was signed is ambiguous)."""
+        values = [v for k, v in self.params if k == name]
+        if len(values) > 1:
+            raise bad_request(f"query parameter {name} given {len(values)} times", field=name)
+        return values[0] if values else None
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """The request's method, raw path and query as the client sent them (a 400 when the
+    query is not percent-encoded UTF-8)."""
+    raw_path = request.scope.get("raw_path")
+    try:
+        if isinstance(raw_path, bytes):
+            path = raw_path.decode("ascii")
+        else:
+            path = quote(request.scope["path"], safe=_PATH_SAFE)
+    except UnicodeDecodeError as exc:
+        raise bad_request("request path must be ASCII (percent-encoded)") from exc
+    try:
+        params = parse_query(request.scope.get("query_string", b"").decode("latin-1"))
+    except ValueError as exc:
+        raise bad_request(f"query string: {exc}") from exc
+    return SignedRequest(request.method, path, params, request.headers, body)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time equality of two header/cookie strings (``hmac.compare_digest`` refuses
+    non-ASCII ``str``: compare their UTF-8 bytes)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
 def _require_json(headers: Mapping[str, str]) -> None:
     ctype = headers.get("content-type", "")
     if ctype.split(";", 1)[0].strip().lower() != "application/json":
@@ -129,32 +189,46 @@ class Backend:
         self.topups = TopUps(store, provider)
         self.provider = provider
         self._master_key = master_key
-        self._auth_cache: dict[str, tuple[float, KioskAuth | None]] = {}
+        # kiosk id -> (auth, derived secret). No expiry needed: recording the nonce re-checks
+        # the kiosk's generation and disabled flag in the database (Store.record_nonce).
+        self._auth_cache: dict[str, tuple[KioskAuth, bytes]] = {}
         self._auth_lock = threading.Lock()
-        self.login_throttle = LoginThrottle()
+        self._next_purge = 0.0
+        self.login_throttle = LoginThrottle(store)
 
     # ------------------------------------------------------------------ kiosk authentication
 
-    def _kiosk_auth(self, kiosk_id: str) -> KioskAuth | None:
-        now = time.monotonic()
-        with self._auth_lock:
-            hit = self._auth_cache.get(kiosk_id)
-        if hit is not None and now - hit[0] < AUTH_CACHE_S:
-            return hit[1]
+    def _fresh_auth(self, kiosk_id: str) -> tuple[KioskAuth, bytes] | None:
         auth = self.store.kiosk_auth(kiosk_id)
+        if auth is None or auth.disabled:
+            with self._auth_lock:
+                self._auth_cache.pop(kiosk_id, None)
+            return None
+        secret = derive_secret(self._master_key, kiosk_id, auth.generation)
+        if not hmac.compare_digest(secret_check(secret), auth.check):
+            log.error("master key does not match the secret issued to %s", kiosk_id)
+            raise ApiError(500, "server_key_mismatch", "the server's master key is not the one the "
+                           "kiosk's secret was issued with")
         with self._auth_lock:
-            if len(self._auth_cache) > 10000:
+            if len(self._auth_cache) >= AUTH_CACHE_MAX:
                 self._auth_cache.clear()
-            self._auth_cache[kiosk_id] = (now, auth)
-        return auth
+            self._auth_cache[kiosk_id] = (auth, secret)
+        return auth, secret
 
-    def authenticate(self, headers: Mapping[str, str], body: bytes) -> str:
-        """The signing kiosk's id, or a 401 (``bad_signature``, ``stale_timestamp``, ``unknown_kiosk``)."""
+    def authenticate(self, req: SignedRequest) -> str:
+        """The signing kiosk's id, or a 401 (``bad_signature``, ``stale_timestamp``,
+        ``unknown_kiosk``, ``replayed``). The nonce is recorded only once the signature is
+        right, so unauthenticated junk writes nothing."""
+        headers = req.headers
         kiosk_id = headers.get(HEADER_KIOSK.lower(), "")
         stamp = headers.get(HEADER_TIMESTAMP.lower(), "")
+        nonce = headers.get(HEADER_NONCE.lower(), "")
         signature = headers.get(HEADER_SIGNATURE.lower(), "")
         if not kiosk_id or not signature:
             raise ApiError(401, "bad_signature", f"{HEADER_KIOSK} and {HEADER_SIGNATURE} are required")
+        if not signature.startswith(SCHEME + ":"):
+            raise ApiError(401, "bad_signature", f"{HEADER_SIGNATURE} must be {SCHEME}:<hex> (signatures "
+                           "without a scheme, v1, are no longer accepted)")
         try:
             at = parse_timestamp(stamp)
         except ValueError as exc:
@@ -164,26 +238,54 @@ class Backend:
             raise ApiError(401, "stale_timestamp",
                            f"{HEADER_TIMESTAMP} is {skew:+.0f} s from the server clock (limit "
                            f"±{self.settings.max_skew_s:.0f} s)")
-        auth = self._kiosk_auth(kiosk_id)
-        if auth is None or auth.disabled:
+        if not NONCE_RE.fullmatch(nonce):
+            raise ApiError(401, "bad_signature", f"{HEADER_NONCE} must be 32 lower-case hex characters")
+        with self._auth_lock:
+            cached = self._auth_cache.get(kiosk_id)
+        found = cached or self._fresh_auth(kiosk_id)
+        if found is None:
             raise ApiError(401, "unknown_kiosk", "unknown or disabled kiosk")
-        secret = derive_secret(self._master_key, kiosk_id, auth.generation)
-        if not hmac.compare_digest(secret_check(secret), auth.check):
-            log.error("master key does not match the secret issued to %s", kiosk_id)
-            raise ApiError(500, "server_key_mismatch", "the server's master key is not the one the "
-                           "kiosk's secret was issued with")
-        if not signature_ok(secret, stamp, body, signature):
-            raise ApiError(401, "bad_signature", "signature does not match")
+        query = req.query
+        if not signature_ok(found[1], signature, req.method, req.path, query, stamp, nonce, req.body):
+            found = self._fresh_auth(kiosk_id) if cached is not None else None  # rotated meanwhile?
+            if found is None or not signature_ok(found[1], signature, req.method, req.path, query, stamp, nonce,
+                                                 req.body):
+                raise ApiError(401, "bad_signature", "signature does not match")
+        expires = int(at.timestamp() + self.settings.max_skew_s) + 1
+        if not self.store.record_nonce(kiosk_id, nonce, found[0].generation, expires):
+            fresh = self._fresh_auth(kiosk_id)
+            if fresh is None:
+                raise ApiError(401, "unknown_kiosk", "unknown or disabled kiosk")
+            if fresh[0].generation != found[0].generation:
+                raise ApiError(401, "bad_signature", "signed with a secret that has been replaced")
+            raise ApiError(401, "replayed", f"{HEADER_NONCE} was already used: every request needs a new one")
+        self._purge_now_and_then()
+        return kiosk_id
+
+    def _purge_now_and_then(self) -> None:
+        """Expired nonces and old login attempts go once a minute per worker, by index."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY_S
+        wall = time.time()
+        try:
+            self.store.purge_expired(int(wall), int((wall - self.login_throttle.window_s) * 1000))
+        except StoreError as exc:  # the request itself is fine; the next purge retries
+            log.warning("purging expired nonces failed: %s", exc)
+
+    def _kiosk_request(self, url_kiosk: str, req: SignedRequest) -> str:
+        kiosk_id = self.authenticate(req)
+        if kiosk_id != url_kiosk:
+            raise ApiError(403, "kiosk_mismatch", "the URL names another kiosk than the signature")
         return kiosk_id
 
     # ------------------------------------------------------------------ kiosk endpoints
 
-    def ingest(self, url_kiosk: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        kiosk_id = self.authenticate(headers, body)
-        if kiosk_id != url_kiosk:
-            raise ApiError(403, "kiosk_mismatch", "the URL names another kiosk than the signature")
-        _require_json(headers)
-        events = parse_batch(body, self.settings.max_batch_events)
+    def ingest(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
+        kiosk_id = self._kiosk_request(url_kiosk, req)
+        _require_json(req.headers)
+        events = parse_batch(req.body, self.settings.max_batch_events)
         try:
             check_hashes(events)
             result = self.store.ingest(kiosk_id, events)
@@ -192,16 +294,16 @@ class Backend:
                 log.warning("kiosk %s batch refused: %s", kiosk_id, exc.message,
                             extra={"kiosk_id": kiosk_id, "error_code": exc.code})
                 self.store.record_incident(kiosk_id, exc.code, exc.extra.get("seq"), exc.message)
+                if exc.code == "sequence_gap":
+                    exc.extra["acked_hash"] = self.store.kiosk_state(kiosk_id)[1]
             raise
-        return {"acked_through": result.acked_through, "stored": result.stored,
+        return {"acked_through": result.acked_through, "acked_hash": result.acked_hash, "stored": result.stored,
                 "duplicates": result.duplicates}
 
-    def heartbeat(self, url_kiosk: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        kiosk_id = self.authenticate(headers, body)
-        if kiosk_id != url_kiosk:
-            raise ApiError(403, "kiosk_mismatch", "the URL names another kiosk than the signature")
-        _require_json(headers)
-        status = parse_json_object(body)
+    def heartbeat(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
+        kiosk_id = self._kiosk_request(url_kiosk, req)
+        _require_json(req.headers)
+        status = parse_json_object(req.body)
         devices = status.get("devices", {})
         if not isinstance(devices, dict) or not all(
                 isinstance(d, dict) and isinstance(d.get("ok"), bool) for d in devices.values()):
@@ -211,27 +313,34 @@ class Backend:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise bad_request(f"{name} must be a non-negative integer", field=name)
         at = self.store.heartbeat(kiosk_id, status)
-        acked, _head = self.store.kiosk_state(kiosk_id)
-        return {"ok": True, "received_at": at, "acked_through": acked}
+        acked, head = self.store.kiosk_state(kiosk_id)
+        return {"ok": True, "received_at": at, "acked_through": acked, "acked_hash": head if acked else GENESIS}
 
-    def catalog(self, headers: Mapping[str, str], carrier: str | None) -> dict[str, Any]:
-        self.authenticate(headers, b"")
-        return self.topups.catalog(carrier)
+    def chain(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
+        """How far the backend holds the kiosk's chain (``kiosk ledger verify --upstream``)."""
+        kiosk_id = self._kiosk_request(url_kiosk, req)
+        acked, head = self.store.kiosk_state(kiosk_id)
+        return {"acked_through": acked, "acked_hash": head if acked else GENESIS}
 
-    def lookup(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        self.authenticate(headers, body)
-        _require_json(headers)
-        iccid, msisdn = parse_lookup(parse_json_object(body))
+    def catalog(self, req: SignedRequest) -> dict[str, Any]:
+        self.authenticate(req)
+        carrier = req.param("carrier")
+        return self.topups.catalog(parse_text_param(carrier, "carrier") if carrier else None)
+
+    def lookup(self, req: SignedRequest) -> dict[str, Any]:
+        self.authenticate(req)
+        _require_json(req.headers)
+        iccid, msisdn = parse_lookup(parse_json_object(req.body))
         return self.topups.lookup(iccid, msisdn)
 
-    def submit_topup(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
-        kiosk_id = self.authenticate(headers, body)
-        _require_json(headers)
-        answer = self.topups.submit(parse_topup(parse_json_object(body), kiosk_id))
+    def submit_topup(self, req: SignedRequest) -> tuple[int, dict[str, Any]]:
+        kiosk_id = self.authenticate(req)
+        _require_json(req.headers)
+        answer = self.topups.submit(parse_topup(parse_json_object(req.body), kiosk_id))
         return answer.status_code, answer.body
 
-    def topup_status(self, headers: Mapping[str, str], key: str) -> dict[str, Any]:
-        kiosk_id = self.authenticate(headers, b"")
+    def topup_status(self, req: SignedRequest, key: str) -> dict[str, Any]:
+        kiosk_id = self.authenticate(req)
         return self.topups.status(key, kiosk_id).body
 
     # ------------------------------------------------------------------ operator sessions
@@ -245,7 +354,7 @@ class Backend:
         name, csrf = found
         if write:
             _check_origin(request)
-            if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf):
+            if not same_secret(request.headers.get(CSRF_HEADER, ""), csrf):
                 raise ApiError(403, "csrf_failed", f"missing or wrong {CSRF_HEADER}")
         return name
 
@@ -253,7 +362,7 @@ class Backend:
         """Check the pre-login CSRF double-submit and the password; returns ``(name, token, csrf)``."""
         _check_origin(request)
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), cookie):
+        if not cookie or not same_secret(request.headers.get(CSRF_HEADER, ""), cookie):
             raise ApiError(403, "csrf_failed", f"missing or wrong {CSRF_HEADER}")
         _require_json(request.headers)
         data = parse_json_object(body)
@@ -261,18 +370,20 @@ class Backend:
         if not isinstance(name, str) or not isinstance(password, str) or not name or len(name) > 64 \
                 or len(password) > 1024:
             raise bad_request("username and password must be strings")
+        if not name.isprintable():
+            raise bad_request("username has control characters", field="username")
         client = request.client.host if request.client is not None else "?"
-        wait = self.login_throttle.retry_after(name, client)
-        if wait > 0:
-            log.warning("operator login refused: too many failures", extra={"operator": name, "client": client})
-            raise ApiError(429, "too_many_attempts", f"too many wrong passwords: try again in {math.ceil(wait)} s",
-                           retry_after_s=math.ceil(wait))
+        try:
+            admission = self.login_throttle.admit(name, client)
+        except TooManyAttempts as exc:
+            log.warning("operator login refused: too many attempts", extra={"operator": name, "client": client})
+            raise ApiError(429, "too_many_attempts", f"too many attempts: try again in {math.ceil(exc.wait_s)} s",
+                           retry_after_s=math.ceil(exc.wait_s)) from exc
         ok, new_hash = verify_password(self.store.operator_hash(name), password)
         if not ok:
-            self.login_throttle.failed(name, client)
             log.warning("failed operator login", extra={"operator": name, "client": client})
             raise ApiError(401, "bad_credentials", "wrong user name or password")
-        self.login_throttle.succeeded(name)
+        self.login_throttle.succeeded(name, admission)
         if new_hash:
             self.store.set_operator_hash(name, new_hash)
         token, csrf = self.store.create_session(name, self.settings.session_ttl_s)
@@ -285,9 +396,22 @@ def _check_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return
-    expected = f"{request.url.scheme}://{request.url.netloc}"
+    try:
+        expected = f"{request.url.scheme}://{request.url.netloc}"
+    except ValueError as exc:  # a Host header no URL can hold
+        raise bad_request("Host header is malformed") from exc
     if origin != expected:
         raise ApiError(403, "bad_origin", "cross-origin request refused")
+
+
+class SafeStaticFiles(StaticFiles):
+    """``/static/<anything>``: a name no file can have (a NUL byte) is a 404, not a crash."""
+
+    def lookup_path(self, path: str) -> tuple[str, Any]:
+        try:
+            return super().lookup_path(path)
+        except ValueError:
+            return "", None
 
 
 def _json(body: dict[str, Any] | list[Any], status: int = 200) -> JSONResponse:
@@ -306,21 +430,24 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
     cap = settings.max_body_bytes
     small = settings.max_small_body_bytes
 
-    def signed(cap_bytes: int, fn: Callable[[Request, bytes], Any]) -> Callable[[Request], Awaitable[Response]]:
+    def signed(cap_bytes: int, fn: Callable[[Request, SignedRequest], Any]
+               ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             body = await read_body(request, cap_bytes)
-            result = await run_in_threadpool(fn, request, body)
+            req = signed_request(request, body)
+            result = await run_in_threadpool(fn, request, req)
             if isinstance(result, tuple):
                 return _json(result[1], result[0])
             return _json(result)
         return endpoint
 
-    ingest = signed(cap, lambda r, b: backend.ingest(r.path_params["kiosk_id"], r.headers, b))
-    heartbeat = signed(small, lambda r, b: backend.heartbeat(r.path_params["kiosk_id"], r.headers, b))
-    catalog = signed(small, lambda r, b: backend.catalog(r.headers, r.query_params.get("carrier")))
-    lookup = signed(small, lambda r, b: backend.lookup(r.headers, b))
-    topup = signed(small, lambda r, b: backend.submit_topup(r.headers, b))
-    topup_status = signed(small, lambda r, b: backend.topup_status(r.headers, r.path_params["key"]))
+    ingest = signed(cap, lambda r, s: backend.ingest(r.path_params["kiosk_id"], s))
+    heartbeat = signed(small, lambda r, s: backend.heartbeat(r.path_params["kiosk_id"], s))
+    chain = signed(small, lambda r, s: backend.chain(r.path_params["kiosk_id"], s))
+    catalog = signed(small, lambda r, s: backend.catalog(s))
+    lookup = signed(small, lambda r, s: backend.lookup(s))
+    topup = signed(small, lambda r, s: backend.submit_topup(s))
+    topup_status = signed(small, lambda r, s: backend.topup_status(s, r.path_params["key"]))
 
     async def index(request: Request) -> Response:
         response = FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
@@ -365,10 +492,11 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         q = request.query_params
         unknown = set(q) - {"since", "until", "kiosk", "state", "limit", "offset", "unmask"}
         if unknown:
-            raise bad_request(f"unknown parameters {sorted(unknown)}")
+            raise bad_request(f"unknown parameters {sorted(unknown)}"[:300])
         return {"since": parse_time_param(q.get("since"), "since"),
                 "until": parse_time_param(q.get("until"), "until"),
-                "kiosk_id": q.get("kiosk") or None, "state": q.get("state") or None}
+                "kiosk_id": parse_text_param(q.get("kiosk"), "kiosk"),
+                "state": parse_text_param(q.get("state"), "state")}
 
     def transactions(request: Request) -> Response:
         backend.operator(request, write=False)
@@ -396,7 +524,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         q = request.query_params
         return _json({"days": backend.store.daily_sales(
             since=parse_time_param(q.get("since"), "since"), until=parse_time_param(q.get("until"), "until"),
-            kiosk_id=q.get("kiosk") or None)})
+            kiosk_id=parse_text_param(q.get("kiosk"), "kiosk"))})
 
     def incidents(request: Request) -> Response:
         backend.operator(request, write=False)
@@ -416,9 +544,14 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
 
     async def backend_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BackendError)
-        log.error("request failed: %s", exc, extra={"error_code": exc.code, "path": request.url.path})
+        log.error("request failed: %s", exc, extra={"error_code": exc.code, "path": request.scope.get("path")})
         status = 503 if isinstance(exc, StoreError) else 500
         return _json({"error": exc.code, "message": "server trouble; try again later"}, status)
+
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        """A bug, not input: logged with its traceback, answered in the API's JSON shape."""
+        log.error("request crashed", exc_info=exc, extra={"path": request.scope.get("path")})
+        return _json({"error": "internal_error", "message": "server trouble; try again later"}, 500)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -436,6 +569,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/healthz", healthz),
         Route("/v1/kiosks/{kiosk_id}/events", ingest, methods=["POST"]),
         Route("/v1/kiosks/{kiosk_id}/heartbeat", heartbeat, methods=["POST"]),
+        Route("/v1/kiosks/{kiosk_id}/chain", chain, methods=["GET"]),
         Route("/v1/catalog", catalog, methods=["GET"]),
         Route("/v1/lookup", lookup, methods=["POST"]),
         Route("/v1/topups", topup, methods=["POST"]),
@@ -450,10 +584,10 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/api/sales/daily", daily_sales, methods=["GET"]),
         Route("/api/incidents", incidents, methods=["GET"]),
         *provider_routes(backend, monitor, backend.topups.catalog_service, small),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/static", SafeStaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        ApiError: api_error, HTTPException: http_error, BackendError: backend_error})
+        ApiError: api_error, HTTPException: http_error, BackendError: backend_error, Exception: unexpected_error})
     app.add_middleware(SecurityHeaders)
     app.state.backend = backend
     app.state.monitor = monitor

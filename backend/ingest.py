@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,12 +52,23 @@ class IngestPlan:
     head_hash: str
 
 
+#: ``\uD800``..``\uDFFF`` escapes: the only way JSON text can carry a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """UTF-8 JSON whose top level is an object, or a 400."""
+    """UTF-8 JSON whose top level is an object, or a 400.
+
+    Refused as ``malformed_json`` besides syntax errors: ``NaN``/``Infinity``, numbers that
+    overflow a float (``1e400``), and strings with lone surrogates (no UTF-8 form: they
+    could be neither hashed nor stored)."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid UTF-8 JSON: {exc}") from exc
+        raise ApiError(400, "malformed_json", f"body is not valid UTF-8 JSON: {exc}"[:300]) from exc
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
+        raise ApiError(400, "malformed_json", "body has a string with a lone surrogate (\\uD800-\\uDFFF "
+                       "not in a pair)")
     if not isinstance(data, dict):
         raise bad_request("body must be a JSON object")
     return data
@@ -64,6 +76,36 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:30]} is too large")
+    return value
+
+
+def _has_lone_surrogate(node: Any) -> bool:
+    """Iterative (deep documents must not recurse) walk of strings and keys."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _printable(value: str) -> bool:
+    """No NUL or other control character (a NUL cannot be stored in a PostgreSQL text column)."""
+    return value.isprintable()
 
 
 def parse_batch(body: bytes, max_events: int) -> list[IncomingEvent]:
@@ -99,8 +141,9 @@ def parse_event(item: Any, index: int) -> IncomingEvent:
     if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
         raise bad_request(f"{where}.seq must be a positive integer")
     txn_id = item["txn_id"]
-    if txn_id is not None and (not isinstance(txn_id, str) or not 0 < len(txn_id) <= MAX_TXN_ID):
-        raise bad_request(f"{where}.txn_id must be null or a string of 1..{MAX_TXN_ID} characters")
+    if txn_id is not None and (not isinstance(txn_id, str) or not 0 < len(txn_id) <= MAX_TXN_ID
+                               or not _printable(txn_id)):
+        raise bad_request(f"{where}.txn_id must be null or a string of 1..{MAX_TXN_ID} printable characters")
     at = item["at"]
     if not isinstance(at, str) or not _AT.fullmatch(at):
         raise bad_request(f"{where}.at must be a UTC time like 2025-07-01T12:00:00.000000Z")
@@ -109,8 +152,8 @@ def parse_event(item: Any, index: int) -> IncomingEvent:
     except ValueError as exc:
         raise bad_request(f"{where}.at is not a UTC time: {at!r}") from exc
     kind = item["kind"]
-    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND:
-        raise bad_request(f"{where}.kind must be a string of 1..{MAX_KIND} characters")
+    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND or not _printable(kind):
+        raise bad_request(f"{where}.kind must be a string of 1..{MAX_KIND} printable characters")
     payload = item["payload"]
     if not isinstance(payload, dict):
         raise bad_request(f"{where}.payload must be an object")
@@ -203,7 +246,7 @@ def _projected_value(name: str, value: Any) -> Any:
             return None
         return value
     if isinstance(value, str):
-        return value[:256]
+        return value[:256].replace("\x00", "\ufffd")  # a NUL cannot be stored in a text column
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None

@@ -175,3 +175,27 @@ class CatalogVersion(Base):
     at: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))  # refresh | translation
     detail: Mapped[str] = mapped_column(Text)
+
+
+class RequestNonce(Base):
+    """Each signed request's ``X-Nonce``, kept until its timestamp leaves the ±5 min window,
+    so a captured request cannot be replayed to any worker, before or after a restart."""
+
+    __tablename__ = "request_nonces"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger)  # epoch seconds: purged after this
+
+    __table_args__ = (Index("ix_request_nonces_expires", "expires_at"),)
+
+
+class LoginAttempt(Base):
+    """One operator login attempt, counted *before* its password is checked (``key`` is
+    ``user:<casefolded name>`` or ``client:<address>``)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(160))
+    at_ms: Mapped[int] = mapped_column(BigInteger)  # epoch milliseconds
+
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at_ms"), Index("ix_login_attempts_at", "at_ms"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from backend.errors import bad_request
 from kiosk.ledger.chain import format_at, parse_at
+from kiosk.ledger.export import neutralise_csv_cell
 from kiosk.privacy import mask_iccid, mask_msisdn
 
 _HASHER = PasswordHasher()
@@ -44,26 +46,43 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str |
     return True, _HASHER.hash(password) if _HASHER.check_needs_rehash(stored_hash) else None
 
 
+MAX_PARAM = 200
+_INT = re.compile(r"-?[0-9]{1,18}")
+
+
 def parse_time_param(value: str | None, name: str) -> str | None:
-    """ISO date or date-time (naive means UTC) → the sortable ``at`` text form, or a 400."""
+    """ISO date or date-time (naive means UTC) → the sortable ``at`` text form, or a 400
+    (also for a time that leaves years 1..9999 once in UTC, e.g. ``9999-12-31T23:59-05:00``)."""
     if not value:
         return None
+    shown = repr(value[:40])
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return format_at(parsed)
     except ValueError as exc:
-        raise bad_request(f"{name} is not an ISO date or date-time: {value!r}", field=name) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return format_at(parsed)
+        raise bad_request(f"{name} is not an ISO date or date-time: {shown}", field=name) from exc
+    except OverflowError as exc:
+        raise bad_request(f"{name} is out of range once in UTC: {shown}", field=name) from exc
+
+
+def parse_text_param(value: str | None, name: str) -> str | None:
+    """A free-text filter: at most :data:`MAX_PARAM` printable characters (a NUL would
+    reach the database, which refuses it), or a 400; empty means no filter."""
+    if not value:
+        return None
+    if len(value) > MAX_PARAM or not value.isprintable():
+        raise bad_request(f"{name} must be up to {MAX_PARAM} printable characters", field=name)
+    return value
 
 
 def parse_int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise bad_request(f"{name} must be an integer", field=name) from exc
+    if not _INT.fullmatch(value):
+        raise bad_request(f"{name} must be an integer", field=name)
+    number = int(value)
     if not lo <= number <= hi:
         raise bad_request(f"{name} must be within {lo}..{hi}", field=name)
     return number
@@ -78,15 +97,8 @@ def masked(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
 
 
 def csv_cell(value: Any) -> Any:
-    """Empty for None; a leading = + - @ is quoted so a spreadsheet will not run it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
+    """Empty for None; formula-like text neutralised (``kiosk.ledger.export.neutralise_csv_cell``)."""
+    return neutralise_csv_cell(value)
 
 
 def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -5,6 +5,11 @@ on the kiosk being written) run the same code. Every public method is one databa
 transaction; SQLAlchemy errors become :class:`backend.errors.StoreError`, except
 the :class:`backend.errors.ApiError` a plan raises, which rolls the transaction back
 and passes through untouched.
+
+State every worker must share lives here, never in a process: request nonces (replay
+protection) and operator login attempts (throttling). On PostgreSQL the per-request
+statements (kiosk lookup, nonce) run in autocommit: one round trip each, no BEGIN or
+COMMIT around them. A SQLite database file and its directory are owner-only.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -31,12 +36,17 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     delete,
+    exists,
     func,
     insert,
+    literal,
+    or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from backend.errors import ApiError, BackendError, StoreError
@@ -49,13 +59,16 @@ from backend.models import (
     Kiosk,
     KioskEvent,
     KioskTransaction,
+    LoginAttempt,
     Operator,
     OperatorSession,
     PlanTranslation,
+    RequestNonce,
     TopUp,
 )
 from kiosk.ledger.chain import GENESIS, format_at
 from kiosk.ledger.models import PROJECTED_FIELDS
+from kiosk.private_files import create_private, private_dir, tighten
 from kiosk.sqlite import configure_sqlite
 
 log = logging.getLogger(__name__)
@@ -73,6 +86,8 @@ PLANS = cast(Table, CatalogPlan.__table__)
 PLAN_I18N = cast(Table, PlanTranslation.__table__)
 CATALOG_VERSIONS = cast(Table, CatalogVersion.__table__)
 _PLAN_CONTENT = ("carrier", "name", "price_cents", "currency", "validity_days", "benefits", "position")
+NONCES = cast(Table, RequestNonce.__table__)
+ATTEMPTS = cast(Table, LoginAttempt.__table__)
 _TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq")
 
 
@@ -97,6 +112,13 @@ class IngestResult:
     acked_through: int
     stored: int
     duplicates: int
+    acked_hash: str  # the hash of event acked_through (GENESIS when nothing is stored)
+
+
+def _lock_id(key: str) -> int:
+    """A stable 64-bit advisory lock id for ``key`` (Python's ``hash`` differs per process)."""
+    return int.from_bytes(hashlib.sha256(b"simkiosk-lock\x00" + key.encode("utf-8")).digest()[:8], "big",
+                          signed=True)
 
 
 def _normalise_url(url: str) -> str:
@@ -118,7 +140,7 @@ class Store:
         try:
             if url.startswith("sqlite:///"):
                 path = Path(url.removeprefix("sqlite:///"))
-                path.parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(path)
                 engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                        pool_size=8, max_overflow=40)
                 configure_sqlite(engine, busy_timeout_ms=30_000)
@@ -136,6 +158,7 @@ class Store:
             raise StoreError(f"cannot open the backend database: {exc.__class__.__name__}: {exc}") from exc
 
     def close(self) -> None:
+        """Dispose of the connection pool (idempotent)."""
         if not self._closed:
             self._closed = True
             self._engine.dispose()
@@ -192,6 +215,19 @@ class Store:
             raise StoreError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
 
     @contextlib.contextmanager
+    def _autocommit(self) -> Iterator[Connection]:
+        """One statement, one round trip: PostgreSQL autocommit; SQLite an immediate transaction."""
+        if self.dialect != "postgresql":
+            with self._write() as conn:
+                yield conn
+            return
+        try:
+            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database statement failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
             with self._engine.connect() as conn:
@@ -226,7 +262,8 @@ class Store:
             return secret
 
     def kiosk_auth(self, kiosk_id: str) -> KioskAuth | None:
-        with self._read() as conn:
+        reader = self._autocommit() if self.dialect == "postgresql" else self._read()
+        with reader as conn:
             row = conn.execute(select(KIOSKS.c.secret_generation, KIOSKS.c.secret_check, KIOSKS.c.disabled)
                                .where(KIOSKS.c.id == kiosk_id)).first()
         if row is None:
@@ -238,6 +275,61 @@ class Store:
             row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
                                .where(KIOSKS.c.id == kiosk_id)).one()
         return int(row.acked_through), str(row.head_hash)
+
+    def record_nonce(self, kiosk_id: str, nonce: str, generation: int, expires_at: int) -> bool:
+        """Remember a signed request's nonce; ``False`` when it was seen before *or* the
+        kiosk's secret generation is no longer ``generation`` (rotated) or it was disabled
+        (the caller tells these apart by reading the kiosk again: the rare path).
+
+        One statement: the kiosk row is checked in the same ``INSERT ... SELECT``, so a
+        rotation or a disable takes effect for the very next request, with no cache to expire."""
+        current = select(literal(kiosk_id), literal(nonce), literal(expires_at)).where(exists().where(
+            KIOSKS.c.id == kiosk_id, KIOSKS.c.secret_generation == generation, KIOSKS.c.disabled.is_(False)))
+        maker = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = (maker(NONCES).from_select(["kiosk_id", "nonce", "expires_at"], current).on_conflict_do_nothing()
+                .returning(NONCES.c.nonce))
+        with self._autocommit() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def purge_expired(self, now_s: int, attempts_before_ms: int) -> tuple[int, int]:
+        """Drop nonces past their window and login attempts older than the throttle window;
+        both through an index on the time, so the cost is the rows removed, not the table."""
+        with self._autocommit() as conn:
+            nonces = conn.execute(delete(NONCES).where(NONCES.c.expires_at < now_s)).rowcount
+        with self._autocommit() as conn:
+            attempts = conn.execute(delete(ATTEMPTS).where(ATTEMPTS.c.at_ms < attempts_before_ms)).rowcount
+        return int(nonces or 0), int(attempts or 0)
+
+    # ------------------------------------------------------------------ login throttle
+
+    def admit_login(self, limits: Sequence[tuple[str, int]], now_ms: int, window_ms: int
+                    ) -> tuple[list[int], dict[str, list[int]]]:
+        """Count one login attempt under every key *before* its password is checked, atomically:
+        keys are locked (PostgreSQL advisory locks in a fixed order; SQLite's write lock), the
+        attempts within the window read, and the new ones written only when every key is under
+        its limit. Returns ``(attempt ids, {})`` when admitted, else ``([], recent times by key)``
+        for the caller to say how long to wait."""
+        keys = sorted({key for key, _ in limits})
+        cutoff = now_ms - window_ms
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                for key in keys:  # sorted: two transactions never wait on each other in a cycle
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_id("login:" + key)})
+            recent: dict[str, list[int]] = {key: [] for key in keys}
+            for key, at in conn.execute(select(ATTEMPTS.c.key, ATTEMPTS.c.at_ms).where(
+                    ATTEMPTS.c.key.in_(keys), ATTEMPTS.c.at_ms > cutoff).order_by(ATTEMPTS.c.key, ATTEMPTS.c.at_ms)):
+                recent[str(key)].append(int(at))
+            if any(len(recent[key]) >= limit for key, limit in limits):
+                return [], recent
+            ids = [int(conn.execute(insert(ATTEMPTS).values(key=key, at_ms=now_ms).returning(ATTEMPTS.c.id))
+                       .scalar_one()) for key in keys]
+        return ids, {}
+
+    def clear_login_attempts(self, keys: Iterable[str], ids: Iterable[int]) -> None:
+        """After a right password: the name's attempts go, and this attempt's own rows."""
+        keys, ids = list(keys), list(ids)
+        with self._write() as conn:
+            conn.execute(delete(ATTEMPTS).where(or_(ATTEMPTS.c.key.in_(keys), ATTEMPTS.c.id.in_(ids))))
 
     def heartbeat(self, kiosk_id: str, status: dict[str, Any]) -> str:
         at = now_text()
@@ -264,7 +356,7 @@ class Store:
             plan = plan_ingest(events, acked, str(row.head_hash), stored)
             if plan.new:
                 self._apply(conn, kiosk_id, plan, received)
-        return IngestResult(plan.acked_through, len(plan.new), plan.duplicates)
+        return IngestResult(plan.acked_through, len(plan.new), plan.duplicates, plan.head_hash)
 
     def _apply(self, conn: Connection, kiosk_id: str, plan: IngestPlan, received: str) -> None:
         _bulk_insert(conn, EVENTS, [
@@ -549,6 +641,18 @@ class Store:
             conn.execute(insert(CATALOG_VERSIONS).values(version=now, at=now, reason="translation",
                                                          detail=f"{operator}: {plan_id} {lang}"))
         return now
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file (and the WAL/SHM SQLite gives its mode) owner-only, its directory too."""
+    try:
+        private_dir(path.parent)
+        create_private(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            tighten(Path(f"{path}{suffix}"))
+    except OSError as exc:
+        raise BackendError(f"cannot create the database file {path}: {exc.strerror or exc}",
+                           code="config_error") from exc
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

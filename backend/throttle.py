@@ -1,61 +1,86 @@
-"""Failed operator logins, counted per user name and per client address.
+"""Operator login throttling, shared by every backend worker through the database.
 
-Why: the operator page is on the network and a password is all that guards it.
-After ``per_user`` failures for one name (or ``per_client`` from one address)
-within ``window_s`` further attempts are refused without checking the password
-(so argon2 is not a lever for overloading the backend either) until the oldest
-failure leaves the window. A right password clears that name's failures. Kept
-in memory: one backend process serves the page; a restart forgets (and logs).
+Why: the operator page is on the network and a password is all that guards it. Each
+attempt is counted per user name and per client address *before* its password is
+checked, atomically (:meth:`backend.store.Store.admit_login`), so concurrent attempts
+cannot slip past the limit: with ``per_user`` attempts for one name (or ``per_client``
+from one address) within ``window_s``, further attempts are refused without checking
+the password (so argon2 is not a lever for overloading the backend either) until the
+oldest attempt leaves the window. A right password clears that name's attempts.
+
+Times are wall-clock epoch milliseconds (workers on several hosts share them); the
+pure part, :func:`retry_after`, is what decides how long to wait.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from backend.store import Store
+
+PER_USER = 5
+PER_CLIENT = 20
+WINDOW_S = 900.0
+
+
+def user_key(name: str) -> str:
+    return "user:" + name.casefold()
+
+
+def client_key(address: str) -> str:
+    return "client:" + address
+
+
+def retry_after(recent: Mapping[str, Sequence[int]], limits: Sequence[tuple[str, int]], now_ms: int,
+                window_ms: int) -> float:
+    """Seconds until every key is under its limit again, from each key's attempt times
+    (ascending, within the window); 0 when an attempt may be made now."""
+    wait_ms = 0
+    for key, limit in limits:
+        times = sorted(recent.get(key, ()))
+        if len(times) >= limit:
+            wait_ms = max(wait_ms, times[len(times) - limit] + window_ms - now_ms)
+    return max(wait_ms, 0) / 1000.0
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An admitted attempt: its rows, to clear when the password proves right."""
+
+    keys: tuple[str, ...]
+    ids: tuple[int, ...]
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"retry in {wait_s:.0f} s")
+        self.wait_s = wait_s
 
 
 class LoginThrottle:
-    def __init__(self, *, per_user: int = 5, per_client: int = 20, window_s: float = 900.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._limits = {"user": per_user, "client": per_client}
-        self._window_s = window_s
-        self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store: Store, *, per_user: int = PER_USER, per_client: int = PER_CLIENT,
+                 window_s: float = WINDOW_S, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._per_user = per_user
+        self._per_client = per_client
+        self.window_s = window_s
+        self.clock = clock
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self._window_s:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
+    def _limits(self, user: str, client: str) -> list[tuple[str, int]]:
+        return [(user_key(user), self._per_user), (client_key(client), self._per_client)]
 
-    def _keys(self, user: str, client: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        return ("user", user.casefold()), ("client", client)
+    def admit(self, user: str, client: str) -> Admission:
+        """Count this attempt; raises :class:`TooManyAttempts` (nothing counted) when over."""
+        limits = self._limits(user, client)
+        now_ms = int(self.clock() * 1000)
+        window_ms = int(self.window_s * 1000)
+        ids, recent = self._store.admit_login(limits, now_ms, window_ms)
+        if not ids:
+            raise TooManyAttempts(max(retry_after(recent, limits, now_ms, window_ms), 1.0))
+        return Admission(tuple(key for key, _ in limits), tuple(ids))
 
-    def retry_after(self, user: str, client: str) -> float:
-        """Seconds until ``user`` from ``client`` may try again; 0 when they may now."""
-        now = self._clock()
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(user, client):
-                times = self._recent(key, now)
-                if len(times) >= self._limits[key[0]]:
-                    wait = max(wait, times[len(times) - self._limits[key[0]]] + self._window_s - now)
-        return wait
-
-    def failed(self, user: str, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in self._keys(user, client):
-                self._recent(key, now)
-                self._failures.setdefault(key, deque()).append(now)
-
-    def succeeded(self, user: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", user.casefold()), None)
+    def succeeded(self, user: str, admission: Admission) -> None:
+        """A right password: the name starts afresh, and this attempt counts for no one."""
+        self._store.clear_login_attempts([user_key(user)], admission.ids)

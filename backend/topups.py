@@ -46,8 +46,8 @@ def _str(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None
     value = data.get(name)
     if value is None and optional:
         return None
-    if not isinstance(value, str) or not value or len(value) > max_len:
-        raise bad_request(f"{name} must be a string of 1..{max_len} characters", field=name)
+    if not isinstance(value, str) or not value or len(value) > max_len or not value.isprintable():
+        raise bad_request(f"{name} must be a string of 1..{max_len} printable characters", field=name)
     if pattern is not None and not pattern.fullmatch(value):
         raise bad_request(f"{name} is malformed", field=name)
     return value

@@ -418,6 +418,38 @@ def unsynced_events(ledger: AuditSink) -> tuple[int, int]:
 
 
 HttpGet = Callable[[str, float], int]  # (url, timeout_s) -> HTTP status; raises OSError/UpstreamError
+#: () -> (acked_through, acked_hash) the backend holds for this kiosk; raises UpstreamError.
+ChainPosition = Callable[[], tuple[int, str]]
+
+
+def backend_chain_position(settings: Settings) -> tuple[int, str]:
+    """Ask the backend (signed ``GET /v1/kiosks/{id}/chain``) how far it holds this kiosk's chain."""
+    from kiosk.config import read_secret
+    from kiosk.sync import UpstreamClient
+
+    up = settings.upstream
+    with UpstreamClient(up.url, settings.kiosk.id, read_secret(up.secret_file), timeout_s=up.timeout_s) as client:
+        position = client.chain()
+    return position.acked_through, position.acked_hash
+
+
+def _chain_check(ledger: Any, chain: ChainPosition) -> tuple[bool, str, str, dict[str, object]]:
+    """``(ok, detail, advice, data)`` of comparing the local chain with the backend's copy."""
+    from kiosk.ledger import verify_upstream
+    from kiosk.sync import SyncRejected
+
+    try:
+        acked, digest = chain()
+    except SyncRejected as exc:
+        return False, f"chain check refused: {exc.message}", ADVICE_UPSTREAM_REFUSED, {"error": exc.error}
+    except (UpstreamError, OSError) as exc:
+        return False, f"chain check failed: {exc}", ADVICE_UPSTREAM_DOWN, {"error": str(exc)}
+    report = verify_upstream(ledger, acked, digest)
+    data: dict[str, object] = {"acked_through": acked, "ok": report.ok}
+    if report.ok:
+        return True, f"chain matches the backend through seq {acked}", "", data
+    seq = report.first_bad_seq
+    return False, report.reason, ADVICE_LEDGER_CORRUPT.format(seq=seq), {**data, "first_bad_seq": seq}
 
 
 def _http_get(url: str, timeout_s: float) -> int:
@@ -431,8 +463,10 @@ def _http_get(url: str, timeout_s: float) -> int:
 
 
 def upstream_check(settings: Settings, ledger: AuditSink | None, *,
-                   http_get: HttpGet | None = None) -> DeviceHealth:
-    """Reachability of ``[upstream] url`` (GET /healthz) and how many events wait to sync."""
+                   http_get: HttpGet | None = None, chain: ChainPosition | None = None) -> DeviceHealth:
+    """Reachability of ``[upstream] url`` (GET /healthz), how many events wait to sync, and
+    (``chain``) whether the backend's copy still matches the local chain at the last seq it
+    acknowledged: a ledger replaced or recomputed after syncing is caught here."""
     from kiosk.config import read_secret
 
     data: dict[str, object] = {"url": settings.upstream.url}
@@ -468,7 +502,14 @@ def upstream_check(settings: Settings, ledger: AuditSink | None, *,
     if status >= 400:
         return DeviceHealth("upstream", False, f"{url} answered HTTP {status} (wrong url?){backlog}",
                             ADVICE_UPSTREAM_REFUSED, data)
-    return DeviceHealth("upstream", True, f"{url} reachable ({data['latency_ms']} ms){backlog}", "", data)
+    reachable = f"{url} reachable ({data['latency_ms']} ms)"
+    if chain is not None and ledger is not None and hasattr(ledger, "hash_at"):
+        ok, detail, advice, chain_data = _chain_check(ledger, chain)
+        data["chain"] = chain_data
+        if not ok:
+            return DeviceHealth("upstream", False, f"{reachable}; {detail}{backlog}", advice, data)
+        reachable += f"; {detail}"
+    return DeviceHealth("upstream", True, f"{reachable}{backlog}", "", data)
 
 
 # --------------------------------------------------------------------------- ledger
@@ -658,6 +699,7 @@ class Diagnostics:
         printer: ReceiptPrinter | None = None,
         deadlines: CheckDeadlines | None = None,
         http_get: HttpGet | None = None,
+        chain_position: ChainPosition | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         unavailable: Mapping[str, str] | None = None,
     ) -> None:
@@ -669,6 +711,11 @@ class Diagnostics:
         self.printer = printer
         self.deadlines = deadlines or CheckDeadlines.from_settings(settings)
         self._http_get = http_get
+        # The real backend is asked for its chain position unless the network is faked: a test
+        # that fakes reachability alone (http_get) gets no chain check unless it fakes that too.
+        if chain_position is None and http_get is None:
+            chain_position = lambda: backend_chain_position(settings)  # noqa: E731
+        self._chain_position = chain_position
         self._clock = clock
         #: Why an adapter is missing, e.g. {"ledger": "cannot open ledger: ..."}.
         self.unavailable = dict(unavailable or {})
@@ -764,8 +811,9 @@ class Diagnostics:
 
     def check_upstream(self) -> DeviceHealth:
         ledger = self.ledger
-        return guarded("upstream", lambda: upstream_check(self.settings, ledger, http_get=self._http_get),
-                       self.deadlines.upstream, what="the upstream server")
+        return guarded("upstream", lambda: upstream_check(self.settings, ledger, http_get=self._http_get,
+                                                          chain=self._chain_position),
+                       self.deadlines.upstream * 2, what="the upstream server")
 
     def check_ledger(self) -> DeviceHealth:
         if self.ledger is None:

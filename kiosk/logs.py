@@ -1,18 +1,24 @@
 """Structured logging: JSON lines to the data directory (rotated), readable lines on stderr.
 
 A redaction filter runs before any handler, so a PIN, password or secret passed
-in ``extra`` or formatted into a message never reaches a file.
+in ``extra`` or formatted into a message never reaches a file. The log files (and
+the directory made for them) are owner-only whatever the umask: they still name
+devices, transactions and, in error details, sometimes a phone number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import logging.handlers
 import re
 import sys
 from pathlib import Path
+from typing import cast
+
+from kiosk.private_files import open_private, private_dir
 
 LOG_FILE = "logs/kiosk.jsonl"
 MAX_BYTES = 5 * 1024 * 1024
@@ -58,6 +64,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every file it opens (the first one and each after a rollover) is created 0600;
+    rotation renames files, which keeps their mode."""
+
+    def _open(self) -> io.TextIOWrapper:
+        return cast(io.TextIOWrapper, open_private(Path(self.baseFilename), "a", encoding=self.encoding,
+                                                   errors=self.errors))
+
+
 _installed: list[logging.Handler] = []
 
 
@@ -83,8 +98,8 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = F
     if data_dir is not None:
         path = data_dir / LOG_FILE
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(
+            private_dir(path.parent)
+            file_handler = PrivateRotatingFileHandler(
                 path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
             )
         except OSError as exc:

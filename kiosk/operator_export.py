@@ -5,7 +5,9 @@ The rows and the bytes come from :mod:`kiosk.ledger.export` — the code behind
 --format csv --since S --until U`` for the same range, byte for byte. Phone
 numbers and ICCIDs are masked unless the operator asks otherwise.
 
-The file is written to ``<name>.part`` in the target folder, flushed and
+The file is owner-only (0600) whatever the umask, masked or not (on a FAT stick,
+which has no modes, the mount options decide). It is written to ``<name>.part`` in
+the target folder, flushed and
 fsync'd, renamed into place and the folder fsync'd, so pulling the stick
 right after "done" leaves either the whole file or none (and never a
 half-written file with the final name).
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import KioskError
+from kiosk.private_files import open_private
 
 if TYPE_CHECKING:
     from kiosk.ledger import Ledger
@@ -146,7 +149,7 @@ def export_transactions(
     target = folder / (filename or export_filename(kiosk_id, since, until, fmt))
     tmp = target.with_name(target.name + ".part")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with open_private(tmp, "w", encoding="utf-8", newline="") as fh:
             rows = write_export(transaction_rows(ledger, since_at, until_at, unmask), TRANSACTION_COLUMNS, fmt, fh)
             fh.flush()
             os.fsync(fh.fileno())

@@ -110,18 +110,22 @@ _GSM7_EXT = {0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[",
              0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€"}
 
 
+REPLACEMENT = "\ufffd"
+
+
 def decode_alpha(raw: bytes) -> str:
-    """An alpha field (TS 31.102 annex A / TS 51.011 annex B): GSM 7-bit unpacked or UCS2."""
+    """An alpha field (TS 31.102 annex A / TS 51.011 annex B): GSM 7-bit unpacked or UCS2.
+
+    The result is always valid Unicode (it can be encoded as UTF-8, stored and hashed): a
+    code unit that is no character (a lone surrogate, a value past U+FFFF in the 82 form)
+    becomes U+FFFD, as a SIM with a garbled name must still be readable."""
     if not raw:
         return ""
-    if raw[0] == 0x80:  # UCS2 big-endian, FFFF-terminated
+    if raw[0] == 0x80:  # UCS2 big-endian (UTF-16 pairs accepted), FFFF-terminated
         body = raw[1:]
         end = next((i for i in range(0, len(body) - 1, 2) if body[i : i + 2] == b"\xff\xff"),
                    len(body) - len(body) % 2)
-        try:
-            return body[:end].decode("utf-16-be")
-        except UnicodeDecodeError as exc:
-            raise SimDataError("alpha field is not valid UCS2") from exc
+        return body[:end].decode("utf-16-be", errors="replace")
     if raw[0] in (0x81, 0x82):
         return _decode_ucs2_compact(raw)
     out: list[str] = []
@@ -153,8 +157,15 @@ def _decode_ucs2_compact(raw: bytes) -> str:
         raise SimDataError("truncated UCS2 alpha field")
     out = []
     for b in chars:
-        out.append(chr(base + (b & 0x7F)) if b & 0x80 else _GSM7[b])
+        out.append(_ucs2_char(base + (b & 0x7F)) if b & 0x80 else _GSM7[b])
     return "".join(out)
+
+
+def _ucs2_char(code: int) -> str:
+    """One UCS2 code unit as a character; surrogates and values past U+FFFF are U+FFFD."""
+    if 0xD800 <= code <= 0xDFFF or code > 0xFFFF:
+        return REPLACEMENT
+    return chr(code)
 
 
 def decode_spn(raw: bytes) -> str | None:

@@ -1,4 +1,11 @@
-"""``kiosk ledger export|verify|backup``: operators' view of the journal."""
+"""``kiosk ledger export|verify|backup|restore|rebuild``: operators' view of the journal.
+
+``verify`` runs the full verification (``kiosk.ledger.verify``); ``--upstream`` also asks
+the backend which hash it holds at the last seq it acknowledged. ``restore`` runs the same
+full verification on the backup before swapping it in, refuses it with the first reason,
+and resets the sync position so the backend re-checks the restored chain against its copy.
+Files written here (exports, backups) are owner-only (0600) whatever the umask.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +17,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, LedgerError
 
 if TYPE_CHECKING:
-    from kiosk.ledger import Ledger
+    from kiosk.ledger import Ledger, VerifyReport
+    from kiosk.sync import ChainPosition
 
 # The ledger (SQLAlchemy, Alembic) is imported inside the commands: building the
 # parser must stay cheap for every other subcommand.
@@ -42,7 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pa
     export.add_argument("--events", action="store_true", help="raw events with seq and hash")
     export.set_defaults(func=cmd_export)
 
-    check = sub.add_parser("verify", parents=[parent], help="walk the hash chain; exit 1 naming the first bad seq")
+    check = sub.add_parser("verify", parents=[parent],
+                           help="full check (chain, projection, meta, schema); exit 1 naming the first bad seq")
+    check.add_argument("--upstream", action="store_true",
+                       help="also check the chain against the hash the backend holds (needs the network)")
     check.set_defaults(func=cmd_verify)
 
     backup = sub.add_parser("backup", parents=[parent], help="consistent copy of the SQLite ledger")
@@ -86,10 +97,12 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
     if not path:
         yield sys.stdout
         return
+    from kiosk.private_files import open_private
+
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
     try:
-        fh: TextIO = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        fh = open_private(tmp, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise KioskError(f"cannot write {path}: {exc.strerror}", code="export_failed") from exc
     try:
@@ -104,17 +117,42 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
 
 
 def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
-    from kiosk.ledger import verify
+    from kiosk.ledger import VerifyReport, verify, verify_upstream
 
+    upstream: dict[str, object] | None = None
     with open_ledger(ctx) as ledger:
         report = verify(ledger)
+        if report.ok and args.upstream:
+            position = _backend_position(ctx)
+            checked = verify_upstream(ledger, position.acked_through, position.acked_hash)
+            upstream = {"acked_through": position.acked_through, "acked_hash": position.acked_hash}
+            if not checked.ok:
+                report = VerifyReport(False, report.events, report.last_seq, checked.first_bad_seq, checked.reason,
+                                      checked.check)
+    out = {**report.as_json(), **({"upstream": upstream} if upstream is not None else {})}
     if report.ok:
-        ctx.emit(report.as_json(), f"ledger intact: {report.events} events, last seq {report.last_seq}")
+        text = f"ledger intact: {report.events} events, last seq {report.last_seq}"
+        if upstream is not None:
+            text += f"; the backend holds the same event at seq {upstream['acked_through']}"
+        ctx.emit(out, text)
         return EXIT_OK
     if ctx.json:
-        ctx.emit({"error": "ledger_corrupt", "message": report.reason, **report.as_json()})
-    print(f"kiosk: ledger corrupt at seq {report.first_bad_seq}: {report.reason}", file=sys.stderr)
+        ctx.emit({"error": "ledger_corrupt", "message": report.reason, **out})
+    where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+    print(f"kiosk: ledger corrupt{where}: {report.reason}", file=sys.stderr)
     return EXIT_FAILURE
+
+
+def _backend_position(ctx: CliContext) -> ChainPosition:
+    from kiosk.config import read_secret
+    from kiosk.errors import ConfigError
+    from kiosk.sync import UpstreamClient
+
+    up = ctx.settings.upstream
+    if not up.url:
+        raise ConfigError("[upstream] url is empty: --upstream needs the backend")
+    with UpstreamClient(up.url, ctx.settings.kiosk.id, read_secret(up.secret_file), timeout_s=up.timeout_s) as client:
+        return client.chain()
 
 
 def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -124,36 +162,129 @@ def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def cmd_restore(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Check the backup's chain first; keep the replaced ledger beside it, never delete it."""
-    from kiosk.ledger import Ledger, verify
-    from kiosk.ledger.store import SQLITE_FILE
+    """Verify the backup fully first; keep the replaced ledger beside it, never delete it."""
+    from kiosk.ledger.store import SQLITE_FILE, head_record_path, read_head_record
 
     if ctx.settings.ledger.url:
         raise KioskError("restore replaces SQLite ledgers; use pg_restore for PostgreSQL", code="bad_argument")
     source = Path(args.source)
     if not source.is_file():
         raise KioskError(f"backup {source} not found", code="bad_argument")
+    current = ctx.data_dir / SQLITE_FILE
+    record = read_head_record(head_record_path(current))
     with tempfile.TemporaryDirectory(dir=ctx.data_dir) as tmp:
         staged = Path(tmp) / SQLITE_FILE
-        shutil.copyfile(source, staged)
-        with Ledger.open("", Path(tmp)) as candidate:
-            report = verify(candidate)
-        if not report.ok:
-            raise KioskError(f"backup {source} does not verify: {report.reason}", code="ledger_corrupt")
-        current = ctx.data_dir / SQLITE_FILE
-        kept = None
-        if current.exists():
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-            kept = current.with_name(f"{SQLITE_FILE}.replaced-{stamp}")
-            with Ledger.open("", ctx.data_dir) as old:  # checkpoints the WAL into the file
-                old.backup(kept)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{current}{suffix}").unlink(missing_ok=True)
+        _stage(source, staged)
+        report, candidate_head = _check_candidate(source, staged, current, record)
+        kept = _set_aside(ctx, current)
         os.replace(staged, current)
-    ctx.emit({"restored": str(source), "events": report.events, "previous_kept_as": str(kept) if kept else None},
-             f"restored {report.events} events from {source}" + (f"; previous ledger kept as {kept}" if kept else ""))
+    from kiosk.ledger import Ledger
+    from kiosk.ledger.store import ACKED_HASH_META, ACKED_META
+
+    with Ledger.open("", ctx.data_dir) as restored:
+        restored.reset_head_record()
+        # The backend re-checks the whole restored chain: everything is sent again and what it
+        # already holds must come back as duplicates (a forged copy is refused there).
+        restored.set_metas({ACKED_META: "0", ACKED_HASH_META: ""})
+    older = record is not None and candidate_head < record[0]
+    ctx.emit({"restored": str(source), "events": report.events, "previous_kept_as": str(kept) if kept else None,
+              "older_than_recorded": older, "sync_reset": True},
+             f"restored {report.events} events from {source}" + (f"; previous ledger kept as {kept}" if kept else "")
+             + (f"; NOTE: this kiosk had recorded {record[0]} events, the backup ends at {candidate_head}"
+                if older and record is not None else "")
+             + "; every event will be sent to the backend again to be checked")
     return EXIT_OK
+
+
+def _stage(source: Path, staged: Path) -> None:
+    """A private copy of the backup to check (the original is never opened for writing)."""
+    from kiosk.private_files import open_private
+
+    try:
+        with open(source, "rb") as src, open_private(staged, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    except OSError as exc:
+        raise KioskError(f"cannot read backup {source}: {exc.strerror or exc}", code="bad_argument") from exc
+
+
+def _check_candidate(source: Path, staged: Path, current: Path,
+                     record: tuple[int, str] | None) -> tuple[VerifyReport, int]:
+    """Refuse the backup with the first reason it fails; returns its report and last seq."""
+    from kiosk.ledger import Ledger, verify
+
+    def refuse(reason: str) -> KioskError:
+        return KioskError(f"backup {source} does not verify: {reason}", code="ledger_corrupt")
+
+    size = staged.stat().st_size
+    if size == 0:
+        raise refuse("it is empty (0 bytes)")
+    with open(staged, "rb") as fh:
+        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            raise refuse("it is not a SQLite database")
+    try:
+        with Ledger.open("", staged.parent, migrate=False) as candidate:
+            if candidate.schema_revision() is None:
+                raise refuse("it is not a simkiosk ledger (no schema revision)")
+            candidate.migrate()
+            report = verify(candidate)
+            if not report.ok:
+                where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+                raise refuse(f"{report.check}{where}: {report.reason}")
+            last, _head = candidate.head()
+            if record is not None and record[0] > 0:
+                seq, digest = record
+                if last == 0:
+                    raise refuse(f"it holds no events but this kiosk had recorded {seq}")
+                if last >= seq and candidate.hash_at(seq) != digest:
+                    raise refuse(f"it is another chain: seq {seq} is not the event this kiosk recorded there")
+                if last < seq:
+                    mine = _current_hash_at(current, last)
+                    if mine is not None and mine != candidate.hash_at(last):
+                        raise refuse(f"it is another chain: seq {last} differs from this kiosk's ledger")
+    except LedgerError as exc:
+        raise refuse(exc.message) from exc
+    return report, last
+
+
+def _current_hash_at(current: Path, seq: int) -> str | None:
+    """The replaced ledger's hash at ``seq``, when it can still be read."""
+    if not current.exists() or current.stat().st_size == 0:
+        return None
+    from kiosk.ledger import Ledger
+
+    try:
+        with Ledger.open("", current.parent, migrate=False) as ledger:
+            return ledger.hash_at(seq)
+    except LedgerError:
+        return None
+
+
+def _set_aside(ctx: CliContext, current: Path) -> Path | None:
+    """Keep the ledger being replaced: a consistent backup when it opens, else its raw files."""
+    from kiosk.ledger import Ledger
+    from kiosk.ledger.store import SQLITE_FILE
+
+    if not current.exists():
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = current.with_name(f"{SQLITE_FILE}.replaced-{stamp}")
+    try:
+        if current.stat().st_size == 0:
+            raise LedgerError("empty file")
+        with Ledger.open("", ctx.data_dir, migrate=False) as old:  # checkpoints the WAL into the copy
+            old.backup(kept)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{current}{suffix}").unlink(missing_ok=True)
+    except LedgerError:
+        for suffix in ("", "-wal", "-shm"):  # unreadable: move its files aside as they are
+            part = Path(f"{current}{suffix}")
+            if part.exists():
+                os.replace(part, Path(f"{kept}{suffix}"))
+    return kept
 
 
 def cmd_rebuild(ctx: CliContext, args: argparse.Namespace) -> int:

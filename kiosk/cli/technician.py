@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pa
     st = sub.add_parser("status", parents=[parent], help="is the PIN keypad locked?")
     st.set_defaults(func=cmd_status)
 
-    un = sub.add_parser("unlock", parents=[parent], help="lift a PIN lockout now (audited)")
+    un = sub.add_parser("unlock", parents=[parent],
+                        help="lift a PIN lockout now and restart the escalation (audited)")
     un.set_defaults(func=cmd_unlock)
 
 
@@ -63,10 +64,16 @@ def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:
     with Ledger.open(ctx.settings.ledger.url, ctx.data_dir) as ledger:
         status = gate_from_settings(ctx.settings, ledger).status()
     out = {"configured": status.configured, "roles": list(status.roles), "locked": status.locked,
-           "locked_until": status.locked_until.isoformat() if status.locked_until else None,
-           "seconds_left": round(status.seconds_left), "failures": status.failures}
-    text = (f"locked for {status.seconds_left:.0f} s more" if status.locked
-            else f"open ({status.failures} wrong PIN(s) in a row)")
+           "permanent": status.permanent,
+           "locked_until": status.locked_until.isoformat() if status.locked_until and not status.permanent else None,
+           "seconds_left": None if status.permanent else round(status.seconds_left), "failures": status.failures,
+           "lockouts": status.lockouts}
+    if status.permanent:
+        text = "locked until unlocked: run `kiosk technician unlock`"
+    elif status.locked:
+        text = f"locked for {status.seconds_left:.0f} s more (lockout {status.lockouts})"
+    else:
+        text = f"open ({status.failures} wrong PIN(s) in a row, {status.lockouts} lockout(s) since the last login)"
     ctx.emit(out, text if status.configured else "no technician PIN configured")
     return EXIT_OK
 

@@ -21,10 +21,12 @@ def canonical_json(obj: Any) -> str:
 
 
 def format_at(at: dt.datetime) -> str:
-    """UTC, microseconds, trailing Z: fixed width, so strings sort as times do."""
+    """UTC, microseconds, trailing Z: fixed width, so strings sort as times do (years
+    below 1000 too: ``strftime("%Y")`` would not pad them). ``OverflowError`` for a time
+    that is outside years 1..9999 once in UTC."""
     if at.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_at(text: str) -> dt.datetime:

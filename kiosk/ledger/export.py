@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -33,11 +34,13 @@ def parse_time(value: str | None, what: str) -> str | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return format_at(parsed)
     except ValueError as exc:
         raise KioskError(f"--{what} {value!r} is not an ISO date or date-time", code="bad_argument") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return format_at(parsed)
+    except OverflowError as exc:
+        raise KioskError(f"--{what} {value!r} is outside years 1..9999 once in UTC", code="bad_argument") from exc
 
 
 def transaction_rows(ledger: Ledger, since: str | None, until: str | None, unmask: bool) -> Iterator[dict[str, Any]]:
@@ -69,7 +72,7 @@ def write_export(rows: Iterator[dict[str, Any]], columns: tuple[str, ...], fmt: 
         for row in rows:
             if isinstance(row.get("payload"), dict):
                 row = {**row, "payload": json.dumps(row["payload"], ensure_ascii=False, sort_keys=True)}
-            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+            writer.writerow({k: neutralise_csv_cell(v) for k, v in row.items()})
             count += 1
     elif fmt == "jsonl":
         for row in rows:
@@ -80,18 +83,23 @@ def write_export(rows: Iterator[dict[str, Any]], columns: tuple[str, ...], fmt: 
     return count
 
 
-def _csv_cell(value: Any) -> Any:
-    """Empty for None; neutralise cells a spreadsheet would run as a formula."""
+_FORMULA_START = ("=", "+", "-", "@")
+_LEADING_BLANKS = " \t\r\n"
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def neutralise_csv_cell(value: Any) -> Any:
+    """Empty for None; a cell a spreadsheet would run as a formula gets a leading ``'``.
+
+    Spreadsheets skip leading spaces, tabs and line breaks before looking for ``= + - @``
+    (OWASP "CSV injection"), and a cell that starts with a tab or CR is itself suspect; a
+    plain number such as ``-5`` or ``+1.5e3`` stays a number."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(_LEADING_BLANKS)
+    if value[:1] in ("\t", "\r") or (stripped[:1] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(stripped)):
         return "'" + value
     return value
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

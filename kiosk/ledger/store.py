@@ -7,6 +7,12 @@ PostgreSQL's default synchronous commit). Callers journal an intent *before*
 acting on it: that is what makes crash recovery possible.
 
 Database errors are wrapped into :class:`kiosk.errors.LedgerError`.
+
+A SQLite ledger is private (file, WAL and directory owner-only, whatever the umask) and
+keeps a *head record* beside it (``ledger.sqlite3.head``: the last seq and hash this
+kiosk appended, written after each commit). It is how an emptied or swapped file is
+noticed: :meth:`Ledger.open` refuses an empty or missing ledger when the record says
+events existed, and ``kiosk ledger verify`` checks the chain still holds that hash.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import datetime as dt
 import fcntl
 import json
 import logging
+import os
+import re
 import shutil
 import sqlite3
 import threading
@@ -27,6 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import (
     Connection,
     Engine,
+    MetaData,
     Table,
     create_engine,
     delete,
@@ -38,10 +47,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.errors import LedgerError
+from kiosk.errors import LedgerCorrupt, LedgerError
 from kiosk.ledger.chain import GENESIS, canonical_json, event_hash, format_at
 from kiosk.ledger.migrations import HEAD_REVISION
-from kiosk.ledger.models import PROJECTED_FIELDS, ChainHead, Event, Meta, Transaction
+from kiosk.ledger.models import PROJECTED_FIELDS, Base, ChainHead, Event, Meta, Transaction
+from kiosk.private_files import create_private, open_private, private_dir, tighten
 from kiosk.sqlite import configure_sqlite
 
 if TYPE_CHECKING:
@@ -50,12 +60,84 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SQLITE_FILE = "ledger.sqlite3"
+HEAD_SUFFIX = ".head"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _EVENTS = cast(Table, Event.__table__)
 _HEAD = cast(Table, ChainHead.__table__)
 _TXNS = cast(Table, Transaction.__table__)
 _META = cast(Table, Meta.__table__)
 STREAM_BATCH = 2000
+#: Ledger meta: the highest seq the backend acknowledged, and the hash it holds there.
+ACKED_META = "sync.acked_through"
+ACKED_HASH_META = "sync.acked_hash"
+VERSION_TABLE = "alembic_version"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_VERIFY_TABLE = "verify_transactions"
+
+
+def head_record_path(sqlite_path: Path) -> Path:
+    return sqlite_path.with_name(sqlite_path.name + HEAD_SUFFIX)
+
+
+_HEAD_FORMAT = "simkiosk-ledger-head 1 {seq:020d} {hash}\n"  # fixed width: rewritten in place
+
+
+def format_head_record(seq: int, digest: str) -> bytes:
+    return _HEAD_FORMAT.format(seq=seq, hash=digest.ljust(64, "0")[:64]).encode("ascii")
+
+
+def read_head_record(path: Path) -> tuple[int, str] | None:
+    """``(seq, hash)`` from a head record, ``None`` when there is none. An unreadable one
+    (a power cut while it was written) is logged and ignored: it is a tripwire, and
+    stopping the kiosk for it would do more harm than it prevents."""
+    try:
+        text = path.read_text(encoding="ascii")
+        magic, version, seq_text, digest = text.split()
+        if magic != "simkiosk-ledger-head" or version != "1" or not seq_text.isdigit() \
+                or not _HEX64.fullmatch(digest):
+            raise ValueError(f"unexpected content {text[:120]!r}")
+        return int(seq_text), digest
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        log.warning("ledger head record %s is unreadable (%s); ignoring it", path, exc)
+        return None
+
+
+def write_head_record(path: Path, seq: int, digest: str) -> None:
+    """Replace the head record atomically (restore, tests; appends rewrite it in place)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    with open_private(tmp, "wb") as fh:
+        fh.write(format_head_record(seq, digest))
+    os.replace(tmp, path)
+
+
+def _private_sqlite(path: Path) -> None:
+    """The ledger file and its WAL/SHM owner-only; created empty (a valid empty database)
+    so SQLite never creates it with the umask's mode. SQLite gives the WAL and SHM files
+    the database file's mode."""
+    private_dir(path.parent)
+    create_private(path)
+    for suffix in ("-wal", "-shm", "-journal", HEAD_SUFFIX):
+        tighten(Path(f"{path}{suffix}"))
+
+
+def _refuse_emptied(path: Path) -> None:
+    """An empty or missing ledger where the head record says events existed was emptied or
+    swapped: opening it would start a new chain and hide the loss."""
+    record = read_head_record(head_record_path(path))
+    if record is None or record[0] == 0:
+        return
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = -1
+    if size > 0:
+        return
+    what = "missing" if size < 0 else "empty (0 bytes)"
+    raise LedgerCorrupt(f"ledger file {path} is {what} but this kiosk had recorded {record[0]} events: "
+                        "restore a backup (`kiosk ledger restore`); do not start the kiosk on an empty ledger",
+                        seq=1)
 
 
 @dataclass(frozen=True)
@@ -85,6 +167,8 @@ class Ledger:
     def __init__(self, engine: Engine, *, sqlite_path: Path | None) -> None:
         self._engine = engine
         self._sqlite_path = sqlite_path
+        self._head_file = head_record_path(sqlite_path) if sqlite_path is not None else None
+        self._head_fd: int | None = None  # kept open: each append rewrites the record with one pwrite
         self._closed = False
         self._lock = threading.Lock()  # one appender per process at a time; the DB locks across processes
         self._sql = _DriverSql(engine.dialect.name)
@@ -98,12 +182,17 @@ class Ledger:
         """Connect (empty ``url``: SQLite in ``data_dir``), back up and migrate when needed."""
         sqlite_path: Path | None = None
         if not url:
-            data_dir.mkdir(parents=True, exist_ok=True)
             sqlite_path = data_dir / SQLITE_FILE
             url = sqlite_url(data_dir)
         elif url.startswith("sqlite:///"):
             sqlite_path = Path(url.removeprefix("sqlite:///"))
-            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if sqlite_path is not None:
+            try:
+                private_dir(sqlite_path.parent)
+                _refuse_emptied(sqlite_path)
+                _private_sqlite(sqlite_path)
+            except OSError as exc:
+                raise LedgerError(f"cannot open ledger file {sqlite_path}: {exc.strerror or exc}") from exc
         try:
             if sqlite_path is not None:
                 engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
@@ -124,6 +213,9 @@ class Ledger:
             self._closed = True
             with self._lock:
                 self._drop_append_connection(rollback=False)
+                if self._head_fd is not None:
+                    os.close(self._head_fd)
+                    self._head_fd = None
             self._engine.dispose()
 
     def _append_connection(self) -> Any:
@@ -230,7 +322,9 @@ class Ledger:
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
         if self._sqlite_path is not None:
-            with open(self._sqlite_path.with_name("ledger.lock"), "a") as fh:
+            lock_file = self._sqlite_path.with_name("ledger.lock")
+            create_private(lock_file)
+            with open(lock_file, "a") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield
@@ -250,8 +344,13 @@ class Ledger:
         """Consistent copy of the SQLite ledger (safe while the kiosk runs, WAL included)."""
         if self._sqlite_path is None:
             raise LedgerError("backup() copies SQLite ledgers; use pg_dump for PostgreSQL")
-        dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".part")
+        try:
+            private_dir(dest.parent)
+            with open_private(tmp, "wb"):
+                pass  # sqlite3 then writes into a file that is private from the start
+        except OSError as exc:
+            raise LedgerError(f"cannot write backup {dest}: {exc.strerror or exc}") from exc
         src = sqlite3.connect(self._sqlite_path)
         try:
             dst = sqlite3.connect(tmp)
@@ -307,7 +406,38 @@ class Ledger:
                 raise LedgerError(f"cannot append {kind} to the ledger: {exc.__class__.__name__}: {exc}") from exc
             finally:
                 cur.close()
+            self._record_head(seq, digest)
         return LedgerEvent(seq, txn_id, at_text, kind, json.loads(payload_text), prev_hash, digest)
+
+    def _record_head(self, seq: int, digest: str) -> None:
+        """After a commit (under the append lock): one ``pwrite`` of a fixed-width line, no
+        fsync (a record that lags after a power cut still names a seq and hash the chain
+        holds). Several processes may write it; the last one wins, each line is true."""
+        if self._head_file is None:
+            return
+        try:
+            if self._head_fd is None:
+                self._head_fd = os.open(self._head_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            os.pwrite(self._head_fd, format_head_record(seq, digest), 0)
+        except OSError as exc:  # the event is committed; only the tripwire lags
+            log.warning("cannot update the ledger head record %s: %s", self._head_file, exc)
+
+    def recorded_head(self) -> tuple[int, str] | None:
+        """What the head record beside a SQLite ledger says (``None``: none, or PostgreSQL)."""
+        return read_head_record(self._head_file) if self._head_file is not None else None
+
+    def reset_head_record(self) -> None:
+        """Make the head record name this ledger's head (after ``kiosk ledger restore``)."""
+        if self._head_file is not None:
+            seq, digest = self.head()
+            try:
+                with self._lock:
+                    if self._head_fd is not None:
+                        os.close(self._head_fd)
+                        self._head_fd = None
+                    write_head_record(self._head_file, seq, digest)
+            except OSError as exc:
+                raise LedgerError(f"cannot write the ledger head record {self._head_file}: {exc}") from exc
 
     def rebuild_projection(self) -> int:
         """Recompute ``transactions`` from the events; returns how many transactions."""
@@ -386,19 +516,165 @@ class Ledger:
             row = conn.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
             return int(row.seq), str(row.hash)
 
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of event ``seq`` (``None`` when there is no such event)."""
+        with self._read() as conn:
+            value = conn.execute(select(_EVENTS.c.hash).where(_EVENTS.c.seq == seq)).scalar()
+            return None if value is None else str(value)
+
+    def metas(self) -> dict[str, str]:
+        with self._read() as conn:
+            return {str(r.name): str(r.value) for r in conn.execute(select(_META.c.name, _META.c.value))}
+
     def get_meta(self, name: str, default: str | None = None) -> str | None:
         with self._read() as conn:
             value = conn.execute(select(_META.c.value).where(_META.c.name == name)).scalar()
             return default if value is None else str(value)
 
     def set_meta(self, name: str, value: str) -> None:
+        self.set_metas({name: value})
+
+    def set_metas(self, values: Mapping[str, str]) -> None:
+        """Store several meta values in one transaction (all or none)."""
         try:
             with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                done = conn.execute(update(_META).where(_META.c.name == name).values(value=value))
-                if done.rowcount == 0:
-                    conn.execute(insert(_META).values(name=name, value=value))
+                for name, value in values.items():
+                    done = conn.execute(update(_META).where(_META.c.name == name).values(value=value))
+                    if done.rowcount == 0:
+                        conn.execute(insert(_META).values(name=name, value=value))
         except SQLAlchemyError as exc:
-            raise LedgerError(f"cannot store {name}: {exc}") from exc
+            raise LedgerError(f"cannot store {', '.join(values)}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def locked_meta(self, name: str) -> Iterator[tuple[str | None, Any]]:
+        """Read-modify-write of one meta value under the database's write lock, so processes
+        sharing the ledger take turns (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``FOR UPDATE``,
+        the row created first when missing). Yields ``(value, store)``: call ``store(text)``
+        to write; the transaction commits when the block ends."""
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("INSERT INTO meta (name, value) VALUES (:n, '') ON CONFLICT DO NOTHING"),
+                                 {"n": name})
+                value = conn.execute(select(_META.c.value).where(_META.c.name == name).with_for_update()).scalar()
+
+                def store(new: str) -> None:
+                    done = conn.execute(update(_META).where(_META.c.name == name).values(value=new))
+                    if done.rowcount == 0:
+                        conn.execute(insert(_META).values(name=name, value=new))
+
+                yield (None if value is None or value == "" else str(value)), store
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot update {name}: {exc}") from exc
+
+    # ------------------------------------------------------------------ verification helpers
+
+    def schema_problems(self) -> list[str]:
+        """Schema objects the migrations did not create (triggers, views, tables, indexes,
+        columns), each as one sentence; empty when the schema is exactly the migrations'."""
+        expected_tables = {t.name: {c.name for c in t.columns} for t in Base.metadata.sorted_tables}
+        expected_tables[VERSION_TABLE] = {"version_num"}
+        expected_indexes = {ix.name for t in Base.metadata.sorted_tables for ix in t.indexes}
+        problems: list[str] = []
+        with self._read() as conn:
+            if self.dialect == "sqlite":
+                for kind, name, table in conn.exec_driver_sql("SELECT type, name, tbl_name FROM sqlite_master"):
+                    if str(name).startswith("sqlite_"):
+                        continue  # autoindexes and ANALYZE statistics; user objects cannot use the prefix
+                    if kind == "table" and name in expected_tables:
+                        continue
+                    if kind == "index" and name in expected_indexes:
+                        continue
+                    problems.append(f"unexpected {kind} {name!r} on {table!r}" if kind in ("trigger", "index")
+                                    else f"unexpected {kind} {name!r}")
+                for table, columns in expected_tables.items():
+                    found = {str(r[1]) for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+                    if found != columns:
+                        problems.append(f"table {table!r} has columns {sorted(found)}, expected {sorted(columns)}")
+            else:
+                problems += self._pg_schema_problems(conn, expected_tables)
+        return problems
+
+    def _pg_schema_problems(self, conn: Connection, expected: dict[str, set[str]]) -> list[str]:
+        """PostgreSQL: the ledger may share its database (the backend's tables live beside it),
+        so only what could change the ledger's own tables is checked: they are real tables with
+        their columns, and carry no triggers or rules."""
+        names = sorted(expected)
+        problems: list[str] = []
+        kinds = {str(r[0]): str(r[1]) for r in conn.execute(text(
+            "SELECT c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND c.relname = ANY(:names)"), {"names": names})}
+        for name in names:
+            if kinds.get(name) != "r":
+                problems.append(f"{name!r} is not a plain table (relkind {kinds.get(name)!r})")
+        for trigger, table in conn.execute(text(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace "
+                "AND c.relname = ANY(:names)"), {"names": names}):
+            problems.append(f"unexpected trigger {trigger!r} on {table!r}")
+        for rule, table in conn.execute(text(
+                "SELECT rulename, tablename FROM pg_rules WHERE schemaname = current_schema() "
+                "AND tablename = ANY(:names)"), {"names": names}):
+            problems.append(f"unexpected rule {rule!r} on {table!r}")
+        columns: dict[str, set[str]] = {}
+        for table, column in conn.execute(text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ANY(:names)"), {"names": names}):
+            columns.setdefault(str(table), set()).add(str(column))
+        for table, wanted in expected.items():
+            if table in columns and columns[table] != wanted:
+                problems.append(f"table {table!r} has columns {sorted(columns[table])}, expected {sorted(wanted)}")
+        return problems
+
+    def _fold_and_compare(self, conn: Connection, tmp: Table, columns: list[str]) -> Any:
+        tmp.create(conn)
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            query = select(_EVENTS).where(_EVENTS.c.txn_id.is_not(None)).order_by(_EVENTS.c.seq)
+            for row in _stream(conn, query):
+                try:
+                    payload = json.loads(row.payload)
+                    if not isinstance(payload, dict):
+                        raise ValueError("payload is not a JSON object")
+                    self._sql.fold(cur, row.txn_id, row.at, row.seq, payload, table=_VERIFY_TABLE)
+                except (ValueError, TypeError, *self._driver_errors) as exc:  # type: ignore[misc]
+                    raise _Unprojectable(str(row.txn_id), int(row.seq),
+                                         f"event seq {row.seq} cannot be projected: {exc}") from exc
+        finally:
+            cur.close()
+        stored = select(*(_TXNS.c[c] for c in columns))
+        folded = select(*(tmp.c[c] for c in columns))
+        extra = conn.execute(stored.except_(folded).order_by(text("last_seq")).limit(1)).first()
+        missing = conn.execute(folded.except_(stored).order_by(text("last_seq")).limit(1)).first()
+        return extra, missing
+
+    def projection_mismatch(self) -> tuple[str, int, str] | None:
+        """Fold every event into a temporary copy of ``transactions`` (the same statements
+        appends use, so the same type rules) and compare the two tables. Returns
+        ``(txn_id, seq, reason)`` for the first row that differs, ``None`` when equal."""
+        columns = [c.name for c in _TXNS.columns]
+        tmp = Table(_VERIFY_TABLE, MetaData(), *(c._copy() for c in _TXNS.columns), prefixes=["TEMPORARY"])
+        try:
+            with self._engine.connect() as conn:
+                trans = conn.begin()
+                try:
+                    extra, missing = self._fold_and_compare(conn, tmp, columns)
+                finally:
+                    trans.rollback()  # drops the temporary table; nothing else was written
+        except _Unprojectable as bad:
+            return bad.txn_id, bad.seq, bad.reason
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot check the transactions projection: {exc}") from exc
+        if missing is not None:
+            txn = str(missing.txn_id)
+            if self.transaction(txn) is None:
+                return txn, int(missing.last_seq), \
+                    f"transaction {txn} is missing from the transactions table, though events name it (deleted?)"
+            return txn, int(missing.last_seq), f"transactions row {txn} differs from the fold of its events (edited?)"
+        if extra is not None:
+            return str(extra.txn_id), int(extra.last_seq), \
+                f"transactions row {extra.txn_id} has no events behind it (added?)"
+        return None
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -407,6 +683,12 @@ class Ledger:
                 yield conn
         except SQLAlchemyError as exc:
             raise LedgerError(f"cannot read the ledger: {exc}") from exc
+
+
+class _Unprojectable(Exception):
+    def __init__(self, txn_id: str, seq: int, reason: str) -> None:
+        super().__init__(reason)
+        self.txn_id, self.seq, self.reason = txn_id, seq, reason
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[Any]:
@@ -438,26 +720,27 @@ class _DriverSql:
     def _params(self, names: tuple[str, ...]) -> str:
         return ", ".join(self._named(n) for n in names)
 
-    def _fold_sql(self, keys: tuple[str, ...]) -> tuple[str, str]:
-        cached = self._fold_cache.get(keys)
+    def _fold_sql(self, keys: tuple[str, ...], table: str) -> tuple[str, str]:
+        cached = self._fold_cache.get((table, *keys))
         if cached is None:
             sets = ", ".join(f"{k} = {self._named(k)}" for k in (*keys, "updated_at", "last_seq"))
             cols = ("txn_id", "created_at", *keys, "updated_at", "last_seq")
             cols = cols if "state" in keys else (*cols, "state")
             cached = (
-                f"UPDATE transactions SET {sets} WHERE txn_id = {self._named('txn_id')}",
-                f"INSERT INTO transactions ({', '.join(cols)}) VALUES ({self._params(cols)})",
+                f"UPDATE {table} SET {sets} WHERE txn_id = {self._named('txn_id')}",
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({self._params(cols)})",
             )
-            self._fold_cache[keys] = cached
+            self._fold_cache[(table, *keys)] = cached
         return cached
 
-    def fold(self, cur: Any, txn_id: str, at: str, seq: int, payload: Mapping[str, Any]) -> int:
+    def fold(self, cur: Any, txn_id: str, at: str, seq: int, payload: Mapping[str, Any], *,
+             table: str = "transactions") -> int:
         """Apply one event to its transaction's projection row; returns 1 when the row is new."""
         keys = tuple(k for k in PROJECTED_FIELDS if k in payload)
         params = {k: payload[k] for k in keys}
         params.update(txn_id=txn_id, updated_at=at, created_at=at, last_seq=seq)
         params.setdefault("state", "created")
-        update_sql, insert_sql = self._fold_sql(keys)
+        update_sql, insert_sql = self._fold_sql(keys, table)
         cur.execute(update_sql, params)
         if cur.rowcount:
             return 0

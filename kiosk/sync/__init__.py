@@ -4,9 +4,9 @@ Use :func:`start_background_sync` from ``kiosk run``; ``kiosk sync`` drives a
 :class:`Syncer` directly.
 """
 
-from kiosk.sync.client import PushResult, UpstreamClient
+from kiosk.ledger.store import ACKED_HASH_META, ACKED_META
+from kiosk.sync.client import ChainPosition, PushResult, RequestSigner, UpstreamClient
 from kiosk.sync.engine import (
-    ACKED_META,
     StatusProvider,
     Syncer,
     SyncReport,
@@ -15,10 +15,11 @@ from kiosk.sync.engine import (
     service_from_settings,
     start_background_sync,
 )
-from kiosk.sync.errors import SequenceGap, SyncRejected
+from kiosk.sync.errors import ChainMismatch, SequenceGap, SyncRejected
 
 __all__ = [
-    "ACKED_META", "PushResult", "SequenceGap", "StatusProvider", "SyncRejected", "SyncReport",
+    "ACKED_HASH_META", "ACKED_META", "ChainMismatch", "ChainPosition", "PushResult", "RequestSigner",
+    "SequenceGap", "StatusProvider", "SyncRejected", "SyncReport",
     "SyncService", "Syncer", "UpstreamClient", "devices_from_health", "service_from_settings",
     "start_background_sync",
 ]

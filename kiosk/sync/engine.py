@@ -3,7 +3,10 @@
 :class:`Syncer` pushes events oldest first in batches and remembers the highest seq the
 backend acknowledged (ledger meta ``sync.acked_through``). The backend is the authority:
 on a ``sequence_gap`` (say its database was restored from a backup) the kiosk rewinds to
-the backend's ``acked_through`` and sends again; duplicates are harmless there.
+the backend's ``acked_through`` and sends again; duplicates are harmless there. With each
+acknowledgement the backend names the hash it holds at ``acked_through``; the kiosk checks
+it against its own chain and keeps it (meta ``sync.acked_hash``), so ``kiosk ledger verify
+--upstream`` can later prove the synced part of the chain was not replaced.
 
 :class:`SyncService` runs a Syncer plus the heartbeat on one background thread with a stop
 event, exponential backoff with jitter on failure, and never touches the sale path: it
@@ -25,15 +28,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.errors import KioskError, LedgerError, UpstreamUnavailable
-from kiosk.ledger.store import Ledger
+from kiosk.ledger.chain import GENESIS
+from kiosk.ledger.store import ACKED_HASH_META, ACKED_META, Ledger
 from kiosk.ports import DeviceHealth
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import PushResult, UpstreamClient, encode_batch
-from kiosk.sync.errors import SequenceGap, SyncRejected
+from kiosk.sync.errors import ChainMismatch, SequenceGap, SyncRejected
 
 log = logging.getLogger(__name__)
 
-ACKED_META = "sync.acked_through"
+__all__ = ["ACKED_HASH_META", "ACKED_META", "StatusProvider", "SyncReport", "SyncService", "Syncer",
+           "devices_from_health", "service_from_settings", "start_background_sync"]
 MAX_REWINDS = 3
 BATCHES_PER_ROUND = 20  # then the service loop runs again, so heartbeats and stop stay prompt
 MIN_FREE_DISK_BYTES = 200 * 1024 * 1024
@@ -55,6 +60,7 @@ class _Batch:
     last_seq: int
     count: int
     body: bytes
+    last_hash: str
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,24 @@ class Syncer:
         events = list(self._ledger.events(after_seq, self._batch_size))
         if not events:
             return None
-        return _Batch(after_seq, events[0].seq, events[-1].seq, len(events), encode_batch(events))
+        return _Batch(after_seq, events[0].seq, events[-1].seq, len(events), encode_batch(events), events[-1].hash)
+
+    def _local_hash(self, seq: int) -> str:
+        if seq == 0:
+            return GENESIS
+        digest = self._ledger.hash_at(seq)
+        if digest is None:
+            raise LedgerError(f"ledger has no event seq {seq}")
+        return digest
+
+    def _check_backend_hash(self, seq: int, local: str, theirs: str) -> None:
+        if theirs and theirs != local:
+            raise ChainMismatch(f"backend holds another event at seq {seq} than this ledger "
+                                f"(backend {theirs[:12]}…, local {local[:12]}…): the local ledger or the "
+                                "backend's copy was replaced; run `kiosk ledger verify --upstream`", seq=seq)
+
+    def _store_position(self, acked: int, digest: str) -> None:
+        self._ledger.set_metas({ACKED_META: str(acked), ACKED_HASH_META: digest})
 
     def sync_once(self, *, max_batches: int | None = None,
                   should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
@@ -136,9 +159,11 @@ class Syncer:
                     ahead.cancel()
                     if gap.acked_through < acked and rewinds < MAX_REWINDS:
                         log.warning("backend has only seq ≤ %d; resending from there", gap.acked_through)
+                        local = self._local_hash(gap.acked_through)
+                        self._check_backend_hash(gap.acked_through, local, gap.acked_hash)
                         rewinds += 1
                         acked = gap.acked_through
-                        self._ledger.set_meta(ACKED_META, str(acked))
+                        self._store_position(acked, local)
                         batch = self._prepare(acked)
                         continue
                     raise
@@ -152,8 +177,15 @@ class Syncer:
                 # Never move past what was sent: a backend ahead of this ledger (a kiosk restored
                 # from an old backup) must not make the kiosk skip events it has not sent.
                 new_acked = min(result.acked_through, batch.last_seq)
-                if new_acked != acked:
-                    self._ledger.set_meta(ACKED_META, str(new_acked))
+                if new_acked > acked:
+                    local = batch.last_hash if new_acked == batch.last_seq else self._local_hash(new_acked)
+                    if new_acked == result.acked_through:
+                        self._check_backend_hash(new_acked, local, result.acked_hash)
+                    # else the backend holds more than this ledger sent; the batch's events were
+                    # its duplicates, so it holds our hash at batch.last_seq.
+                    self._store_position(new_acked, local)
+                elif new_acked != acked:
+                    self._store_position(new_acked, self._local_hash(new_acked))
                 if new_acked <= acked:
                     ahead.cancel()
                     raise SyncRejected(f"backend acknowledged nothing of seq {batch.first_seq}.."

@@ -5,6 +5,9 @@
 the service keeps retrying slowly and reports it (diagnostics, heartbeat).
 ``SequenceGap`` is the one refusal the kiosk resolves itself: it rewinds to the
 backend's ``acked_through`` and sends from there.
+``ChainMismatch`` means the backend holds another hash than the local chain at the
+seq it acknowledged: the local ledger (or the backend's copy) was replaced. It is
+never resolved automatically; staff must look (``kiosk ledger verify --upstream``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ class SyncRejected(UpstreamError):
 class SequenceGap(SyncRejected):
     code = "sync_gap"
 
-    def __init__(self, message: str, *, status: int, error: str, body: dict[str, Any], acked_through: int) -> None:
+    def __init__(self, message: str, *, status: int, error: str, body: dict[str, Any], acked_through: int,
+                 acked_hash: str = "") -> None:
         super().__init__(message, status=status, error=error, body=body)
         self.acked_through = acked_through
+        self.acked_hash = acked_hash
+
+
+class ChainMismatch(SyncRejected):
+    code = "chain_mismatch"
+
+    def __init__(self, message: str, *, seq: int) -> None:
+        super().__init__(message, status=200, error="chain_mismatch")
+        self.seq = seq

@@ -1,7 +1,8 @@
 """HTTP client for the upstream top-up API (docs/upstream-api.md), with httpx.
 
-Every request is signed (``X-Kiosk-Id``, ``X-Timestamp``, ``X-Signature`` =
-hex HMAC-SHA256 over ``timestamp + "\\n" + body``) and bounded by a timeout.
+Every request is signed with signature v2 (``X-Kiosk-Id``, ``X-Timestamp``, ``X-Nonce``,
+``X-Signature: v2:<hex>`` over method, path, query, timestamp, nonce and the body's
+SHA-256: ``kiosk.sync.signing``) and bounded by a timeout.
 httpx errors are translated here: no caller above sees an httpx exception.
 A ``POST /v1/topups`` whose answer is lost raises ``UpstreamUnavailable``; the
 checkout treats that as *outcome unknown* and asks ``status(key)``.
@@ -35,7 +36,7 @@ from kiosk.ports import (
     TopUpResult,
     TopUpStatus,
 )
-from kiosk.sync.signing import signed_headers
+from kiosk.sync.client import RequestSigner
 from kiosk.topup import KeyConflict, MalformedReply, plans_from_json, record_mismatch, valid_msisdn
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class HttpTopUpProvider:
         self.timeout = httpx.Timeout(settings.upstream.timeout_s, connect=CONNECT_TIMEOUT_S)
         self.topup_timeout = httpx.Timeout(settings.provider.timeout_s, connect=CONNECT_TIMEOUT_S)
         self._client = httpx.Client(base_url=settings.upstream.url.rstrip("/"), transport=transport,
-                                    timeout=self.timeout)
+                                    timeout=self.timeout, auth=RequestSigner(self.kiosk_id, lambda: self.secret))
         self._last_error: str | None = None
 
     @property
@@ -163,8 +164,7 @@ class HttpTopUpProvider:
                  params: dict[str, str] | None = None, timeout: httpx.Timeout | None = None,
                  ok: frozenset[int] = _OK) -> tuple[int, dict[str, Any]]:
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-        headers = signed_headers(self.kiosk_id, self.secret, raw, dt.datetime.now(dt.UTC))
-        headers["Content-Type"] = "application/json"
+        headers = {"Content-Type": "application/json"}  # signed by RequestSigner as it is sent
         try:
             resp = self._client.request(method, path, content=raw or None, params=params,
                                         headers=headers, timeout=timeout or self.timeout)

@@ -67,7 +67,8 @@ def test_rotating_a_secret_invalidates_the_old_one(tmp_path: Path, run_cli: Call
     assert old != new
     master = load_master_key(tmp_path / "master.key", create=False)
     assert derive_secret(master, "K", 2).decode() == new
-    from backend.app import Backend
+    from backend.app import Backend, SignedRequest
+    from backend.errors import ApiError
     from backend.provider import SimulatedProvider
     from backend.settings import BackendSettings
 
@@ -75,12 +76,15 @@ def test_rotating_a_secret_invalidates_the_old_one(tmp_path: Path, run_cli: Call
         backend = Backend(BackendSettings(db_url="", master_key_file=tmp_path / "master.key"), store, master,
                           SimulatedProvider())
         now = dt.datetime.now(dt.UTC)
-        ok = {k.lower(): v for k, v in signed_headers("K", new.encode(), b"{}", now).items()}
-        stale = {k.lower(): v for k, v in signed_headers("K", old.encode(), b"{}", now).items()}
-        assert backend.authenticate(ok, b"{}") == "K"
-        with pytest.raises(Exception) as info:
-            backend.authenticate(stale, b"{}")
-        assert getattr(info.value, "code", None) == "bad_signature"
+
+        def request(secret: str) -> SignedRequest:
+            headers = signed_headers("K", secret.encode(), "POST", "/v1/lookup", "", b"{}", now)
+            return SignedRequest("POST", "/v1/lookup", [], {k.lower(): v for k, v in headers.items()}, b"{}")
+
+        assert backend.authenticate(request(new)) == "K"
+        with pytest.raises(ApiError) as info:
+            backend.authenticate(request(old))
+        assert info.value.code == "bad_signature"
 
 
 def test_add_operator(tmp_path: Path, run_cli: Callable[..., Any]) -> None:

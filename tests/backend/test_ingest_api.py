@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 from collections.abc import Callable
@@ -15,7 +17,8 @@ import pytest
 from kiosk.ledger import Ledger
 from kiosk.ledger.chain import canonical_json, event_hash
 from kiosk.sync import Syncer, UpstreamClient
-from tests.backend.harness import BackendProcess, batch_body, bulk_ledger, event_rows, signed_post
+from kiosk.sync.signing import format_timestamp, sign
+from tests.backend.harness import BackendProcess, batch_body, bulk_ledger, event_rows, sign_for, signed_post
 
 pytestmark = pytest.mark.postgres
 _ids = itertools.count(1)
@@ -48,15 +51,16 @@ def test_ten_thousand_events_arrive_once_each(pg_backend: BackendProcess, data_d
     assert {t["state"] for t in txns} == {"completed", "created"}  # the last transaction is unfinished
 
 
-def test_a_batch_replayed_byte_for_byte_is_acknowledged_without_a_second_write(
-        pg_backend: BackendProcess) -> None:
+def test_a_batch_replayed_byte_for_byte_is_refused_and_written_once(pg_backend: BackendProcess) -> None:
     kiosk_id, secret = new_kiosk(pg_backend)
-    body = batch_body(list(event_rows(50)))
+    rows = list(event_rows(50))
+    body = batch_body(rows)
     first = signed_post(pg_backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret, body)
     request = first.request
     replay = httpx.post(str(request.url), content=request.content, headers=dict(request.headers))
-    assert first.status_code == 200 and first.json() == {"acked_through": 50, "stored": 50, "duplicates": 0}
-    assert replay.status_code == 200 and replay.json() == {"acked_through": 50, "stored": 0, "duplicates": 50}
+    assert first.status_code == 200 and first.json() == {"acked_through": 50, "acked_hash": rows[-1][6],
+                                                         "stored": 50, "duplicates": 0}
+    assert (replay.status_code, replay.json()["error"]) == (401, "replayed")
     assert counts(pg_backend, kiosk_id)[0] == 50
     with pg_backend.store() as store:
         assert {e["received_at"] for e in store.stored_events(kiosk_id)} == \
@@ -123,7 +127,7 @@ def test_a_gap_is_reported_with_where_the_backend_stands(pg_backend: BackendProc
     r = signed_post(pg_backend.base_url, url, kiosk_id, secret, batch_body(rows[10:]))
     assert r.status_code == 409
     assert r.json() | {"message": ""} == {"error": "sequence_gap", "message": "", "seq": 11, "expected_seq": 6,
-                                         "acked_through": 5}
+                                         "acked_through": 5, "acked_hash": rows[4][6]}
     assert counts(pg_backend, kiosk_id)[0] == 5
     with pg_backend.store() as store:
         assert store.incidents(1)[0]["code"] == "sequence_gap"
@@ -145,13 +149,11 @@ def _signed(body: bytes, **kw: Any) -> Callable[[BackendProcess, str, bytes], ht
 def _raw(headers_fn: Callable[[str, bytes, bytes], dict[str, str]], body: bytes,
          path_kiosk: str | None = None) -> Callable[[BackendProcess, str, bytes], httpx.Response]:
     def send(backend: BackendProcess, kiosk_id: str, secret: bytes) -> httpx.Response:
-        from kiosk.sync.signing import signed_headers
-
-        headers = signed_headers(kiosk_id, secret, body, dt.datetime.now(dt.UTC))
+        path = f"/v1/kiosks/{path_kiosk or kiosk_id}/events"
+        _, headers = sign_for(kiosk_id, secret, "POST", path, body)
         headers["Content-Type"] = "application/json"
         headers.update(headers_fn(kiosk_id, secret, body))
-        return httpx.post(f"{backend.base_url}/v1/kiosks/{path_kiosk or kiosk_id}/events", content=body,
-                          headers=headers, timeout=30)
+        return httpx.post(f"{backend.base_url}{path}", content=body, headers=headers, timeout=30)
     return send
 
 
@@ -172,9 +174,14 @@ BAD_INPUT: dict[str, tuple[Callable[[BackendProcess, str, bytes], httpx.Response
     "wrong types": (_signed(_wrong_types()), 400, "bad_request"),
     "empty batch": (_signed(b'{"events": []}'), 400, "bad_request"),
     "bad signature": (_raw(lambda k, s, b: {"X-Signature": "0" * 64}, _body_events()), 401, "bad_signature"),
-    "signature of another body": (_raw(lambda k, s, b: {"X-Signature": __import__("kiosk.sync.signing").sync
-                                                        .signing.sign(s, "x", b)}, _body_events()),
+    "signature of another body": (_raw(lambda k, s, b: {"X-Signature": sign(
+        s, "POST", f"/v1/kiosks/{k}/events", "", format_timestamp(NOW), "0" * 32, b"x")}, _body_events()),
                                   401, "bad_signature"),
+    "v1 signature": (_raw(lambda k, s, b: {"X-Signature": hmac.new(
+        s, format_timestamp(NOW).encode() + b"\n" + b, hashlib.sha256).hexdigest(),
+        "X-Timestamp": format_timestamp(NOW)}, _body_events()), 401, "bad_signature"),
+    "no nonce": (_raw(lambda k, s, b: {"X-Nonce": ""}, _body_events()), 401, "bad_signature"),
+    "upper-case nonce": (_raw(lambda k, s, b: {"X-Nonce": "A" * 32}, _body_events()), 401, "bad_signature"),
     "no signature": (_raw(lambda k, s, b: {"X-Signature": ""}, _body_events()), 401, "bad_signature"),
     "stale timestamp": (_signed(_body_events(), now=NOW - dt.timedelta(minutes=5, seconds=30)),
                         401, "stale_timestamp"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devices.card import apdu, sim_files
@@ -173,14 +174,53 @@ DECODERS = [
 ]
 
 
+#: Each decoder's fuzz run stays small and bounded: the suite must stay quick (per-example deadline,
+#: a fixed number of examples, no shrinking database between runs).
+FUZZ = settings(max_examples=300, deadline=dt.timedelta(milliseconds=250), database=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+def _strings_in(value: object) -> list[str]:
+    return [value] if isinstance(value, str) else []
+
+
 @pytest.mark.parametrize("decoder", DECODERS, ids=lambda d: d.__name__)
+@FUZZ
 @given(raw=st.binary(max_size=64))
 def test_decoders_raise_only_package_errors(decoder: object, raw: bytes) -> None:
     # SimDataError / MalformedResponse (both UnreadableCard) are the package's own errors
     with contextlib.suppress(UnreadableCard):
-        decoder(raw)  # type: ignore[operator]
+        result = decoder(raw)  # type: ignore[operator]
+        for text in _strings_in(result):
+            text.encode("utf-8")  # never a lone surrogate: what a decoder returns can be stored and hashed
 
 
+ALPHA_HEADERS = st.sampled_from([b"\x80", b"\x81", b"\x82", b""])
+
+
+@FUZZ
+@given(head=ALPHA_HEADERS, body=st.binary(max_size=40))
+def test_alpha_identifiers_are_always_valid_unicode(head: bytes, body: bytes) -> None:
+    for decoder in (sim_files.decode_alpha, sim_files.decode_spn):
+        raw = (b"\x00" if decoder is sim_files.decode_spn else b"") + head + body
+        with contextlib.suppress(SimDataError):
+            text = decoder(raw)
+            if text is not None:
+                text.encode("utf-8")
+
+
+def test_invalid_ucs2_code_units_become_replacement_characters() -> None:
+    # 80 form: a lone high surrogate, then "A"; a lone low surrogate; a valid pair stays an emoji
+    assert sim_files.decode_alpha(b"\x80\xd8\x00\x00\x41\xff\xff") == "\ufffdA"
+    assert sim_files.decode_alpha(b"\x80\xdc\x00") == "\ufffd"
+    assert sim_files.decode_alpha(b"\x80\xd8\x3d\xde\x00") == "\U0001f600"
+    # 82 form: base D7FF + offsets 0, 1 -> U+D7FF, then a surrogate; base FFF0 + 0x7F is past U+FFFF
+    assert sim_files.decode_alpha(b"\x82\x02\xd7\xff\x80\x81") == "\ud7ff\ufffd"
+    assert sim_files.decode_alpha(b"\x82\x02\xff\xf0\x80\xff") == "\ufff0\ufffd"
+    assert sim_files.decode_spn(b"\x00\x80\xd8\x00") == "\ufffd"
+
+
+@FUZZ
 @given(payload=st.text(alphabet="0123456789", min_size=16, max_size=17))
 def test_iccid_roundtrip_property(payload: str) -> None:
     digits = with_luhn("89" + payload)
@@ -188,6 +228,7 @@ def test_iccid_roundtrip_property(payload: str) -> None:
     assert sim_files.luhn_valid(digits)
 
 
+@FUZZ
 @given(digits=st.text(alphabet="0123456789", min_size=6, max_size=15))
 def test_imsi_roundtrip_property(digits: str) -> None:
     assert sim_files.decode_imsi(sim_files.encode_imsi(digits)) == digits

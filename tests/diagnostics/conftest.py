@@ -62,16 +62,35 @@ def pin_hashes() -> TechnicianSection:
 
 
 class Clock:
-    """A wall clock the test moves by hand."""
+    """Time the test moves by hand: ``advance`` is time passing (wall and boot clock),
+    ``set_wall`` someone changing the wall clock, ``reboot`` a new boot."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
         self.now = start or dt.datetime(2024, 5, 6, 10, 0, tzinfo=dt.UTC)
+        self.up = 1000.0
+        self.boot = "boot-1"
 
     def __call__(self) -> dt.datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
+        step = dt.timedelta(**delta)
+        self.now += step
+        self.up += step.total_seconds()
+
+    def set_wall(self, **delta: float) -> None:
         self.now += dt.timedelta(**delta)
+
+    def reboot(self, downtime_s: float = 60.0) -> None:
+        self.now += dt.timedelta(seconds=downtime_s)
+        self.boot = f"boot-{int(self.boot.split('-')[1]) + 1}"
+        self.up = 10.0
+
+    def uptime(self) -> float:
+        return self.up
+
+    def boot_id(self) -> str:
+        return self.boot
 
 
 @pytest.fixture

@@ -1,22 +1,28 @@
-"""The PIN gate: roles, the five-strikes lockout on a movable clock, and the audit trail."""
+"""The PIN gate: roles, the five-strikes lockout (escalating, shared by processes, on the boot
+clock so wall-clock changes do nothing), and the audit trail."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime as dt
 import io
 import json
+import multiprocessing
 import sys
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
 from kiosk.config import TechnicianSection
-from kiosk.errors import ConfigError, KioskError
-from kiosk.ledger import Ledger
+from kiosk.errors import ConfigError, KioskError, LedgerError
+from kiosk.ledger import Ledger, verify
 from kiosk.ports import DeviceHealth
 from kiosk.technician import (
     GATE_META,
     LOCKOUT,
+    LOCKOUT_LADDER,
     BadPin,
     GateLocked,
     GateNotConfigured,
@@ -133,10 +139,118 @@ def test_failures_survive_a_restart_too(pin_hashes, data_dir, clock):
         assert err.value.remaining_attempts == 3
 
 
-def test_a_clock_set_back_cannot_stretch_the_lockout(gate, clock, ledger):
-    ledger.set_meta(GATE_META, GateState(5, clock.now + 10 * LOCKOUT).to_json())
+def _lock_out(gate: PinGate) -> GateLocked:
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            gate.login("111111")
+    with pytest.raises(GateLocked) as locked:
+        gate.login("111111")
+    return locked.value
+
+
+def test_wall_clock_changes_neither_end_nor_stretch_a_lockout(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=1)
+    clock.set_wall(days=2)  # clock set forward: the lock does not end
+    with pytest.raises(GateLocked) as err:
+        gate.login(TECH_PIN)
+    assert err.value.seconds_left == pytest.approx(240)
+    clock.set_wall(days=-30)  # and set back: it does not grow
+    status = gate.status()
+    assert status.locked and status.seconds_left == pytest.approx(240)
+    assert status.locked_until == clock.now + dt.timedelta(seconds=240)  # shown on today's wall clock
+    clock.advance(minutes=4)
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+
+
+def test_a_reboot_restarts_the_lockout_instead_of_ending_it(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=4)
+    clock.reboot(downtime_s=3600)  # the wall clock says an hour passed; nothing proves it
     status = gate.status()
     assert status.locked and status.seconds_left == pytest.approx(LOCKOUT.total_seconds())
+    clock.advance(minutes=2)
+    assert gate.status().seconds_left == pytest.approx(180)  # re-anchored once, not on every look
+    clock.advance(minutes=3)
+    assert not gate.status().locked
+
+
+def test_lockouts_escalate_until_only_unlock_helps(gate, clock, ledger):
+    for length in LOCKOUT_LADDER:
+        locked = _lock_out(gate)
+        assert locked.seconds_left == pytest.approx(length.total_seconds()) and not locked.permanent
+        clock.advance(seconds=length.total_seconds())
+    locked = _lock_out(gate)
+    assert locked.permanent and "kiosk technician unlock" in locked.message
+    clock.advance(days=30)
+    with pytest.raises(GateLocked) as still:
+        gate.login(TECH_PIN)
+    assert still.value.permanent
+    assert gate.status().permanent and gate.status().lockouts == 4
+    gate.unlock(by="cli")
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())  # the ladder starts over
+    levels = [p["level"] for k, p in audit_events(ledger) if k == "audit.lockout"]
+    assert levels == [1, 2, 3, 4, 1]
+
+
+def test_a_good_login_resets_the_escalation(gate, clock):
+    _lock_out(gate)
+    clock.advance(minutes=5)
+    gate.login(TECH_PIN).logout()
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())
+
+
+def test_forged_counters_grant_nothing(gate, ledger, data_dir):
+    ledger.set_meta(GATE_META, json.dumps({"v": 2, "failures": -1000, "lockouts": -7, "lock": None}))
+    assert GateState.from_json(ledger.get_meta(GATE_META)) == GateState()
+    report = verify(ledger)
+    assert not report.ok and report.check == "meta" and "failures = -1000" in report.reason
+    for left in (4, 3, 2, 1):
+        with pytest.raises(WrongPin) as err:
+            gate.login("111111")
+        assert err.value.remaining_attempts == left
+    with pytest.raises(GateLocked):
+        gate.login("111111")
+
+
+def test_the_first_format_of_the_state_still_locks(gate, ledger, clock):
+    ledger.set_meta(GATE_META, json.dumps({"failures": 5, "locked_until": clock.now.isoformat()}))
+    status = gate.status()
+    assert status.locked and status.seconds_left == pytest.approx(LOCKOUT.total_seconds())
+
+
+def _guesser(data_dir: Path, pin_hash: str, tries: int, barrier: object) -> None:
+    from kiosk.config import TechnicianSection
+    from kiosk.errors import KioskError
+
+    with Ledger.open("", data_dir) as ledger:
+        gate = PinGate(TechnicianSection(pin_hash=pin_hash), ledger)
+        barrier.wait()  # type: ignore[attr-defined]
+        for _ in range(tries):
+            with contextlib.suppress(KioskError):
+                gate.login("000000")
+
+
+def test_processes_sharing_a_ledger_get_five_checks_in_all(pin_hashes, data_dir):
+    """Three processes guess at once: the attempts are counted before the check, in the ledger."""
+    Ledger.open("", data_dir).close()
+    ctx = multiprocessing.get_context("forkserver")  # one import of the kiosk for all three, no fork of pytest
+    ctx.set_forkserver_preload(["kiosk.technician", "kiosk.ledger", "argon2"])
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_guesser, args=(data_dir, pin_hashes.pin_hash, 4, barrier)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with Ledger.open("", data_dir) as ledger:
+        kinds = [k for k, _ in audit_events(ledger)]
+        gate = PinGate(pin_hashes, ledger)
+        assert gate.status().locked
+    assert kinds.count("audit.pin_failed") == 5  # five PINs checked, in all three processes together
+    assert kinds.count("audit.lockout") == 1
+    assert kinds.count("audit.login_refused") == 3 * 4 - 5
 
 
 def test_garbled_gate_state_is_logged_not_fatal(gate, ledger, caplog):
@@ -152,7 +266,8 @@ def test_unlock_from_the_cli_side(gate, ledger):
             gate.login("111111")
     gate.unlock(by="cli")
     assert gate.login(TECH_PIN).role is Role.TECHNICIAN
-    assert ("audit.unlock", {"kiosk_id": "KIOSK-0001", "by": "cli", "failures": 5}) in audit_events(ledger)
+    assert ("audit.unlock", {"kiosk_id": "KIOSK-0001", "by": "cli", "failures": 5, "lockouts": 1}) \
+        in audit_events(ledger)
 
 
 def test_the_pin_never_reaches_the_ledger(gate, ledger, data_dir):
@@ -259,3 +374,46 @@ def test_status_and_unlock_cli(pin_hashes, tmp_path, monkeypatch, capsys):
     assert rc == 0 and out == {"unlocked": True}
     with Ledger.open("", data) as ledger:
         assert PinGate(pin_hashes, ledger).login(TECH_PIN).role is Role.TECHNICIAN
+
+
+@pytest.mark.postgres
+def test_the_gate_on_a_postgresql_ledger(pin_hashes, postgres_url, data_dir, clock):
+    with Ledger.open(postgres_url, data_dir) as ledger:
+        gate = PinGate(pin_hashes, ledger, clock=clock)
+        assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())
+        assert PinGate(pin_hashes, ledger, clock=clock).status().locked  # stored, not only in memory
+        clock.advance(minutes=5)
+        assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+        assert verify(ledger).ok
+
+
+class BrokenLedger:
+    """A ledger that fails every write (a full disk): the gate must still let staff in."""
+
+    def __init__(self, fail_on_commit: bool) -> None:
+        self.fail_on_commit = fail_on_commit
+
+    def append(self, kind, payload, *, txn_id=None, at=None):
+        raise LedgerError("disk full")
+
+    def get_meta(self, name, default=None):
+        return default
+
+    @contextlib.contextmanager
+    def locked_meta(self, name):
+        if not self.fail_on_commit:
+            raise LedgerError("database is locked")
+
+        def store(text):
+            raise LedgerError("disk full")
+
+        yield None, store
+
+
+@pytest.mark.parametrize("fail_on_commit", [False, True])
+def test_a_failing_ledger_keeps_the_gate_working_from_memory(pin_hashes, clock, fail_on_commit):
+    gate = PinGate(pin_hashes, BrokenLedger(fail_on_commit), clock=clock)
+    assert _lock_out(gate).seconds_left == pytest.approx(LOCKOUT.total_seconds())
+    clock.advance(minutes=5)
+    assert gate.login(TECH_PIN).role is Role.TECHNICIAN
+    assert gate.audit_failures > 0

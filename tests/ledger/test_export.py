@@ -2,6 +2,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from kiosk.ledger import Ledger
 from tests.ledger.conftest import kiosk_cli
 
@@ -66,3 +68,18 @@ def test_csv_cells_cannot_become_formulas(data_dir):
         ledger.append("txn.created", {"state": "created", "carrier": "=HYPERLINK(\"x\")"}, txn_id="t")
     proc = kiosk_cli(data_dir, "ledger", "export")
     assert "'=HYPERLINK" in proc.stdout
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("=1+1", "'=1+1"), (" =1+1", "' =1+1"), ("\t=cmd|' /C calc'!A0", "'\t=cmd|' /C calc'!A0"),
+    ("\r\n@SUM(A1)", "'\r\n@SUM(A1)"), ("  +HYPERLINK(\"x\")", "'  +HYPERLINK(\"x\")"), ("\tplain", "'\tplain"),
+    ("\rplain", "'\rplain"), ("-cmd", "'-cmd"), ("-1+1", "'-1+1"),
+    ("-5", "-5"), (" -5", " -5"), ("+1.5e3", "+1.5e3"), ("T-Mobile", "T-Mobile"), ("a=b", "a=b"), ("", ""),
+    (None, ""), (3000, 3000),
+])
+def test_formula_cells_are_neutralised_after_leading_blanks(cell, shown):
+    from backend.operators import csv_cell
+    from kiosk.ledger.export import neutralise_csv_cell
+
+    assert neutralise_csv_cell(cell) == shown
+    assert csv_cell(cell) == shown  # the backend's CSV download uses the same rule

@@ -99,10 +99,13 @@ def http_provider(handler: object) -> HttpTopUpProvider:
 
 
 def check_signature(request: httpx.Request) -> None:
-    ts = request.headers["X-Timestamp"]
+    """Signature v2 recomputed from the documented recipe (docs/upstream-api.md)."""
+    ts, nonce = request.headers["X-Timestamp"], request.headers["X-Nonce"]
     body = request.content
-    expected = hmac.new(SECRET, ts.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-    assert request.headers["X-Signature"] == expected
+    path, _, query = request.url.raw_path.decode().partition("?")
+    canonical = "\n".join([request.method, path, query, ts, nonce, hashlib.sha256(body).hexdigest()])
+    expected = "v2:" + hmac.new(SECRET, canonical.encode(), hashlib.sha256).hexdigest()
+    assert request.headers["X-Signature"] == expected and len(nonce) == 32
     assert request.headers["X-Kiosk-Id"] == "KIOSK-0001"
     assert ts.endswith("Z") and len(ts) == 20
 
@@ -158,8 +161,10 @@ def test_http_errors_are_translated() -> None:
 
 
 def test_sign_matches_the_documented_recipe() -> None:
-    assert sign(b"key", "2025-07-01T12:00:00Z", b"{}") == hmac.new(
-        b"key", b"2025-07-01T12:00:00Z\n{}", hashlib.sha256).hexdigest()
+    nonce = "0123456789abcdef0123456789abcdef"
+    canonical = f"GET\n/v1/catalog\ncarrier=T-Mobile\n2025-07-01T12:00:00Z\n{nonce}\n" + hashlib.sha256(b"").hexdigest()
+    assert sign(b"key", "GET", "/v1/catalog", "carrier=T-Mobile", "2025-07-01T12:00:00Z", nonce, b"") == \
+        "v2:" + hmac.new(b"key", canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def test_plan_translations_round_trip_and_fall_back_to_english() -> None:

@@ -15,8 +15,18 @@ import httpx
 import pytest
 
 from kiosk.errors import UpstreamUnavailable
-from kiosk.ledger import Ledger
-from kiosk.sync import ACKED_META, SequenceGap, Syncer, SyncRejected, SyncService, UpstreamClient
+from kiosk.ledger import Ledger, verify
+from kiosk.sync import (
+    ACKED_HASH_META,
+    ACKED_META,
+    ChainMismatch,
+    RequestSigner,
+    SequenceGap,
+    Syncer,
+    SyncRejected,
+    SyncService,
+    UpstreamClient,
+)
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import PushResult
 from tests.backend.harness import ROOT, ThreadedBackend, bulk_ledger
@@ -25,25 +35,32 @@ from tests.backend.harness import ROOT, ThreadedBackend, bulk_ledger
 class FakePusher:
     """Answers like a backend that holds ``have`` events; records what it was sent."""
 
-    def __init__(self, have: int = 0, gap_once: int | None = None, ack_nothing: bool = False) -> None:
+    def __init__(self, have: int = 0, gap_once: int | None = None, ack_nothing: bool = False,
+                 hashes: dict[int, str] | None = None) -> None:
         self.have = have
         self.gap_once = gap_once
         self.ack_nothing = ack_nothing
+        self.hashes = hashes or {}  # what the "backend" holds at each seq (acked_hash)
         self.sent: list[tuple[int, int]] = []
 
     def push_encoded(self, body: bytes) -> PushResult:
-        seqs = [e["seq"] for e in json.loads(body)["events"]]
+        events = json.loads(body)["events"]
+        seqs = [e["seq"] for e in events]
         self.sent.append((seqs[0], seqs[-1]))
         if self.gap_once is not None:
             acked, self.gap_once = self.gap_once, None
-            raise SequenceGap("gap", status=409, error="sequence_gap", body={}, acked_through=acked)
+            raise SequenceGap("gap", status=409, error="sequence_gap", body={}, acked_through=acked,
+                              acked_hash=self.hashes.get(acked, ""))
         if seqs[0] > self.have + 1:
-            raise SequenceGap("gap", status=409, error="sequence_gap", body={}, acked_through=self.have)
+            raise SequenceGap("gap", status=409, error="sequence_gap", body={}, acked_through=self.have,
+                              acked_hash=self.hashes.get(self.have, ""))
         if self.ack_nothing:
             return PushResult(self.have, 0, 0)
+        for e in events:
+            self.hashes.setdefault(e["seq"], e["hash"])
         new = max(seqs[-1] - self.have, 0)
         self.have = max(self.have, seqs[-1])
-        return PushResult(self.have, new, len(seqs) - new)
+        return PushResult(self.have, new, len(seqs) - new, self.hashes.get(self.have, ""))
 
 
 def test_batches_go_oldest_first_and_the_ack_is_remembered(data_dir: Path) -> None:
@@ -55,6 +72,30 @@ def test_batches_go_oldest_first_and_the_ack_is_remembered(data_dir: Path) -> No
         assert Syncer(ledger, pusher, batch_size=10).sync_once().batches == 0  # nothing left
     assert pusher.sent == [(1, 10), (11, 20), (21, 25)]
     assert (report.batches, report.sent, report.acked_through, report.unsynced) == (3, 25, 25, 0)
+
+
+def test_the_backends_hash_is_checked_and_kept(data_dir: Path) -> None:
+    bulk_ledger(data_dir, 25, project=True)
+    with Ledger.open("", data_dir) as ledger:
+        Syncer(ledger, FakePusher(), batch_size=10).sync_once()
+        assert ledger.get_meta(ACKED_HASH_META) == ledger.hash_at(25)
+        assert verify(ledger).ok
+
+
+def test_a_backend_holding_another_chain_stops_sync_without_moving_the_position(data_dir: Path) -> None:
+    bulk_ledger(data_dir, 25)
+    with Ledger.open("", data_dir) as ledger:
+        Syncer(ledger, FakePusher(), batch_size=10).sync_once()
+        ledger.set_metas({ACKED_META: "10", ACKED_HASH_META: ledger.hash_at(10) or ""})
+        other = FakePusher(have=10, hashes={20: "f" * 64})  # the backend has a different seq 20
+        with pytest.raises(ChainMismatch) as info:
+            Syncer(ledger, other, batch_size=10).sync_once()
+        assert info.value.seq == 20 and info.value.code == "chain_mismatch"
+        assert ledger.get_meta(ACKED_META) == "10"  # nothing acknowledged on a foreign hash
+        gap = FakePusher(have=5, gap_once=5, hashes={5: "e" * 64})
+        with pytest.raises(ChainMismatch):
+            Syncer(ledger, gap, batch_size=10).sync_once()
+        assert ledger.get_meta(ACKED_META) == "10"
 
 
 def test_a_gap_rewinds_to_the_backend_position(data_dir: Path) -> None:
@@ -96,6 +137,8 @@ def _client(handler: Any) -> UpstreamClient:
     (422, {"error": "tampered_event", "seq": 4}, SyncRejected),
     (409, {"error": "sequence_gap", "acked_through": 3}, SequenceGap),
     (200, {"nothing": 1}, UpstreamUnavailable),
+    (200, {"acked_through": 1, "stored": 1, "duplicates": 0}, UpstreamUnavailable),  # no acked_hash
+    (200, {"acked_through": 1, "acked_hash": "A" * 64, "stored": 1, "duplicates": 0}, UpstreamUnavailable),
 ])
 def test_http_answers_become_typed_errors(status: int, body: dict[str, Any], error: type[Exception]) -> None:
     with _client(lambda request: httpx.Response(status, json=body)) as client, pytest.raises(error) as info:
@@ -112,21 +155,45 @@ def test_network_failures_become_upstream_unavailable() -> None:
         client.push_encoded(b"{}")
 
 
-def test_requests_are_signed() -> None:
+def test_requests_are_signed_v2_with_a_new_nonce_each() -> None:
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"acked_through": 1, "stored": 1, "duplicates": 0})
+        return httpx.Response(200, json={"acked_through": 1, "acked_hash": "a" * 64, "stored": 1, "duplicates": 0})
 
     with _client(record) as client:
         client.push_encoded(b'{"events":[]}')
+        client.push_encoded(b'{"events":[]}')
     from kiosk.sync.signing import signature_ok
 
+    for req in seen:
+        assert req.url.path == "/v1/kiosks/K-1/events"
+        assert req.headers["content-type"] == "application/json"
+        assert req.headers["x-signature"].startswith("v2:")
+        assert signature_ok(b"s", req.headers["x-signature"], "POST", "/v1/kiosks/K-1/events", "",
+                            req.headers["x-timestamp"], req.headers["x-nonce"], req.content)
+        assert not signature_ok(b"s", req.headers["x-signature"], "POST", "/v1/kiosks/K-1/heartbeat", "",
+                                req.headers["x-timestamp"], req.headers["x-nonce"], req.content)
+    assert seen[0].headers["x-nonce"] != seen[1].headers["x-nonce"]
+
+
+def test_the_query_is_sent_in_its_canonical_form() -> None:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    signer = RequestSigner("K-1", b"s", nonce=lambda: "0" * 32)
+    with httpx.Client(transport=httpx.MockTransport(record), auth=signer) as http:
+        http.get("http://backend.test/pre/v1/catalog", params=[("z", "a b"), ("carrier", "AT&T"), ("a", "é/")])
     req = seen[0]
-    assert req.url.path == "/v1/kiosks/K-1/events"
-    assert req.headers["content-type"] == "application/json"
-    assert signature_ok(b"s", req.headers["x-timestamp"], req.content, req.headers["x-signature"])
+    assert req.url.raw_path == b"/pre/v1/catalog?a=%C3%A9%2F&carrier=AT%26T&z=a%20b"
+    from kiosk.sync.signing import signature_ok
+
+    assert signature_ok(b"s", req.headers["x-signature"], "GET", "/pre/v1/catalog",
+                        "a=%C3%A9%2F&carrier=AT%26T&z=a%20b", req.headers["x-timestamp"], "0" * 32, b"")
 
 
 # --------------------------------------------------------------------------- with a real backend

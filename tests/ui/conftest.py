@@ -186,6 +186,12 @@ class MovableClock:
 
         self.now += dt.timedelta(seconds=seconds)
 
+    def uptime(self) -> float:
+        """The PIN lockout measures time on the boot clock; here it moves with ``now``."""
+        import datetime as dt
+
+        return (self.now - dt.datetime(2026, 5, 14, tzinfo=dt.UTC)).total_seconds()
+
 
 class FakeMonotonic:
     """Monotonic seconds for the corner-tap gesture, moved by the test."""

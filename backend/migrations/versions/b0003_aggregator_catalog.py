@@ -1,14 +1,14 @@
 """Aggregator catalog: plans as fetched (withdrawn ones kept), operators' translations, versions.
 
-Revision ID: b0016
-Revises: b0001
+Revision ID: b0003
+Revises: b0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "b0016"
-down_revision = "b0001"
+revision = "b0003"
+down_revision = "b0002"
 branch_labels = None
 depends_on = None
 
