@@ -40,6 +40,10 @@ class KioskSection:
     idle_timeout_s: float = 45.0
     idle_countdown_s: float = 15.0
     support_contact: str = "support@simkiosk.example"
+    timezone: str = ""  # IANA name for receipt times, e.g. "America/New_York"; "" = the system's
+    payment_silence_s: float = 30.0  # no terminal message this long: "not responding", Cancel
+    success_timeout_s: float = 60.0  # the success screen (two QR codes) goes back by itself
+    take_sim_timeout_s: float = 30.0  # "take your SIM card" waits this long for the removal
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,16 @@ def _check_cross_field(settings: Settings) -> None:
                 f"bad value for [kiosk] languages in {settings.source}: {lang!r} is not one of "
                 + ", ".join(sorted(known))
             )
+    if settings.kiosk.timezone:
+        import zoneinfo  # only when a time zone is configured
+
+        try:
+            zoneinfo.ZoneInfo(settings.kiosk.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"bad value for [kiosk] timezone in {settings.source}: "
+                f"{settings.kiosk.timezone!r} is not an IANA time zone (e.g. America/New_York)"
+            ) from exc
     if len(settings.kiosk.currency) != 3 or not settings.kiosk.currency.isalpha():
         raise ConfigError(
             f"bad value for [kiosk] currency in {settings.source}: expected an ISO-4217 code"

@@ -563,7 +563,8 @@ class TransactionRunner:
         except PaymentError as exc:
             log.warning("terminal abort on cancel failed: %s", exc)
 
-    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback, *,
+            lang: str = "en") -> TxnOutcome:
         if not self._busy.acquire(blocking=False):
             raise KioskError("a transaction is already running", code="txn_busy")
         try:
@@ -573,7 +574,7 @@ class TransactionRunner:
             except TerminalBlocked as exc:
                 log.error("sale refused: %s", exc)
                 return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
-            return self._run(account, plan, on_prompt)
+            return self._run(account, plan, on_prompt, lang)
         finally:
             self._busy.release()
 
@@ -591,7 +592,9 @@ class TransactionRunner:
                 f"{len(still)} earlier transaction(s) still wait for the terminal's answer "
                 f"({', '.join(still)}); sales resume once the terminal answers")
 
-    def _run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def _run(self, account: Account, plan: Plan, on_prompt: StatusCallback,
+             lang: str = "en") -> TxnOutcome:
+        from kiosk.receipt import customer_fields
         txn_id = str(uuid.uuid4())
         preauth = bool(self.settings.terminal.preauth and isinstance(self.terminal, PreauthTerminal))
         ctx = TxnContext(txn_id=txn_id, saga=Saga(Phase.CREATED, preauth=preauth))
@@ -601,6 +604,7 @@ class TransactionRunner:
             "validity_days": plan.validity_days, "amount_cents": plan.price_cents,
             "currency": plan.currency, "preauth": preauth, "kiosk_id": self.settings.kiosk.id,
             "method": "preauth" if preauth else "sale",
+            **customer_fields(account, plan, lang),  # "lang", localized plan name, old expiry
         }
         self.ledger.append("txn.created", created, txn_id=txn_id)
         ctx.data.update(created)
