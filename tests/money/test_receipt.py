@@ -13,8 +13,7 @@ import pytest
 from devices.printer import FilePrinter, NullPrinter
 from kiosk.config import PrinterSection, Settings
 from kiosk.errors import PrinterOffline, PrinterOutOfPaper
-from kiosk.ports import Receipt
-from kiosk.ports import Account, Plan, PlanText
+from kiosk.ports import Account, Plan, PlanText, Receipt
 from kiosk.receipt import (
     build_receipt,
     customer_fields,
