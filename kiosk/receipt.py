@@ -365,7 +365,8 @@ def reminder_ics(r: Receipt) -> str | None:
     alarm.add("trigger", dt.timedelta(0))  # at the event: three days before the expiry
     event.add_component(alarm)
     cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    ics: bytes = cal.to_ical()
+    return ics.decode("utf-8")
 
 
 def reminder_caption(r: Receipt) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -46,8 +47,16 @@ def test_happy_path_with_a_sim(kiosk: Kiosk) -> None:
     qr = kiosk.wait_item("receiptQr")
     assert qr.property("source").toString().startswith("image://qr/")
     kiosk.qtbot.waitUntil(lambda: qr.implicitWidth() > 0)  # the PNG decoded
+    assert kiosk.wait_item("reminderQr").property("source").toString().startswith("image://qr/")
+    assert ACCOUNT.expiry is not None
+    new_expiry = ACCOUNT.expiry + dt.timedelta(days=30)  # the NEW expiry: the old one + 30 days
+    assert f"{new_expiry:%B} {new_expiry.day}, {new_expiry.year}" in kiosk.text("validUntilText")
     assert kiosk.services.checkout.runs == [(ACCOUNT, kiosk.services.provider.catalog("T-Mobile")[1])]
+    assert kiosk.services.checkout.langs == ["en"]
     kiosk.tap("doneButton")
+    kiosk.wait_screen("takeSimScreen")  # the SIM is still in the slot
+    assert kiosk.services.reader is not None
+    kiosk.services.reader.pull()
     kiosk.wait_screen("attractScreen")
 
 
@@ -98,6 +107,9 @@ def test_cancel_during_payment(kiosk: Kiosk) -> None:
     kiosk.wait_screen("paymentCancelledScreen")
     assert kiosk.services.checkout.cancels == 1
     kiosk.tap("startOverButton")
+    kiosk.wait_screen("takeSimScreen")
+    assert kiosk.services.reader is not None
+    kiosk.services.reader.pull()
     kiosk.wait_screen("attractScreen")
 
 
@@ -256,9 +268,9 @@ def test_checkout_is_never_run_on_the_gui_thread(kiosk: Kiosk) -> None:
     seen: list[str] = []
     original = FakeCheckout.run
 
-    def spy(self: FakeCheckout, *args: object) -> object:
+    def spy(self: FakeCheckout, *args: object, **kwargs: object) -> object:
         seen.append(threading.current_thread().name)
-        return original(self, *args)  # type: ignore[arg-type]
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     kiosk.services.checkout.hold = False
     kiosk.services.checkout.run = spy.__get__(kiosk.services.checkout)  # type: ignore[method-assign]
