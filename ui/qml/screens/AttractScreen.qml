@@ -23,7 +23,7 @@ Item {
 
     GridLayout {
         anchors.fill: parent
-        anchors.margins: 72 * attract.u
+        anchors.margins: (attract.portrait ? 72 : 40) * attract.u
         columns: attract.portrait ? 1 : 2
         rowSpacing: 48 * attract.u
         columnSpacing: 72 * attract.u
@@ -50,6 +50,7 @@ Item {
                     radius: 20 * attract.u
                     color: theme.accent
                     Text {
+                        property bool decorative: true  // pulses beyond its box
                         anchors.centerIn: parent
                         text: "+"
                         font.family: symbolFont
@@ -99,14 +100,14 @@ Item {
         ColumnLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            spacing: 32 * attract.u
+            spacing: (attract.portrait ? 32 : 24) * attract.u
 
             Item { Layout.fillHeight: true }
             KText {
                 objectName: "attractHeadline"
                 Layout.fillWidth: true
                 text: attract.inLang(kioskLanguages[attract.shown], attract.headline)
-                size: 84
+                size: attract.portrait ? 84 : 64
                 font.bold: true
                 horizontalAlignment: Text.AlignHCenter
             }
@@ -124,8 +125,8 @@ Item {
                     objectName: "attractLang_" + modelData.code
                     z: 2
                     text: attract.inLang(modelData.code, attract.startLine)
-                    textSize: 48
-                    Layout.preferredHeight: Math.max(170 * attract.u, implicitHeight)
+                    textSize: attract.portrait ? 48 : 44
+                    Layout.preferredHeight: Math.max((attract.portrait ? 170 : 140) * attract.u, implicitHeight)
                     onClicked: session.send("choose_language", modelData.code)
                 }
             }

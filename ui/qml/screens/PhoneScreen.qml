@@ -21,14 +21,14 @@ ScreenBase {
         ColumnLayout {
             Layout.fillWidth: true
             Layout.alignment: Qt.AlignTop
-            Layout.preferredWidth: 1
-            spacing: 24 * screen.u
+            Layout.preferredWidth: 5
+            spacing: 20 * screen.u
             KText {
                 objectName: "screenTitle"
                 Layout.fillWidth: true
                 visible: !screen.portrait
                 text: screen.titleText
-                size: 68
+                size: 60
                 font.bold: true
             }
             KText {
@@ -36,7 +36,7 @@ ScreenBase {
                 Layout.fillWidth: true
                 visible: !screen.portrait
                 text: screen.hintText
-                size: 40
+                size: 34
                 color: theme.subtle
             }
             Rectangle {
@@ -74,7 +74,7 @@ ScreenBase {
         Keypad {
             id: keypad
             Layout.fillWidth: true
-            Layout.preferredWidth: 1
+            Layout.preferredWidth: 4
             Layout.maximumWidth: 760 * screen.u
             Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
             keyHeight: (screen.portrait ? 150 : 120) * screen.u

@@ -33,7 +33,7 @@ ErrorScreen {
                 side: parent.side
                 qrName: "reminderQr"
                 source: resultModel.reminderQr
-                caption: qsTr("Remind me: add a reminder to your calendar 3 days before")
+                caption: qsTr("Remind me 3 days before it ends")
             }
         }
     ]

@@ -9,7 +9,7 @@ ScreenBase {
     id: screen
     objectName: "successScreen"
     title: qsTr("Done! Your phone is topped up.")
-    subtitle: resultModel.planName + "  ·  " + resultModel.price + "  ·  " + resultModel.number
+    subtitle: resultModel.planName + " · " + resultModel.price + " · " + resultModel.number
 
     GridLayout {
         id: layout
@@ -22,7 +22,7 @@ ScreenBase {
             Layout.preferredWidth: 1
             Layout.alignment: Qt.AlignTop
             spacing: (screen.portrait ? 24 : 16) * screen.u
-            Badge { Layout.alignment: Qt.AlignHCenter; implicitWidth: (screen.portrait ? 150 : 120) * screen.u; glyph: "\u2713"; tone: theme.success }
+            Badge { Layout.alignment: Qt.AlignHCenter; implicitWidth: (screen.portrait ? 110 : 100) * screen.u; glyph: "\u2713"; tone: theme.success }
             KText {
                 objectName: "validUntilText"
                 Layout.fillWidth: true
@@ -68,7 +68,7 @@ ScreenBase {
             // from the outer layout's width, not this grid's own (which depends on the tiles)
             readonly property real side: Math.min(((screen.portrait ? layout.width : (layout.width - layout.columnSpacing) / 2)
                                                    - columnSpacing) / 2 - 8 * screen.u,
-                                                  (screen.portrait ? 400 : 340) * screen.u)
+                                                  (screen.portrait ? 360 : 320) * screen.u)
             QrTile {
                 Layout.fillWidth: true
                 Layout.alignment: Qt.AlignTop
@@ -84,7 +84,7 @@ ScreenBase {
                 side: parent.side
                 qrName: "reminderQr"
                 source: resultModel.reminderQr
-                caption: qsTr("Remind me: add a reminder to your calendar 3 days before")
+                caption: qsTr("Remind me 3 days before it ends")
             }
         }
     }
