@@ -105,9 +105,13 @@ def problems(window: QQuickWindow) -> list[str]:
     def walk(item: QQuickItem, parent_rect: QRectF | None, clip: QRectF | None, in_scroll: bool) -> None:
         """``clip``: the nearest clipping box that does not scroll; ``in_scroll``: inside
         scrolling content (may be below the fold: no window check)."""
-        if not item.isVisible() or item.opacity() <= 0.01 or item.width() <= 0 or item.height() <= 0:
+        if not item.isVisible() or item.opacity() <= 0.01 or item.property("decorative") is True:
             return
-        if item.property("decorative") is True:
+        if item.width() <= 0 or item.height() <= 0:
+            # nothing of its own to show, but its children may be (a collapsed box whose
+            # children still draw is exactly the kind of fault to report)
+            for child in item.childItems():
+                walk(child, parent_rect, clip, in_scroll)
             return
         rect = _scene_rect(item)
         where = _path(item)
@@ -150,7 +154,7 @@ def problems(window: QQuickWindow) -> list[str]:
     return found
 
 
-def _frames(window: QQuickWindow, count: int = 2, timeout_ms: int = 1000) -> None:
+def _frames(window: QQuickWindow, count: int = 2, timeout_ms: int = 500) -> None:
     """Let the window render ``count`` frames (layouts are polished on the way to a frame)."""
     for _ in range(count):
         loop = QEventLoop()

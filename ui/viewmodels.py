@@ -247,24 +247,32 @@ class ConfirmModel(ScreenModel):
 
 def prompt_text(prompt: TerminalPrompt | None) -> str:
     """What the customer reads for the terminal's status (``kiosk.ports.TerminalPrompt``)."""
-    t = QCoreApplication.translate
-    texts = {
-        TerminalPrompt.INSERT_CARD: t("ViewModel", "Insert your card"),
-        TerminalPrompt.PRESENT_CARD: t("ViewModel", "Tap, insert or swipe your card"),
-        TerminalPrompt.ENTER_PIN: t("ViewModel", "Enter your PIN on the terminal"),
-        TerminalPrompt.PIN_WRONG: t("ViewModel", "Wrong PIN. Please try again."),
-        TerminalPrompt.PLEASE_WAIT: t("ViewModel", "Please wait…"),
-        TerminalPrompt.PROCESSING: t("ViewModel", "Processing your payment…"),
-        TerminalPrompt.REMOVE_CARD: t("ViewModel", "Please take your card"),
-        TerminalPrompt.APPROVED: t("ViewModel", "Payment approved"),
-        TerminalPrompt.DECLINED: t("ViewModel", "Payment declined"),
-        TerminalPrompt.CARD_NOT_SUPPORTED: t("ViewModel", "This card is not accepted. Please use another card."),
-        TerminalPrompt.CARD_ERROR: t("ViewModel", "The card could not be read. Please try again."),
-        TerminalPrompt.TRY_AGAIN: t("ViewModel", "Please try again"),
-    }
-    if prompt is None:
-        return texts[TerminalPrompt.PRESENT_CARD]
-    return texts.get(prompt, t("ViewModel", "Follow the instructions on the terminal"))
+    p = TerminalPrompt
+    if prompt is None or prompt is p.PRESENT_CARD:
+        return QCoreApplication.translate("ViewModel", "Tap, insert or swipe your card")
+    if prompt is p.INSERT_CARD:
+        return QCoreApplication.translate("ViewModel", "Insert your card")
+    if prompt is p.ENTER_PIN:
+        return QCoreApplication.translate("ViewModel", "Enter your PIN on the terminal")
+    if prompt is p.PIN_WRONG:
+        return QCoreApplication.translate("ViewModel", "Wrong PIN. Please try again.")
+    if prompt is p.PLEASE_WAIT:
+        return QCoreApplication.translate("ViewModel", "Please wait…")
+    if prompt is p.PROCESSING:
+        return QCoreApplication.translate("ViewModel", "Processing your payment…")
+    if prompt is p.REMOVE_CARD:
+        return QCoreApplication.translate("ViewModel", "Please take your card")
+    if prompt is p.APPROVED:
+        return QCoreApplication.translate("ViewModel", "Payment approved")
+    if prompt is p.DECLINED:
+        return QCoreApplication.translate("ViewModel", "Payment declined")
+    if prompt is p.CARD_NOT_SUPPORTED:
+        return QCoreApplication.translate("ViewModel", "This card is not accepted. Please use another card.")
+    if prompt is p.CARD_ERROR:
+        return QCoreApplication.translate("ViewModel", "The card could not be read. Please try again.")
+    if prompt is p.TRY_AGAIN:
+        return QCoreApplication.translate("ViewModel", "Please try again")
+    return QCoreApplication.translate("ViewModel", "Follow the instructions on the terminal")
 
 
 class PayModel(ScreenModel):

@@ -240,12 +240,12 @@ def test_language_switch_mid_flow(kiosk: Kiosk) -> None:
     assert kiosk.state is State.CONFIRM
     assert kiosk.text("screenTitle") == "核对并付款"
     kiosk.tap("payButton")
-    kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "请挥卡、插卡或刷卡")
+    kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "请将银行卡贴近刷卡机，或插卡、刷卡")
     kiosk.tap("topLang_es")
     kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "Acerque, inserte o deslice su tarjeta")
     kiosk.services.checkout.proceed()
     kiosk.wait_screen("successScreen")
-    assert kiosk.text("screenTitle") == "¡Listo! Su teléfono está recargado."
+    assert kiosk.text("screenTitle") == "¡Listo! Su celular está recargado."
 
 
 def test_high_contrast_toggle_from_any_screen(kiosk: Kiosk) -> None:

@@ -138,10 +138,11 @@ Item {
             Layout.preferredWidth: 28
             Layout.preferredHeight: actionGrid.implicitHeight
             Layout.maximumHeight: actionGrid.implicitHeight
-            Layout.minimumHeight: Math.min(actionGrid.implicitHeight, 160 * screen.u)
+            Layout.minimumHeight: screen.portrait ? actionGrid.implicitHeight : Math.min(actionGrid.implicitHeight, 160 * screen.u)
             Layout.fillHeight: !screen.portrait
             Layout.alignment: Qt.AlignBottom
-            visible: actionGrid.visibleCount > 0
+            // never hidden: a hidden parent would hide its buttons, and visibleCount (which
+            // reads their visibility) would then keep it hidden
             contentWidth: width
             contentHeight: actionGrid.implicitHeight
             interactive: contentHeight > height + 1
@@ -168,7 +169,7 @@ Item {
                         if (children[i].visible) shown.push(children[i])
                     for (var j = 0; j < shown.length; ++j) {
                         var wide = !paired || j === 0 || (j === shown.length - 1 && (shown.length - 1) % 2 === 1)
-                        shown[j].Layout.columnSpan = wide ? 2 : 1
+                        shown[j].Layout.columnSpan = paired && wide ? 2 : 1
                         shown[j].Layout.preferredWidth = 1
                     }
                 }
