@@ -67,11 +67,12 @@ def _path(item: QQuickItem) -> str:
 
 
 def _is_text(item: QQuickItem) -> bool:
-    return item.metaObject().className().startswith("QQuickText") and item.property("truncated") is not None
+    """A ``Text`` (or a QML type built on it, such as ``KText``)."""
+    return item.inherits("QQuickText")
 
 
 def _is_flickable(item: QQuickItem) -> bool:
-    return item.property("contentItem") is not None and item.property("contentY") is not None
+    return item.inherits("QQuickFlickable")
 
 
 def _scene_rect(item: QQuickItem, w: float | None = None, h: float | None = None, x: float = 0.0,
@@ -114,29 +115,28 @@ def problems(window: QQuickWindow) -> list[str]:
                 walk(child, parent_rect, clip, in_scroll)
             return
         rect = _scene_rect(item)
-        where = _path(item)
         before = len(found)
         if parent_rect is None:
             pass  # an ancestor is already reported: only its own text problems below
         elif not in_scroll and _outside(rect, win) > TOLERANCE:
-            found.append(f"{where}{text_of(item)} is outside the window by {_outside(rect, win):.0f} px")
+            found.append(f"{_path(item)}{text_of(item)} is outside the window by {_outside(rect, win):.0f} px")
         elif _outside(rect, parent_rect) > TOLERANCE:
-            found.append(f"{where}{text_of(item)} overflows its container by {_outside(rect, parent_rect):.0f} px")
+            found.append(f"{_path(item)}{text_of(item)} overflows its container by {_outside(rect, parent_rect):.0f} px")
         elif clip is not None and _outside(rect, clip) > TOLERANCE:
-            found.append(f"{where}{text_of(item)} is cut off by a clipping box ({_outside(rect, clip):.0f} px)")
+            found.append(f"{_path(item)}{text_of(item)} is cut off by a clipping box ({_outside(rect, clip):.0f} px)")
         inner = None if (parent_rect is None or len(found) > before) else rect
-        if _is_text(item) and str(item.property("text") or ""):
+        if _is_text(item):
             if item.property("truncated"):
-                found.append(f"{where}{text_of(item)} is elided or cut at its line limit")
+                found.append(f"{_path(item)}{text_of(item)} is elided or cut at its line limit")
             else:
                 spill = _text_spill(item)
                 if spill > TOLERANCE:
-                    found.append(f"{where}{text_of(item)} is larger than its box by {spill:.0f} px")
+                    found.append(f"{_path(item)}{text_of(item)} is larger than its box by {spill:.0f} px")
         if _is_flickable(item):
             content = item.property("contentItem")
             can_scroll = bool(item.property("interactive"))
             if float(item.property("contentHeight")) > item.height() + TOLERANCE and not can_scroll:
-                found.append(f"{where} holds more than it shows and cannot scroll")
+                found.append(f"{_path(item)} holds more than it shows and cannot scroll")
             for child in item.childItems():
                 if child is content:
                     # scrolled content: checked against the content area, not the viewport

@@ -69,8 +69,8 @@ CONTRAST_PAIRS: tuple[tuple[str, str, float, str], ...] = (
     ("danger", "background", GRAPHIC, "badge '!' and error outlines"),
     ("success", "background", GRAPHIC, "badge tick"),
     ("topBarText", "topBar", GRAPHIC, "outline of top-bar buttons and toggles"),
-    ("accent", "topBar", GRAPHIC, "a checked toggle in the top bar"),
-    ("accentText", "accent", GRAPHIC, "tick in a checked toggle"),
+    ("accentText", "accent", GRAPHIC, "a checked toggle: its tick and label on the accent fill "
+                                      "(its outline is topBarText on topBar in both states)"),
 )
 #: Foregrounds drawn on the badge colours (white glyph on a filled badge, normal theme).
 BADGE_GLYPH = "#FFFFFF"

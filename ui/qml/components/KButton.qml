@@ -35,6 +35,9 @@ Rectangle {
         size: btn.textSize
         font.family: btn.symbol ? symbolFont : theme.fontFamily
         font.bold: true
+        // a symbol cannot wrap: it shrinks to the key instead
+        fontSizeMode: btn.symbol ? Text.HorizontalFit : Text.FixedSize
+        minimumPixelSize: 12
         horizontalAlignment: Text.AlignHCenter
         color: btn.kind === "primary" ? theme.accentText : theme.secondaryText
     }

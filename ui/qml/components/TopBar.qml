@@ -22,6 +22,7 @@ Rectangle {
         spacing: 16 * bar.u
 
         KText {
+            objectName: "topBarTitle"
             visible: bar.wide
             Layout.fillWidth: true
             text: qsTr("Phone top-up")
