@@ -172,3 +172,22 @@ def test_topup_failure_is_reversed(real_kiosk: Kiosk) -> None:
     k.services.provider.set_control(mode="ok")
     k.tap("retryButton")  # customer-fixable: choose another plan
     k.wait_screen("plansScreen")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_demo_panel_fits_the_window(qtbot: object, real_services: Any, size: tuple[int, int]) -> None:
+    from PySide6.QtCore import QSize
+
+    from ui.layoutcheck import _frames, problems
+
+    for k in make_kiosk(qtbot, real_services, real_services.settings, size=QSize(*size), demo=True):
+        k.ui.demo.toggle()
+        panel = k.wait_item("demoPanel")
+        k.qtbot.waitUntil(lambda: len(k.ui.demo.property("profiles")) == 10)
+        _frames(k.ui.window)
+        assert panel.height() + 48 <= size[1]
+        (scroller,) = [c for c in panel.childItems() if c.inherits("QQuickFlickable")]
+        assert not scroller.property("interactive")  # everything shows, nothing scrolls
+        assert not [p for p in problems(k.ui.window) if "demoPanel" in p]
+        k.tap("demoInsert_T-Mobile")
+        k.wait_screen("attractScreen")  # a SIM inserted on the attract screen waits for a touch

@@ -278,3 +278,44 @@ def test_checkout_is_never_run_on_the_gui_thread(kiosk: Kiosk) -> None:
     kiosk.tap("payButton")
     kiosk.wait_screen("successScreen")
     assert seen and all(name.startswith("kiosk-checkout") for name in seen)
+
+
+@pytest.fixture
+def timed_kiosk(qtbot: object, services: FakeServices, settings: Settings) -> Iterator[Kiosk]:
+    short = dataclasses.replace(settings.kiosk, idle_timeout_s=0.3, idle_countdown_s=5.0,
+                                payment_silence_s=1.0, success_timeout_s=1.2, take_sim_timeout_s=0.6)
+    yield from make_kiosk(qtbot, services, dataclasses.replace(settings, kiosk=short))
+
+
+def test_a_silent_terminal_is_shown_with_cancel_after_the_configured_time(timed_kiosk: Kiosk) -> None:
+    import time
+
+    k = timed_kiosk
+    k.services.checkout.behaviour = "hang"  # "present card", then nothing more from the terminal
+    to_confirm(k)
+    k.tap("payButton")
+    k.wait_screen("payScreen")
+    started = time.monotonic()
+    k.qtbot.waitUntil(lambda: k.text("promptText") == "Tap, insert or swipe your card")
+    assert k.find("silentHint") is None
+    k.qtbot.waitUntil(lambda: k.ui.controller.session.terminal_silent, timeout=5000)
+    assert time.monotonic() - started >= 0.9  # not before [kiosk] payment_silence_s
+    assert k.text("promptText") == "The card terminal is not responding."
+    assert k.find("silentHint") is not None
+    k.tap("cancelPaymentButton")
+    k.wait_screen("paymentCancelledScreen")
+    assert k.text("screenTitle") == "Payment cancelled"
+
+
+def test_success_ends_by_itself_without_asking_for_more_time(timed_kiosk: Kiosk) -> None:
+    k = timed_kiosk
+    k.services.checkout.hold = False
+    to_confirm(k)
+    k.tap("payButton")
+    k.wait_screen("successScreen")
+    k.qtbot.wait(700)  # past the idle timeout (0.3 s): no "Need more time?" on success
+    assert k.state is State.SUCCESS and not k.ui.controller.session.idle_warning
+    assert k.find("idleOverlay") is None
+    k.wait_screen("takeSimScreen", timeout=5000)  # success_timeout_s, then the SIM
+    k.wait_screen("attractScreen", timeout=5000)  # nobody took it: take_sim_timeout_s
+    assert k.ui.controller.session.seen_iccid == TMO_CARD.iccid  # remembered: not shown again

@@ -92,3 +92,30 @@ def test_the_check_fails_on_a_deliberately_long_string(layout_ui: KioskUi,
     finally:
         text_item.setProperty("text", before)
     assert any("topLang_" in line or "topBar" in line for line in found), found
+
+
+def test_staff_screens_show_their_primary_action_without_scrolling(layout_ui: KioskUi) -> None:
+    from PySide6.QtCore import QRectF
+
+    from ui.screenshots import staff_previews
+
+    previews = staff_previews()
+    failures = []
+    for size in SIZES:
+        layout_ui.window.resize(size)
+        for mode in ALL_MODES:
+            layout_ui.theme.setProperty("largeText", mode.large_text)
+            layout_ui.theme.setProperty("highContrast", mode.high_contrast)
+            for screen, button in (("operator", "exportButton"), ("staff_pin", "pinSubmitButton")):
+                layout_ui.staff.preview(**previews[screen])
+                _frames(layout_ui.window, 3)
+                item = visual_child(layout_ui.window.contentItem(), button)
+                rect = item.mapRectToScene(QRectF(0, 0, item.width(), item.height()))
+                viewport = item.parentItem().parentItem().parentItem()  # grid, content, actionScroller
+                view = viewport.mapRectToScene(QRectF(0, 0, viewport.width(), viewport.height()))
+                if not (view.contains(rect) and QRectF(0, 0, size.width(), size.height()).contains(rect)):
+                    failures.append(f"{screen} {size.width()}x{size.height()} {mode}: {button} at {rect}")
+    layout_ui.staff.preview("")
+    layout_ui.theme.setProperty("largeText", False)
+    layout_ui.theme.setProperty("highContrast", False)
+    assert not failures, failures
