@@ -41,10 +41,10 @@ SAMPLE_CARD = SimCard(
 )  # fmt: skip
 SAMPLE_ACCOUNT = Account(
     msisdn="12025550123", carrier="T-Mobile", iccid=SAMPLE_CARD.iccid,
-    current_plan="tmo-unl-40", expiry=dt.date(2026, 6, 14),
+    current_plan="tmo-unl-40", expiry=dt.date.today() + dt.timedelta(days=9),
 )  # fmt: skip
 SAMPLE_TXN = "5f0c2a9e-7d41-4a55-9a8e-2c1b3f4d5e6f"
-SAMPLE_TODAY = dt.datetime(2026, 6, 10, 14, 30, tzinfo=dt.UTC)
+SAMPLE_TODAY = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def sample_plans() -> tuple[Plan, ...]:

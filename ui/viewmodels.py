@@ -27,6 +27,7 @@ from kiosk.receipt import new_expiry, reference_of
 from ui.qrimage import qr_source, reminder_source
 
 _QT_LOCALE = {"en": "en_US", "zh_CN": "zh_CN", "es": "es_US"}
+_WEEKDAY = re.compile(r"dddd[,，]?\s*|[,，]?\s*dddd")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "$"}
 
 
@@ -43,9 +44,12 @@ class Formatter:
         return self.locale.toCurrencyString(cents / 100, symbol, 2)
 
     def date(self, day: dt.date | None) -> str:
+        """The long date without the weekday ("July 14, 2026", "14 de julio de 2026",
+        "2026年7月14日"), as the printed receipt writes it."""
         if day is None:
             return ""
-        return self.locale.toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+        pattern = _WEEKDAY.sub("", self.locale.dateFormat(QLocale.FormatType.LongFormat)).strip()
+        return self.locale.toString(QDate(day.year, day.month, day.day), pattern)
 
 
 def format_number(msisdn: str) -> str:

@@ -249,7 +249,7 @@
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="14"/>
-        <source>Start in this language</source>
+        <source>Start in English</source>
         <translation>Start in English</translation>
     </message>
 </context>
@@ -352,7 +352,7 @@
         <translation>One day earlier</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>One day later</translation>
     </message>
@@ -360,22 +360,22 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>Demo controls (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
         <translation>Insert a test SIM</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
         <translation>Pull the card</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
         <translation>Card terminal</translation>
     </message>
@@ -622,47 +622,47 @@
         <translation>Look for USB sticks again</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Exported %1 transactions (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
         <translation>masked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
         <translation>unmasked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>Export failed: check the stick is plugged in, not full and not write-protected.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>Writing the file…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>Other operator tasks</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>
@@ -708,7 +708,7 @@
         <translation>You can cancel the payment. You will not pay for a top-up you did not get.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="128"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>Cancel payment</translation>
     </message>
@@ -1229,17 +1229,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
         <translation>Phone top-up</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>Contrast</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
         <translation>Large text</translation>
     </message>
@@ -1336,93 +1336,93 @@
 <context>
     <name>ViewModel</name>
     <message>
-        <location filename="../viewmodels.py" line="70"/>
+        <location filename="../viewmodels.py" line="74"/>
         <source>ending in %1</source>
         <translation>ending in %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="190"/>
+        <location filename="../viewmodels.py" line="194"/>
         <source>Renew %1 for %2</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
         <translation>Renew %1 for %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="215"/>
+        <location filename="../viewmodels.py" line="219"/>
         <source>at least until %1</source>
         <translation>at least until %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="252"/>
+        <location filename="../viewmodels.py" line="256"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Tap, insert or swipe your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="254"/>
+        <location filename="../viewmodels.py" line="258"/>
         <source>Insert your card</source>
         <translation>Insert your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="260"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Enter your PIN on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="262"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>Wrong PIN. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="264"/>
         <source>Please wait…</source>
         <translation>Please wait…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="266"/>
         <source>Processing your payment…</source>
         <translation>Processing your payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="268"/>
         <source>Please take your card</source>
         <translation>Please take your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="270"/>
         <source>Payment approved</source>
         <translation>Payment approved</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="272"/>
         <source>Payment declined</source>
         <translation>Payment declined</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="274"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>This card is not accepted. Please use another card.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="276"/>
         <source>The card could not be read. Please try again.</source>
         <translation>The card could not be read. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="278"/>
         <source>Please try again</source>
         <translation>Please try again</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="275"/>
+        <location filename="../viewmodels.py" line="279"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Follow the instructions on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="291"/>
+        <location filename="../viewmodels.py" line="295"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelling the payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="293"/>
+        <location filename="../viewmodels.py" line="297"/>
         <source>The card terminal is not responding.</source>
         <translation>The card terminal is not responding.</translation>
     </message>

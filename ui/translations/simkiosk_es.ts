@@ -249,7 +249,7 @@
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="14"/>
-        <source>Start in this language</source>
+        <source>Start in English</source>
         <translation>Empezar en español</translation>
     </message>
 </context>
@@ -352,7 +352,7 @@
         <translation>Un día antes</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>Un día después</translation>
     </message>
@@ -360,22 +360,22 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>Controles de demostración (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
         <translation>Insertar una SIM de prueba</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
         <translation>Retirar la tarjeta SIM</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
         <translation>Terminal de pago</translation>
     </message>
@@ -622,47 +622,47 @@
         <translation>Buscar memorias USB de nuevo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>Exportando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Se exportaron %1 transacciones (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
         <translation>ocultos en parte</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
         <translation>completos</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>La exportación falló: verifique que la memoria esté conectada, que no esté llena y que no esté protegida contra escritura.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>Escribiendo el archivo…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>Otras tareas del operador</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>
@@ -708,7 +708,7 @@
         <translation>Puede cancelar el pago. No pagará por una recarga que no recibió.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="128"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>Cancelar el pago</translation>
     </message>
@@ -1229,17 +1229,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
         <translation>Recarga de celular</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>Contraste</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
         <translation>Letra grande</translation>
     </message>
@@ -1336,93 +1336,93 @@
 <context>
     <name>ViewModel</name>
     <message>
-        <location filename="../viewmodels.py" line="70"/>
+        <location filename="../viewmodels.py" line="74"/>
         <source>ending in %1</source>
         <translation>terminado en %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="190"/>
+        <location filename="../viewmodels.py" line="194"/>
         <source>Renew %1 for %2</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
         <translation>Renovar %1 por %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="215"/>
+        <location filename="../viewmodels.py" line="219"/>
         <source>at least until %1</source>
         <translation>al menos hasta el %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="252"/>
+        <location filename="../viewmodels.py" line="256"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Acerque, inserte o deslice su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="254"/>
+        <location filename="../viewmodels.py" line="258"/>
         <source>Insert your card</source>
         <translation>Inserte su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="260"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Ingrese su PIN en la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="262"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="264"/>
         <source>Please wait…</source>
         <translation>Por favor, espere…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="266"/>
         <source>Processing your payment…</source>
         <translation>Procesando su pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="268"/>
         <source>Please take your card</source>
         <translation>Por favor, retire su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="270"/>
         <source>Payment approved</source>
         <translation>Pago aprobado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="272"/>
         <source>Payment declined</source>
         <translation>Pago rechazado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="274"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>No aceptamos esta tarjeta. Por favor, use otra.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="276"/>
         <source>The card could not be read. Please try again.</source>
         <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="278"/>
         <source>Please try again</source>
         <translation>Inténtelo de nuevo</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="275"/>
+        <location filename="../viewmodels.py" line="279"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Siga las instrucciones de la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="291"/>
+        <location filename="../viewmodels.py" line="295"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelando el pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="293"/>
+        <location filename="../viewmodels.py" line="297"/>
         <source>The card terminal is not responding.</source>
         <translation>La terminal de tarjetas no responde.</translation>
     </message>

@@ -249,7 +249,7 @@
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="14"/>
-        <source>Start in this language</source>
+        <source>Start in English</source>
         <translation>使用中文</translation>
     </message>
 </context>
@@ -352,7 +352,7 @@
         <translation>提前一天</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>推后一天</translation>
     </message>
@@ -360,22 +360,22 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>演示控制 (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
         <translation>插入测试SIM卡</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
         <translation>拔出SIM卡</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
         <translation>刷卡机</translation>
     </message>
@@ -622,47 +622,47 @@
         <translation>重新查找 U盘</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>已导出 %1 笔交易（%2 KiB，%3）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
         <translation>部分隐藏</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
         <translation>完整显示</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>导出失败：请检查U盘已插好、未满且未写保护。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>正在写入文件…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>其他运营任务</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>
@@ -708,7 +708,7 @@
         <translation>您可以取消付款。没有充值成功，就不会向您收费。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="128"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>取消付款</translation>
     </message>
@@ -1229,17 +1229,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
         <translation>手机充值</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>高对比度</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
@@ -1336,93 +1336,93 @@
 <context>
     <name>ViewModel</name>
     <message>
-        <location filename="../viewmodels.py" line="70"/>
+        <location filename="../viewmodels.py" line="74"/>
         <source>ending in %1</source>
         <translation>尾号 %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="190"/>
+        <location filename="../viewmodels.py" line="194"/>
         <source>Renew %1 for %2</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
         <translation>续费“%1”，%2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="215"/>
+        <location filename="../viewmodels.py" line="219"/>
         <source>at least until %1</source>
         <translation>至少至%1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="252"/>
+        <location filename="../viewmodels.py" line="256"/>
         <source>Tap, insert or swipe your card</source>
         <translation>请将银行卡贴近刷卡机，或插卡、刷卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="254"/>
+        <location filename="../viewmodels.py" line="258"/>
         <source>Insert your card</source>
         <translation>请插入银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="260"/>
         <source>Enter your PIN on the terminal</source>
         <translation>请在刷卡机上输入密码</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="262"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>密码错误，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="264"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="266"/>
         <source>Processing your payment…</source>
         <translation>正在处理您的付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="268"/>
         <source>Please take your card</source>
         <translation>请取回银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="270"/>
         <source>Payment approved</source>
         <translation>付款成功</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="272"/>
         <source>Payment declined</source>
         <translation>付款被拒绝</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="274"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>不支持此银行卡，请换一张。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="276"/>
         <source>The card could not be read. Please try again.</source>
         <translation>无法读取银行卡，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="278"/>
         <source>Please try again</source>
         <translation>请重试</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="275"/>
+        <location filename="../viewmodels.py" line="279"/>
         <source>Follow the instructions on the terminal</source>
         <translation>请按刷卡机上的提示操作</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="291"/>
+        <location filename="../viewmodels.py" line="295"/>
         <source>Cancelling the payment…</source>
         <translation>正在取消付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="293"/>
+        <location filename="../viewmodels.py" line="297"/>
         <source>The card terminal is not responding.</source>
         <translation>刷卡机没有响应。</translation>
     </message>

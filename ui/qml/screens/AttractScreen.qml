@@ -11,7 +11,7 @@ Item {
     // Marked for translation here, translated into every kiosk language at once below.
     readonly property var headline: QT_TR_NOOP("Top up your phone plan")
     readonly property var touchLine: QT_TR_NOOP("Choose your language to start")
-    readonly property var startLine: QT_TR_NOOP("Start in this language")
+    readonly property var startLine: QT_TR_NOOP("Start in English")
     property int shown: 0
 
     function inLang(lang, text) { return i18n.translateIn(lang, "AttractScreen", text) }

@@ -69,8 +69,9 @@ ScreenBase {
                 }
             }
         }
-        // A card terminal with a card moving towards it.
+        // A card terminal with a card moving towards it (hidden once the terminal is silent).
         Item {
+            visible: !payModel.silent
             Layout.fillWidth: true
             Layout.preferredWidth: 2
             Layout.preferredHeight: (screen.portrait ? 420 : 360) * screen.u

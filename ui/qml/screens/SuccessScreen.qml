@@ -68,7 +68,7 @@ ScreenBase {
             // from the outer layout's width, not this grid's own (which depends on the tiles)
             readonly property real side: Math.min(((screen.portrait ? layout.width : (layout.width - layout.columnSpacing) / 2)
                                                    - columnSpacing) / 2 - 8 * screen.u,
-                                                  (screen.portrait ? 360 : 320) * screen.u)
+                                                  (screen.portrait ? 330 : 320) * screen.u)
             QrTile {
                 Layout.fillWidth: true
                 Layout.alignment: Qt.AlignTop
