@@ -13,22 +13,26 @@ ScreenBase {
     property string reference: resultModel.reference
     property alias extra: extraBox.data
     readonly property bool hasExtra: extraBox.children.length > 0
+    // width the words (and the extra under them) have
+    readonly property real wordsWidth: portrait ? width - 2 * margin
+                                                : width * 0.72 - 2 * margin - (130 + 48) * u
     readonly property int textAlign: portrait ? Text.AlignHCenter : Text.AlignLeft
 
     GridLayout {
         id: grid
         width: parent.width
-        columns: err.portrait ? 1 : (err.hasExtra ? 3 : 2)
+        columns: err.portrait ? 1 : 2
         rowSpacing: 32 * err.u
         columnSpacing: 48 * err.u
 
         Badge {
             Layout.alignment: err.portrait ? Qt.AlignHCenter : (Qt.AlignTop | Qt.AlignLeft)
-            implicitWidth: (err.portrait ? 180 : 150) * err.u
+            implicitWidth: (err.portrait ? 180 : 130) * err.u
             glyph: err.glyph
             tone: err.tone
         }
         ColumnLayout {
+            id: words
             Layout.fillWidth: true
             Layout.alignment: Qt.AlignTop
             spacing: 24 * err.u
@@ -56,14 +60,14 @@ ScreenBase {
                 horizontalAlignment: err.textAlign
                 text: qsTr("Reference: %1").arg(err.reference)
             }
-        }
-        Item {
-            id: extraBox
-            visible: err.hasExtra
-            Layout.fillWidth: err.portrait
-            Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
-            Layout.preferredWidth: childrenRect.width
-            Layout.preferredHeight: childrenRect.height
+            // e.g. the receipt's QR codes: under the words, as wide as they are
+            Item {
+                id: extraBox
+                visible: err.hasExtra
+                Layout.alignment: err.portrait ? Qt.AlignHCenter : Qt.AlignLeft
+                Layout.preferredWidth: childrenRect.width
+                Layout.preferredHeight: childrenRect.height
+            }
         }
     }
 }

@@ -13,8 +13,7 @@ ErrorScreen {
     hint: resultModel.fromSim ? qsTr("Please take your SIM card.") : ""
     extra: [
         GridLayout {
-            readonly property real avail: screen.portrait ? screen.width - 2 * screen.margin
-                                                          : (screen.width - 2 * screen.margin) * 0.45
+            readonly property real avail: screen.wordsWidth - 40 * theme.unit
             width: Math.min(avail, 2 * 360 * theme.unit + 32 * theme.unit)
             columns: 2
             columnSpacing: 32 * theme.unit
