@@ -121,7 +121,8 @@ def problems(window: QQuickWindow) -> list[str]:
         elif not in_scroll and _outside(rect, win) > TOLERANCE:
             found.append(f"{_path(item)}{text_of(item)} is outside the window by {_outside(rect, win):.0f} px")
         elif _outside(rect, parent_rect) > TOLERANCE:
-            found.append(f"{_path(item)}{text_of(item)} overflows its container by {_outside(rect, parent_rect):.0f} px")
+            spill = _outside(rect, parent_rect)
+            found.append(f"{_path(item)}{text_of(item)} overflows its container by {spill:.0f} px")
         elif clip is not None and _outside(rect, clip) > TOLERANCE:
             found.append(f"{_path(item)}{text_of(item)} is cut off by a clipping box ({_outside(rect, clip):.0f} px)")
         inner = None if (parent_rect is None or len(found) > before) else rect

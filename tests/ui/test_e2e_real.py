@@ -15,7 +15,7 @@ import pytest
 
 from kiosk import flow
 from kiosk.ledger import verify
-from tests.ui.conftest import Kiosk, make_kiosk
+from tests.ui.conftest import Kiosk, make_kiosk, running
 
 WAIT_MS = 15000
 
@@ -180,7 +180,7 @@ def test_the_demo_panel_fits_the_window(qtbot: object, real_services: Any, size:
 
     from ui.layoutcheck import _frames, problems
 
-    for k in make_kiosk(qtbot, real_services, real_services.settings, size=QSize(*size), demo=True):
+    with running(make_kiosk(qtbot, real_services, real_services.settings, size=QSize(*size), demo=True)) as k:
         k.ui.demo.toggle()
         panel = k.wait_item("demoPanel")
         k.qtbot.waitUntil(lambda: len(k.ui.demo.property("profiles")) == 10)
@@ -191,3 +191,25 @@ def test_the_demo_panel_fits_the_window(qtbot: object, real_services: Any, size:
         assert not [p for p in problems(k.ui.window) if "demoPanel" in p]
         k.tap("demoInsert_T-Mobile")
         k.wait_screen("attractScreen")  # a SIM inserted on the attract screen waits for a touch
+
+
+def test_typing_a_number_pays_in_fifteen_taps(real_kiosk: Kiosk) -> None:
+    """Attract language (1), "enter your phone number" (2), 10 digits (12), Continue (13),
+    Renew (14), Pay (15): 17 before this round."""
+    k = real_kiosk
+    k.wait_screen("attractScreen")
+    taps = TapCounter(k)
+    k.tap("attractLang_en")
+    k.tap("usePhoneButton")
+    k.wait_screen("phoneScreen")
+    k.type_number("2025550101")  # the number the simulated provider knows for the T-Mobile SIM
+    k.tap("submitNumberButton")
+    k.wait_screen("accountScreen", timeout=WAIT_MS)
+    k.tap("renewButton")
+    k.wait_screen("confirmScreen")
+    k.tap("payButton")
+    k.wait_screen("successScreen", timeout=WAIT_MS)
+    assert taps.taps == 15
+    assert k.find("takeSimText") is None  # no SIM was inserted
+    k.tap("doneButton")
+    k.wait_screen("attractScreen")  # no SIM: straight back
