@@ -172,6 +172,10 @@ class KioskSection:
     idle_timeout_s: float = field(default=45.0, metadata=_timeout(3600))
     idle_countdown_s: float = field(default=15.0, metadata=_timeout(600))
     support_contact: str = field(default="support@simkiosk.example", metadata=_check(_not_empty))
+    timezone: str = ""  # IANA name for receipt times, e.g. "America/New_York"; "" = the system's
+    payment_silence_s: float = field(default=30.0, metadata=_timeout(600))  # "not responding", Cancel
+    success_timeout_s: float = field(default=60.0, metadata=_timeout(3600))  # success screen ends itself
+    take_sim_timeout_s: float = field(default=30.0, metadata=_timeout(600))  # wait for the SIM's removal
 
 
 @dataclass(frozen=True)
@@ -422,6 +426,14 @@ def _check_cross_field(settings: Settings, where: Callable[[str, str], str]) -> 
         problem = printer_port_problem(settings.printer.port)
         if problem:
             raise bad("printer", "port", problem)
+    if settings.kiosk.timezone:
+        import zoneinfo  # only when a time zone is configured
+
+        try:
+            zoneinfo.ZoneInfo(settings.kiosk.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise bad("kiosk", "timezone", f"{settings.kiosk.timezone!r} is not an IANA time zone "
+                      "(e.g. America/New_York)") from exc
     at = settings.terminal.end_of_day_at
     if at and not _is_hh_mm(at):
         raise bad("terminal", "end_of_day_at", f"{at!r} is not HH:MM")

@@ -19,7 +19,15 @@ Rules the table encodes:
   :class:`IdleExpired` resets everything. Idle is paused while the kiosk
   itself is busy (reading, looking up, paying, processing).
 * A reset forgets every entered detail; only the ``req`` counter survives so
-  late results from the previous customer are recognised as stale.
+  late results from the previous customer are recognised as stale, plus what
+  the kiosk knows about its card slot (``sim_in_slot``, ``seen_iccid``).
+* Every exit (start over, done, idle) after this customer's SIM went into the
+  slot shows :attr:`State.TAKE_SIM` until the card is pulled (or its own
+  timeout), already forgetting the customer. A card that was read and never
+  pulled is remembered by ICCID: reading it again without a new insertion is
+  not accepted, so the next customer never sees the previous one's account.
+* Screens with their own end (success, receipt by QR code, take your SIM) do
+  not ask "Need more time?": the shell sends :class:`ScreenTimeout` instead.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ class State(StrEnum):
     PAY = "pay"
     PROCESSING = "processing"
     SUCCESS = "success"
+    TAKE_SIM = "take_sim"  # an exit after the customer's SIM was read: take it out
     # failures, each with its own screen and a way forward
     NO_READER = "no_reader"
     UNREADABLE_SIM = "unreadable_sim"
@@ -97,11 +106,17 @@ BUSY_STATES: frozenset[State] = frozenset(
 )
 #: States the customer may not leave by "start over" (money is moving).
 LOCKED_STATES: frozenset[State] = frozenset({State.PAY, State.PROCESSING})
+#: States that end on their own after a while (the shell sends ScreenTimeout), without
+#: "Need more time?": the sale is over, or the kiosk only waits for the SIM to be taken.
+SELF_TIMED_STATES: frozenset[State] = frozenset(
+    {State.SUCCESS, State.PRINTER_OUT_OF_PAPER, State.TAKE_SIM}
+)
 
 
 def idle_applies(state: State) -> bool:
-    """Whether the idle timeout runs in ``state`` (not on attract, not while busy)."""
-    return state is not State.ATTRACT and state not in BUSY_STATES
+    """Whether the idle timeout runs in ``state`` (not on attract, not while busy, not on a
+    screen that ends by itself)."""
+    return state is not State.ATTRACT and state not in BUSY_STATES and state not in SELF_TIMED_STATES
 
 
 @dataclass(frozen=True)
@@ -121,21 +136,30 @@ class Session:
     plan: Plan | None = None
     prompt: TerminalPrompt | None = None
     prompt_text: str = ""
+    terminal_silent: bool = False  # no message from the terminal for a while during payment
     cancelling: bool = False
     outcome: TxnOutcome | None = None
     error: str = ""  # code of the error behind a failure screen
     retry: State | None = None  # where "try again" leads from a failure screen
     idle_warning: bool = False
+    sim_used: bool = False  # this customer's SIM went into the slot (take-your-SIM on exit)
+    read_iccid: str | None = None  # ICCID read for this customer (kept when ``card`` is dropped)
+    stale_card: bool = False  # insert_sim: the card in the slot was already read; pull it first
+    # --- the card slot, as far as the kiosk knows; survives resets (not customer data)
+    sim_in_slot: bool = False
+    seen_iccid: str | None = None  # read for an earlier customer and not pulled since
 
     @property
     def screen(self) -> str:
         return self.state.value
 
 
-def new_session(default_lang: str = "en", req: int = 0) -> Session:
-    """A fresh session for the next customer."""
+def new_session(default_lang: str = "en", req: int = 0, *, sim_in_slot: bool = False,
+                seen_iccid: str | None = None) -> Session:
+    """A fresh session for the next customer (with what is known of the card slot)."""
     lang = default_lang if default_lang in LANGUAGES else "en"
-    return Session(lang=lang, default_lang=lang, req=req)
+    return Session(lang=lang, default_lang=lang, req=req, sim_in_slot=sim_in_slot,
+                   seen_iccid=seen_iccid if sim_in_slot else None)
 
 
 # --------------------------------------------------------------------------- events
@@ -288,6 +312,13 @@ class CancelPayment(Plain):
 
 
 @dataclass(frozen=True)
+class TerminalSilent:
+    """From the shell: no message from the terminal for ``[kiosk] payment_silence_s``."""
+
+    req: int
+
+
+@dataclass(frozen=True)
 class CheckoutDone:
     req: int
     outcome: TxnOutcome
@@ -319,6 +350,10 @@ class IdleExpired(Plain):
     pass
 
 
+class ScreenTimeout(Plain):
+    """From the shell: a self-timed screen (success, take your SIM) has been shown long enough."""
+
+
 Event: TypeAlias = (
     Touch
     | ChooseLanguage
@@ -345,6 +380,7 @@ Event: TypeAlias = (
     | Pay
     | Prompt
     | CancelPayment
+    | TerminalSilent
     | CheckoutDone
     | CheckoutFailed
     | Retry
@@ -352,6 +388,7 @@ Event: TypeAlias = (
     | IdleTimeout
     | MoreTime
     | IdleExpired
+    | ScreenTimeout
 )
 
 # --------------------------------------------------------------------------- commands
@@ -382,6 +419,7 @@ class StartCheckout:
     req: int
     account: Account
     plan: Plan
+    lang: str = "en"  # the customer's language: receipts are printed in it
 
 
 class CancelCheckout(Plain):
@@ -429,9 +467,10 @@ def _enter(s: Session, state: State, **changes: object) -> Result:
         if account is None or plan is None:  # cannot happen through the table
             return _fail(s, State.OUT_OF_SERVICE, "no_plan", None)
         s = dataclasses.replace(
-            s, req=s.req + 1, prompt=None, prompt_text="", cancelling=False, outcome=None
+            s, req=s.req + 1, prompt=None, prompt_text="", cancelling=False, outcome=None,
+            terminal_silent=False,
         )
-        return s, [StartCheckout(s.req, account, plan)]
+        return s, [StartCheckout(s.req, account, plan, s.lang)]
     return s, []
 
 
@@ -440,10 +479,22 @@ def _fail(s: Session, state: State, code: str, retry: State | None) -> Result:
 
 
 def _reset(s: Session) -> Result:
-    """Forget the customer: a fresh session, language back to the default."""
-    fresh = new_session(s.default_lang, req=s.req + 1)
+    """Forget the customer: a fresh session on the attract screen, language back to the
+    default. A card still in the slot is remembered as already seen (if it was read)."""
+    seen = s.read_iccid or s.seen_iccid
+    fresh = new_session(s.default_lang, req=s.req + 1, sim_in_slot=s.sim_in_slot, seen_iccid=seen)
     cmds: list[Command] = [ApplyLanguage(fresh.lang)] if s.lang != fresh.lang else []
     return fresh, cmds
+
+
+def _exit(s: Session) -> Result:
+    """Every way out of a session (start over, done, idle): when this customer's SIM is
+    still in the slot, "take your SIM card" first, in their language, knowing nothing else."""
+    if not (s.sim_used and s.sim_in_slot):
+        return _reset(s)
+    seen = s.read_iccid or s.seen_iccid
+    fresh = new_session(s.default_lang, req=s.req + 1, sim_in_slot=True, seen_iccid=seen)
+    return dataclasses.replace(fresh, state=State.TAKE_SIM, lang=s.lang, sim_used=True), []
 
 
 def _current(s: Session, req: int) -> bool:
@@ -466,6 +517,16 @@ def normalize_number(digits: str) -> str | None:
 
 def _touch(s: Session, e: Event) -> Result:
     return _enter(s, State.LANGUAGE)
+
+
+def _note_inserted(s: Session, e: Event) -> Result:
+    """A card went into the slot (any screen): a new insertion, so nothing is stale."""
+    return dataclasses.replace(s, sim_in_slot=True, seen_iccid=None), []
+
+
+def _note_pulled(s: Session, e: Event) -> Result:
+    """The card left the slot (any screen)."""
+    return dataclasses.replace(s, sim_in_slot=False, seen_iccid=None, read_iccid=None), []
 
 
 def _choose_language(s: Session, e: Event) -> Result:
@@ -495,23 +556,44 @@ def _to_phone(s: Session, e: Event) -> Result:
 
 
 def _card_inserted(s: Session, e: Event) -> Result:
-    return _enter(s, State.READING)
+    s, _ = _note_inserted(s, e)
+    return _enter(dataclasses.replace(s, sim_used=True, stale_card=False), State.READING)
 
 
 def _card_inserted_retry(s: Session, e: Event) -> Result:
     """Customer re-inserted the card on a card failure screen: read it again."""
+    s, _ = _note_inserted(dataclasses.replace(s, sim_used=True, stale_card=False), e)
     s, cmds = _enter(s, State.INSERT_SIM)
     return dataclasses.replace(s, state=State.READING), cmds
 
 
 def _card_pulled(s: Session, e: Event) -> Result:
+    s, _ = _note_pulled(s, e)
     return _fail(s, State.CARD_REMOVED, "card_removed", State.INSERT_SIM)
+
+
+def _card_pulled_waiting(s: Session, e: Event) -> Result:
+    """Insert-SIM screen: the card left the slot. After a stale card, start reading again."""
+    stale = s.stale_card
+    s, _ = _note_pulled(dataclasses.replace(s, stale_card=False), e)
+    return _enter(s, State.INSERT_SIM) if stale else (s, [])
+
+
+def _sim_taken(s: Session, e: Event) -> Result:
+    """Take-your-SIM screen: the card is out; the attract screen for the next customer."""
+    s, _ = _note_pulled(s, e)
+    return _reset(s)
 
 
 def _card_read(s: Session, e: Event) -> Result:
     assert isinstance(e, CardRead)
     if not _current(s, e.req):
         return _same(s)
+    s = dataclasses.replace(s, sim_in_slot=True, sim_used=True)
+    if s.state is State.INSERT_SIM and s.seen_iccid is not None and e.card.iccid == s.seen_iccid:
+        # Read without a new insertion: the previous customer's card. Wait for it to go.
+        return dataclasses.replace(s, stale_card=True, sim_used=False), []
+    s = dataclasses.replace(s, seen_iccid=None, stale_card=False, read_iccid=e.card.iccid)
     if not e.card.iccid_valid:
         s = dataclasses.replace(s, card=None)
         return _fail(s, State.UNREADABLE_SIM, "iccid_invalid", State.INSERT_SIM)
@@ -538,6 +620,8 @@ def _read_failed(s: Session, e: Event) -> Result:
     if s.state is State.INSERT_SIM and e.code in _STILL_WAITING:
         return _enter(s, State.INSERT_SIM)
     state = _READ_FAILURES.get(e.code, State.NO_READER)
+    if state is State.UNREADABLE_SIM:  # a card is in the slot, just not readable
+        s = dataclasses.replace(s, sim_in_slot=True, sim_used=True)
     return _fail(s, state, e.code, State.INSERT_SIM)
 
 
@@ -618,14 +702,28 @@ def _to_plans(s: Session, e: Event) -> Result:
     return _enter(s, State.PLANS)
 
 
+def approved(prompt: TerminalPrompt, text: str) -> bool:
+    """Whether a prompt says the payment is approved: the terminal's own "approved", or the
+    checkout's marker, ``PROCESSING`` with no text, sent once the approval is journaled
+    (the terminal's own "processing" statuses always carry their text and come earlier)."""
+    return prompt is TerminalPrompt.APPROVED or (prompt is TerminalPrompt.PROCESSING and not text)
+
+
 def _prompt(s: Session, e: Event) -> Result:
     assert isinstance(e, Prompt)
     if not _current(s, e.req):
         return _same(s)
-    s = dataclasses.replace(s, prompt=e.prompt, prompt_text=e.text)
-    if e.prompt is TerminalPrompt.APPROVED and s.state is State.PAY:
-        s = dataclasses.replace(s, state=State.PROCESSING)
+    s = dataclasses.replace(s, prompt=e.prompt, prompt_text=e.text, terminal_silent=False)
+    if approved(e.prompt, e.text) and s.state is State.PAY:
+        s = dataclasses.replace(s, state=State.PROCESSING, cancelling=False)
     return s, []
+
+
+def _terminal_silent(s: Session, e: Event) -> Result:
+    assert isinstance(e, TerminalSilent)
+    if not _current(s, e.req) or s.terminal_silent:
+        return _same(s)
+    return dataclasses.replace(s, terminal_silent=True), []
 
 
 def _cancel_payment(s: Session, e: Event) -> Result:
@@ -639,15 +737,16 @@ def _checkout_done(s: Session, e: Event) -> Result:
     if not _current(s, e.req):
         return _same(s)
     o = e.outcome
-    s = dataclasses.replace(s, outcome=o, cancelling=False)
+    cancelling = s.cancelling
+    s = dataclasses.replace(s, outcome=o, cancelling=False, terminal_silent=False)
     if o.result is TxnResult.COMPLETED:
         if o.printed:
             return _enter(s, State.SUCCESS)
         return _fail(s, State.PRINTER_OUT_OF_PAPER, "printer_out_of_paper", None)
-    if o.result is TxnResult.DECLINED:
+    if o.result is TxnResult.DECLINED and not cancelling:
         return _fail(s, State.PAYMENT_DECLINED, o.result.value, State.CONFIRM)
-    if o.result is TxnResult.CANCELLED:
-        return _fail(s, State.PAYMENT_CANCELLED, o.result.value, State.CONFIRM)
+    if o.result in (TxnResult.CANCELLED, TxnResult.DECLINED):  # a cancel is never "declined"
+        return _fail(s, State.PAYMENT_CANCELLED, TxnResult.CANCELLED.value, State.CONFIRM)
     if o.result is TxnResult.TERMINAL_UNAVAILABLE:
         return _fail(s, State.TERMINAL_OFFLINE, o.result.value, State.CONFIRM)
     if o.result is TxnResult.TOPUP_FAILED_REVERSED:
@@ -660,7 +759,7 @@ def _checkout_failed(s: Session, e: Event) -> Result:
     assert isinstance(e, CheckoutFailed)
     if not _current(s, e.req):
         return _same(s)
-    s = dataclasses.replace(s, cancelling=False)
+    s = dataclasses.replace(s, cancelling=False, terminal_silent=False)
     if e.code == "terminal_unavailable":
         return _fail(s, State.TERMINAL_OFFLINE, e.code, State.CONFIRM)
     if e.code.startswith("upstream"):
@@ -677,7 +776,7 @@ def _retry(s: Session, e: Event) -> Result:
 
 
 def _start_over(s: Session, e: Event) -> Result:
-    return _reset(s)
+    return _exit(s)
 
 
 def _idle_timeout(s: Session, e: Event) -> Result:
@@ -695,6 +794,11 @@ def _more_time(s: Session, e: Event) -> Result:
 def _idle_expired(s: Session, e: Event) -> Result:
     if not s.idle_warning:
         return _same(s)
+    return _exit(s)
+
+
+def _take_sim_timeout(s: Session, e: Event) -> Result:
+    """Nobody took the SIM: the attract screen anyway; the card stays known as seen."""
     return _reset(s)
 
 
@@ -706,9 +810,11 @@ _PAYMENT_FAILURES = (State.PAYMENT_DECLINED, State.PAYMENT_CANCELLED, State.TERM
 #: (state, event type) → handler. Everything not listed here (or in GLOBAL) is ignored.
 TABLE: dict[tuple[State, type], Handler] = {
     (State.ATTRACT, Touch): _touch,
+    (State.ATTRACT, ChooseLanguage): _choose_language,  # the attract screen's language buttons
     (State.LANGUAGE, ChooseLanguage): _choose_language,
     (State.LANGUAGE, Back): _start_over,
     (State.INSERT_SIM, CardInserted): _card_inserted,
+    (State.INSERT_SIM, CardPulled): _card_pulled_waiting,
     (State.INSERT_SIM, CardRead): _card_read,
     (State.INSERT_SIM, ReadFailed): _read_failed,
     (State.INSERT_SIM, UsePhone): _to_phone,
@@ -728,6 +834,7 @@ TABLE: dict[tuple[State, type], Handler] = {
     (State.ACCOUNT, PlansLoaded): _plans_loaded,
     (State.ACCOUNT, PlansFailed): _plans_failed,
     (State.ACCOUNT, Next): _to_plans,
+    (State.ACCOUNT, ChoosePlan): _choose_plan,  # "Renew <current plan> for $X"
     (State.ACCOUNT, UsePhone): _to_phone,
     (State.ACCOUNT, Back): _start_over,
     (State.PLANS, PlansLoaded): _plans_loaded,
@@ -739,13 +846,18 @@ TABLE: dict[tuple[State, type], Handler] = {
     (State.CONFIRM, Back): _to_plans,
     (State.PAY, Prompt): _prompt,
     (State.PAY, CancelPayment): _cancel_payment,
+    (State.PAY, TerminalSilent): _terminal_silent,
     (State.PAY, CheckoutDone): _checkout_done,
     (State.PAY, CheckoutFailed): _checkout_failed,
     (State.PROCESSING, Prompt): _prompt,
     (State.PROCESSING, CheckoutDone): _checkout_done,
     (State.PROCESSING, CheckoutFailed): _checkout_failed,
     (State.SUCCESS, Next): _start_over,
+    (State.SUCCESS, ScreenTimeout): _start_over,
     (State.PRINTER_OUT_OF_PAPER, Next): _start_over,
+    (State.PRINTER_OUT_OF_PAPER, ScreenTimeout): _start_over,
+    (State.TAKE_SIM, CardPulled): _sim_taken,
+    (State.TAKE_SIM, ScreenTimeout): _take_sim_timeout,
     (State.NO_READER, Retry): _retry,
     (State.NO_READER, UsePhone): _to_phone,
     (State.ACCOUNT_NOT_FOUND, UsePhone): _to_phone,
@@ -762,13 +874,15 @@ TABLE: dict[tuple[State, type], Handler] = {
 #: Handlers that apply in every state (each checks its own guard).
 GLOBAL: dict[type, Handler] = {
     SetLanguage: _set_language,
+    CardInserted: _note_inserted,
+    CardPulled: _note_pulled,
     IdleTimeout: _idle_timeout,
     MoreTime: _more_time,
     IdleExpired: _idle_expired,
 }
 #: "Start over" works everywhere except while money is moving.
 for _state in State:
-    if _state not in LOCKED_STATES and _state is not State.ATTRACT:
+    if _state not in LOCKED_STATES and _state not in (State.ATTRACT, State.TAKE_SIM):
         TABLE.setdefault((_state, StartOver), _start_over)
 
 
@@ -792,8 +906,8 @@ ALL_EVENT_TYPES: tuple[type, ...] = (
     Touch, ChooseLanguage, SetLanguage, UseSim, UsePhone, CardInserted, CardPulled, CardRead,
     ReadFailed, Digit, Backspace, ClearDigits, SubmitNumber, AccountFound, AccountMissing,
     LookupFailed, PlansLoaded, PlansFailed, Next, Back, ChoosePlan, Change, Pay, Prompt,
-    CancelPayment, CheckoutDone, CheckoutFailed, Retry, StartOver, IdleTimeout, MoreTime,
-    IdleExpired,
+    CancelPayment, TerminalSilent, CheckoutDone, CheckoutFailed, Retry, StartOver, IdleTimeout,
+    MoreTime, IdleExpired, ScreenTimeout,
 )  # fmt: skip
 
 __all__ = [
@@ -802,11 +916,13 @@ __all__ = [
     "FAILURE_STATES",
     "GLOBAL",
     "LANGUAGES",
+    "SELF_TIMED_STATES",
     "TABLE",
     "Command",
     "Event",
     "Session",
     "State",
+    "approved",
     "handler_for",
     "idle_applies",
     "new_session",

@@ -404,6 +404,10 @@ class Receipt:
     terminal_lines: tuple[str, ...]
     support_contact: str
     url: str  # e-receipt URL, also encoded in the QR code
+    lang: str = "en"  # the customer's language: the receipt is printed in it
+    timezone: str = ""  # IANA zone the time is printed in ("" = the system's)
+    valid_until: dt.date | None = None  # the plan's new expiry (reminder QR code 3 days before)
+    valid_until_at_least: bool = False  # the old expiry was unknown: counted from the sale
 
 
 @runtime_checkable
@@ -445,12 +449,14 @@ class TxnOutcome:
 class Checkout(Protocol):
     """Runs one money transaction through the saga (kiosk/txn.py). Blocking: call on a worker."""
 
-    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback, *,
+            lang: str = "en") -> TxnOutcome:
         """How the sale ended. Raises a ``KioskError`` *before* anything is journaled or
         charged when the sale cannot go ahead: ``invalid_number``, ``plan_mismatch``,
         ``plan_changed``, ``plan_unavailable``, ``currency_mismatch`` (choose again) or
         ``upstream_unavailable`` (the provider cannot be used now). ``on_prompt`` gets the
-        terminal's prompts, then ``PROCESSING`` as soon as the payment is approved."""
+        terminal's prompts, then ``PROCESSING`` as soon as the payment is approved.
+        ``lang``: the customer's language, journaled and used for the receipt."""
         ...
 
     def cancel(self) -> None:

@@ -1,30 +1,119 @@
-"""One receipt model, rendered as ESC/POS bytes (python-escpos) and as a QR code (segno).
+"""One receipt model, rendered as ESC/POS bytes (python-escpos) and as QR codes (segno).
 
 The model is :class:`kiosk.ports.Receipt`, built from a transaction's journal.
-``receipt_lines`` is the pure text layout both renderings share; the ESC/POS
-bytes add styling and a native QR code; ``decode_escpos`` turns the bytes back
-into lines (tests, and the ``file`` printer's viewer). No rendering ever shows
-more than the last 4 digits of a card: terminal lines are scrubbed here, at the
-edge, whatever the terminal sent.
+``receipt_lines`` is the pure text layout both renderings share, in the
+customer's language (``txn.created`` journals it as ``lang``) and in the kiosk's
+local time (``[kiosk] timezone``); the ESC/POS bytes add styling, the e-receipt
+QR code and the "remind me" QR code (an iCalendar event three days before the
+plan's new expiry, readable by a phone camera without any server). Chinese is
+printed as a raster image of the text (US receipt printers have no Chinese
+font). ``decode_escpos`` turns the bytes back into lines (tests, and the ``file``
+printer's viewer). No rendering ever shows more than the last 4 digits of a
+card: terminal lines are scrubbed here, at the edge, whatever the terminal sent.
+
+One reference (:func:`reference_of`, the first 8 hex digits of the transaction
+id) is what the customer sees on screen, on paper and in the e-receipt link.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from kiosk.config import Settings
-from kiosk.ports import Receipt
+from kiosk.ports import Account, Plan, Receipt
 from kiosk.privacy import mask_msisdn
 
 if TYPE_CHECKING:
     import segno
+    from PIL.Image import Image
+
+log = logging.getLogger(__name__)
 
 WIDTH = 42  # characters per line, font A on 80 mm paper (fits 58 mm with font B)
+PRINTER_PROFILE = "TM-T88V"  # python-escpos profile: 80 mm paper, 512 dots (the usual kiosk printer)
+IMAGE_WIDTH = 512  # dots: a text block printed as an image
+REMINDER_DAYS_BEFORE = 3
+REMINDER_HOUR = 10  # local time on the customer's phone (a floating iCalendar time)
 _CARDLIKE = re.compile(r"(?<![\dA-Za-z])[0-9*Xx•#][0-9*Xx•# -]{7,}[0-9*Xx•#](?![\dA-Za-z])")
+_CJK = re.compile(r"[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF]")
+CJK_FONTS = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+)
+_BABEL_LOCALE = {"en": "en_US", "es": "es_US", "zh_CN": "zh_CN"}
+
+#: Receipt and reminder wording per language (the UI's glossary in docs/ui.md applies).
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "PREPAID TOP-UP RECEIPT",
+        "kiosk": "Kiosk {id}",
+        "carrier": "Carrier",
+        "plan": "Plan",
+        "phone": "Phone",
+        "amount": "Amount",
+        "valid_until": "Valid until",
+        "valid_at_least": "Valid at least until",
+        "confirmed": "Top-up confirmed.",
+        "reference": "Reference",
+        "support": "Support: {contact}",
+        "scan_receipt": "Scan for your e-receipt:",
+        "scan_reminder": "Scan to add a renewal reminder to your calendar:",
+        "remind_summary": "Renew your {carrier} plan",
+        "remind_body": "Your {plan} plan for the phone number ending in {last4} ends on {date}. "
+                       "Reference {ref}.",
+    },
+    "es": {
+        "title": "RECIBO DE RECARGA PREPAGADA",
+        "kiosk": "Quiosco {id}",
+        "carrier": "Compañía",
+        "plan": "Plan",
+        "phone": "Celular",
+        "amount": "Monto",
+        "valid_until": "Vigente hasta",
+        "valid_at_least": "Vigente al menos hasta",
+        "confirmed": "Recarga confirmada.",
+        "reference": "Referencia",
+        "support": "Ayuda: {contact}",
+        "scan_receipt": "Escanee para ver su recibo electrónico:",
+        "scan_reminder": "Escanee para agregar a su calendario un recordatorio de renovación:",
+        "remind_summary": "Renueve su plan de {carrier}",
+        "remind_body": "Su plan {plan} del celular terminado en {last4} vence el {date}. "
+                       "Referencia {ref}.",
+    },
+    "zh_CN": {
+        "title": "预付费充值收据",
+        "kiosk": "自助机 {id}",
+        "carrier": "运营商",
+        "plan": "套餐",
+        "phone": "手机号码",
+        "amount": "金额",
+        "valid_until": "有效期至",
+        "valid_at_least": "有效期至少至",
+        "confirmed": "充值成功。",
+        "reference": "参考号",
+        "support": "客服：{contact}",
+        "scan_receipt": "扫码查看电子收据：",
+        "scan_reminder": "扫码将续费提醒添加到日历：",
+        "remind_summary": "续费您的{carrier}套餐",
+        "remind_body": "尾号 {last4} 的手机号码的{plan}套餐将于 {date} 到期。参考号 {ref}。",
+    },
+}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The receipt's wording in ``lang`` ("zh" matches "zh_CN"), English otherwise."""
+    if lang in TEXTS:
+        return TEXTS[lang]
+    base = lang.split("_")[0]
+    return next((t for code, t in TEXTS.items() if code.split("_")[0] == base), TEXTS["en"])
 
 
 def scrub_card_numbers(line: str) -> str:
@@ -48,13 +137,74 @@ def format_amount(cents: int, currency: str) -> str:
     return f"{sign}{symbol}{cents // 100:,}.{cents % 100:02d} {currency}"
 
 
-def receipt_url(settings: Settings, txn_id: str) -> str:
-    return settings.receipt.url_template.format(txn_id=txn_id, kiosk_id=settings.kiosk.id)
+def reference_of(txn_id: str) -> str:
+    """The one reference a customer sees (screen, paper, e-receipt link): 8 hex digits."""
+    return txn_id.replace("-", "")[:8].upper()
+
+
+def receipt_url(settings: Settings, txn_id: str, lang: str = "en") -> str:
+    """The e-receipt link: ``[receipt] url_template`` with ``{txn_id}``, ``{kiosk_id}`` and,
+    when the template does not place them itself, ``ref`` and ``lang`` query parameters
+    (the page shows the customer's reference, in their language)."""
+    template = settings.receipt.url_template
+    ref = reference_of(txn_id)
+    url = template.format_map({"txn_id": txn_id, "kiosk_id": settings.kiosk.id, "ref": ref, "lang": lang})
+    extra = {k: v for k, v in (("ref", ref), ("lang", lang)) if "{" + k + "}" not in template}
+    if extra:
+        url += ("&" if "?" in url else "?") + urlencode(extra)
+    return url
+
+
+def customer_fields(account: Account, plan: Plan, lang: str) -> dict[str, Any]:
+    """What the receipt needs beyond the sale itself, journaled in ``txn.created``: the
+    customer's language, the plan's name in it, the plan's expiry before this top-up."""
+    return {
+        "lang": lang,
+        "plan_name_local": plan.text(lang).name,
+        "expiry_before": account.expiry.isoformat() if account.expiry else None,
+    }
+
+
+def new_expiry(before: dt.date | None, validity_days: int, today: dt.date) -> tuple[dt.date | None, bool]:
+    """The plan's expiry after a renewal of ``validity_days``, and whether it is only a lower
+    bound. A renewal extends the current period (carriers queue an early renewal after it);
+    an expired or unknown one starts today (unknown: "at least", the carrier may add more)."""
+    if validity_days <= 0:
+        return None, False
+    start = max(before, today) if before is not None else today
+    return start + dt.timedelta(days=validity_days), before is None
+
+
+def _zone(name: str) -> dt.tzinfo | None:
+    if not name:
+        return None  # the system's local zone (astimezone())
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: receipt times in the system's zone", name)
+        return None
+
+
+def local_time(at: dt.datetime, timezone: str) -> dt.datetime:
+    """``at`` in the kiosk's zone (``[kiosk] timezone``, else the system's)."""
+    return at.astimezone(_zone(timezone))
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def build_receipt(data: Mapping[str, Any], txn_id: str, settings: Settings,
-                  at: dt.datetime | None = None) -> Receipt:
-    """The receipt of a completed transaction from its merged journal payloads."""
+                  at: dt.datetime | None = None, lang: str | None = None) -> Receipt:
+    """The receipt of a completed transaction from its merged journal payloads (language:
+    ``lang``, else the journaled ``lang``, else English)."""
     when = at
     if when is None and data.get("paid_at"):
         try:
@@ -65,22 +215,29 @@ def build_receipt(data: Mapping[str, Any], txn_id: str, settings: Settings,
         when = dt.datetime.now(dt.UTC)
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    ref = data.get("provider_ref")
-    confirmation = f"Top-up confirmed. Ref {ref}" if ref else "Top-up confirmed."
+    lang = lang or str(data.get("lang") or "en")
+    zone = settings.kiosk.timezone
+    valid_until, at_least = new_expiry(_parse_date(data.get("expiry_before")),
+                                       int(data.get("validity_days") or 0),
+                                       local_time(when, zone).date())
     return Receipt(
         txn_id=txn_id,
         kiosk_id=settings.kiosk.id,
         location=settings.kiosk.location,
         at=when,
         carrier=str(data.get("carrier") or ""),
-        plan_name=str(data.get("plan_name") or data.get("plan_id") or ""),
+        plan_name=str(data.get("plan_name_local") or data.get("plan_name") or data.get("plan_id") or ""),
         amount_cents=int(data.get("amount_cents") or 0),
         currency=str(data.get("currency") or settings.kiosk.currency),
         msisdn_masked=mask_msisdn(str(data.get("msisdn") or "")) or "",
-        provider_confirmation=confirmation,
+        provider_confirmation=texts(lang)["confirmed"],
         terminal_lines=tuple(scrub_card_numbers(str(x)) for x in data.get("terminal_lines") or ()),
         support_contact=settings.kiosk.support_contact,
-        url=receipt_url(settings, txn_id),
+        url=receipt_url(settings, txn_id, lang),
+        lang=lang,
+        timezone=zone,
+        valid_until=valid_until,
+        valid_until_at_least=at_least,
     )
 
 
@@ -91,7 +248,9 @@ def receipt_to_json(r: Receipt) -> dict[str, Any]:
         "currency": r.currency, "msisdn_masked": r.msisdn_masked,
         "provider_confirmation": r.provider_confirmation,
         "terminal_lines": [scrub_card_numbers(x) for x in r.terminal_lines],
-        "support_contact": r.support_contact, "url": r.url,
+        "support_contact": r.support_contact, "url": r.url, "lang": r.lang, "timezone": r.timezone,
+        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+        "valid_until_at_least": r.valid_until_at_least,
     }
 
 
@@ -104,60 +263,187 @@ def receipt_from_json(d: Mapping[str, Any]) -> Receipt:
         provider_confirmation=str(d["provider_confirmation"]),
         terminal_lines=tuple(str(x) for x in d.get("terminal_lines", ())),
         support_contact=str(d["support_contact"]), url=str(d["url"]),
+        lang=str(d.get("lang") or "en"), timezone=str(d.get("timezone") or ""),
+        valid_until=_parse_date(d.get("valid_until")),
+        valid_until_at_least=bool(d.get("valid_until_at_least", False)),
     )
 
 
+def format_date(day: dt.date, lang: str) -> str:
+    """A long date in ``lang`` ("July 14, 2026", "14 de julio de 2026", "2026年7月14日")."""
+    from babel.dates import format_date as babel_date  # on the checkout lane only
+
+    text = babel_date(day, "long", locale=_BABEL_LOCALE.get(lang, "en_US"))
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def format_when(r: Receipt) -> str:
+    """The sale's date and time in the kiosk's zone, in the customer's language."""
+    from babel.dates import format_time
+
+    local = local_time(r.at, r.timezone)
+    hhmm = format_time(local, "short", locale=_BABEL_LOCALE.get(r.lang, "en_US"))
+    text = f"{format_date(local.date(), r.lang)} {hhmm} {local.strftime('%Z')}".strip()
+    return text.replace("\u202f", " ").replace("\u00a0", " ")  # printers lack CLDR's narrow spaces
+
+
 def _pair(left: str, right: str, width: int = WIDTH) -> str:
-    gap = max(width - len(left) - len(right), 1)
+    gap = max(width - _cells(left) - _cells(right), 1)
     return left + " " * gap + right
 
 
+def _cells(text: str) -> int:
+    """Printed width in font-A cells (a Chinese character takes two)."""
+    return sum(2 if _CJK.match(c) else 1 for c in text)
+
+
+def valid_until_line(r: Receipt, width: int = WIDTH) -> str | None:
+    if r.valid_until is None:
+        return None
+    t = texts(r.lang)
+    label = t["valid_at_least"] if r.valid_until_at_least else t["valid_until"]
+    return _pair(label, format_date(r.valid_until, r.lang), width)
+
+
 def receipt_lines(r: Receipt, width: int = WIDTH) -> list[str]:
-    """The receipt's text, line by line (shared by every rendering)."""
-    local = r.at.astimezone()
+    """The receipt's text, line by line (shared by every rendering), up to the QR codes."""
+    t = texts(r.lang)
     lines = [
-        "PREPAID TOP-UP RECEIPT",
+        t["title"],
         r.location,
-        f"Kiosk {r.kiosk_id}",
-        local.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+        t["kiosk"].format(id=r.kiosk_id),
+        format_when(r),
         "-" * width,
-        _pair("Carrier", r.carrier, width),
-        _pair("Plan", r.plan_name, width),
-        _pair("Phone", r.msisdn_masked, width),
-        _pair("Amount", format_amount(r.amount_cents, r.currency), width),
-        "-" * width,
-        r.provider_confirmation,
+        _pair(t["carrier"], r.carrier, width),
+        _pair(t["plan"], r.plan_name, width),
+        _pair(t["phone"], r.msisdn_masked, width),
+        _pair(t["amount"], format_amount(r.amount_cents, r.currency), width),
     ]
+    until = valid_until_line(r, width)
+    if until:
+        lines.append(until)
+    lines += ["-" * width, r.provider_confirmation]
     if r.terminal_lines:
         lines.append("-" * width)
         lines.extend(scrub_card_numbers(x) for x in r.terminal_lines)
     lines += [
         "-" * width,
-        "Transaction:",
-        r.txn_id,
-        f"Support: {r.support_contact}",
-        "Scan for your e-receipt:",
+        _pair(t["reference"], reference_of(r.txn_id), width),
+        t["support"].format(contact=r.support_contact),
+        t["scan_receipt"],
     ]
     return lines
 
 
+def reminder_ics(r: Receipt) -> str | None:
+    """The "remind me" QR code's content: an iCalendar VEVENT at 10:00 (the phone's own
+    time zone) three days before the new expiry, with a VALARM at that moment; ``None``
+    when the new expiry is unknown. Readable offline by phone cameras."""
+    if r.valid_until is None:
+        return None
+    import icalendar  # on the checkout lane only
+
+    t = texts(r.lang)
+    day = r.valid_until - dt.timedelta(days=REMINDER_DAYS_BEFORE)
+    start = dt.datetime.combine(day, dt.time(REMINDER_HOUR, 0))  # floating: the phone's zone
+    summary = t["remind_summary"].format(carrier=r.carrier)
+    body = t["remind_body"].format(plan=r.plan_name, last4=r.msisdn_masked[-4:],
+                                   date=format_date(r.valid_until, r.lang), ref=reference_of(r.txn_id))
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//simkiosk//renewal reminder//EN")
+    cal.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"{r.txn_id}@simkiosk")
+    event.add("dtstamp", r.at.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    event.add("duration", dt.timedelta(minutes=15))
+    event.add("summary", summary)
+    event.add("description", body)
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", dt.timedelta(0))  # at the event: three days before the expiry
+    event.add_component(alarm)
+    cal.add_component(event)
+    ics: bytes = cal.to_ical()
+    return ics.decode("utf-8")
+
+
+def reminder_caption(r: Receipt) -> str:
+    return texts(r.lang)["scan_reminder"]
+
+
+@lru_cache(maxsize=2)
+def _cjk_font(size: int) -> Any:
+    from PIL import ImageFont
+
+    for path in CJK_FONTS:
+        if path.exists():
+            return ImageFont.truetype(str(path), size, index=2)  # index 2: Noto Sans CJK SC
+    return None
+
+
+def _text_image(lines: list[str], size: int = 24) -> Image | None:
+    """Render text lines (wrapped to the paper) into a 1-bit image; ``None`` without a font."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    font = _cjk_font(size)
+    if font is None:
+        return None
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for ch in line:
+            if font.getlength(current + ch) > IMAGE_WIDTH - 8 and current:
+                wrapped.append(current)
+                current = ch
+            else:
+                current += ch
+        wrapped.append(current)
+    step = int(size * 1.35)
+    img = PILImage.new("1", (IMAGE_WIDTH, step * len(wrapped) + 8), 1)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(wrapped):
+        draw.text((4, 4 + i * step), line, font=font, fill=0)
+    return img
+
+
+def _print_block(p: Any, lines: list[str]) -> None:
+    """Text the printer's code pages can show goes as text; Chinese as an image of the text."""
+    if any(_CJK.search(line) for line in lines):
+        img = _text_image(lines)
+        if img is not None:
+            p.image(img, impl="bitImageRaster")
+            return
+        log.warning("no CJK font for the receipt: printing Chinese as GB18030 text")
+    for line in lines:
+        p.text(line + "\n")
+
+
 def render_escpos(r: Receipt) -> bytes:
-    """ESC/POS bytes for a thermal printer: header centred and bold, QR code, cut."""
+    """ESC/POS bytes for a thermal printer: header centred and bold, the e-receipt QR code,
+    the "remind me" QR code (when the new expiry is known), cut."""
+    from escpos.constants import QR_ECLEVEL_M
     from escpos.printer import Dummy  # imported on first use: it is slow to load
 
-    p = Dummy()
+    p = Dummy(profile=PRINTER_PROFILE)
     lines = receipt_lines(r)
     p.set(align="center", bold=True)
-    p.text(lines[0] + "\n")
+    _print_block(p, lines[:1])
     p.set(align="center", bold=False, normal_textsize=True)
-    for line in lines[1:4]:
-        p.text(line + "\n")
+    _print_block(p, lines[1:4])
     p.set(align="left")
-    for line in lines[4:]:
-        p.text(line + "\n")
+    _print_block(p, lines[4:])
     p.set(align="center")
     p.qr(r.url, native=True, size=6)
     p.text(r.url + "\n")
+    ics = reminder_ics(r)
+    if ics is not None:
+        p.set(align="left")
+        _print_block(p, ["-" * WIDTH, reminder_caption(r)])
+        p.set(align="center")
+        p.qr(ics, native=True, size=4, ec=QR_ECLEVEL_M)
     p.cut()
     return bytes(p.output)
 
@@ -167,6 +453,14 @@ def qr_code(r: Receipt) -> segno.QRCode:
     import segno
 
     return segno.make_qr(r.url, error="m")
+
+
+def reminder_qr(r: Receipt) -> segno.QRCode | None:
+    """The "remind me" QR code (screen and paper encode the same iCalendar text)."""
+    import segno
+
+    ics = reminder_ics(r)
+    return segno.make_qr(ics, error="m", encoding="utf-8") if ics is not None else None
 
 
 def qr_svg(r: Receipt, scale: int = 8) -> str:
@@ -215,6 +509,11 @@ def decode_escpos(data: bytes, encoding: str = "cp437") -> list[str]:
                 if data[i + 2:i + 3] == b"k" and body[:3] == b"1P0":
                     lines.append("[QR] " + body[3:].decode("utf-8"))
                 i += 5 + fn_len
+            elif cmd == b"v" and data[i + 2:i + 3] == b"0":  # raster image: GS v 0 m xL xH yL yH
+                width_bytes = data[i + 4] + 256 * data[i + 5]
+                height = data[i + 6] + 256 * data[i + 7]
+                lines.append(f"[IMAGE {width_bytes * 8}x{height}]")
+                i += 8 + width_bytes * height
             elif cmd in _GS_ARGS:
                 i += 2 + _GS_ARGS[cmd]
             else:

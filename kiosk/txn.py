@@ -686,9 +686,11 @@ class TransactionRunner:
         except PaymentError as exc:
             log.warning("terminal abort on cancel failed: %s", exc)
 
-    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback, *,
+            lang: str = "en") -> TxnOutcome:
         """One sale. Raises before anything is journaled or charged when the sale cannot
-        go ahead (:meth:`check_sale`); otherwise returns how it ended."""
+        go ahead (:meth:`check_sale`); otherwise returns how it ended. ``lang``: the
+        customer's language, journaled and used for the receipt."""
         if not self._busy.acquire(blocking=False):
             raise KioskError("a transaction is already running", code="txn_busy")
         try:
@@ -708,7 +710,7 @@ class TransactionRunner:
                     return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
                 if self._cancelled.is_set():
                     return TxnOutcome("", TxnResult.CANCELLED, "not_started", "cancelled before the payment")
-                return self._run(account, plan, on_prompt)
+                return self._run(account, plan, on_prompt, lang)
             finally:
                 terminal.release()
         finally:
@@ -761,7 +763,9 @@ class TransactionRunner:
                 f"{len(still)} earlier transaction(s) still wait for the terminal's answer "
                 f"({', '.join(still)}); sales resume once the terminal answers")
 
-    def _run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def _run(self, account: Account, plan: Plan, on_prompt: StatusCallback,
+             lang: str = "en") -> TxnOutcome:
+        from kiosk.receipt import customer_fields
         txn_id = str(uuid.uuid4())
         lease = self.ownership.leases.acquire(txn_id)
         if lease is None:  # a fresh UUID nobody can know: only a broken lease store says no
@@ -775,6 +779,7 @@ class TransactionRunner:
                 "validity_days": plan.validity_days, "amount_cents": plan.price_cents,
                 "currency": plan.currency, "preauth": preauth, "kiosk_id": self.settings.kiosk.id,
                 "method": "preauth" if preauth else "sale",
+                **customer_fields(account, plan, lang),  # "lang", localized plan name, old expiry
             }
             self.ledger.append("txn.created", created, txn_id=txn_id)
             ctx.data.update(created)

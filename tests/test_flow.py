@@ -96,7 +96,7 @@ def test_happy_path_with_a_sim() -> None:
     s, _ = flow.step(s, flow.ChoosePlan("p1"))
     assert s.state is State.CONFIRM and s.plan == PLANS[0]
     s, cmds = flow.step(s, flow.Pay())
-    assert s.state is State.PAY and cmds == [flow.StartCheckout(s.req, ACCOUNT, PLANS[0])]
+    assert s.state is State.PAY and cmds == [flow.StartCheckout(s.req, ACCOUNT, PLANS[0], "zh_CN")]
     s, _ = flow.step(s, flow.Prompt(s.req, TerminalPrompt.ENTER_PIN))
     assert s.state is State.PAY and s.prompt is TerminalPrompt.ENTER_PIN
     s, _ = flow.step(s, flow.Prompt(s.req, TerminalPrompt.APPROVED))
@@ -104,6 +104,10 @@ def test_happy_path_with_a_sim() -> None:
     s, _ = flow.step(s, flow.CheckoutDone(s.req, outcome(TxnResult.COMPLETED)))
     assert s.state is State.SUCCESS
     s, cmds = flow.step(s, flow.Next())
+    # the SIM is still in the slot: "take your SIM card" in the customer's language, nothing else
+    assert s.state is State.TAKE_SIM and s.lang == "zh_CN" and cmds == []
+    assert s.account is None and s.card is None and s.plan is None and s.outcome is None
+    s, cmds = flow.step(s, flow.CardPulled())
     assert s == flow.new_session("en", req=s.req)
     assert cmds == [flow.ApplyLanguage("en")]
 
@@ -272,8 +276,15 @@ def test_idle_warning_then_reset_forgets_everything() -> None:
     s, _ = flow.step(s, flow.IdleTimeout())
     assert s.idle_warning
     s, cmds = flow.step(s, flow.IdleExpired())
-    assert s == flow.new_session("en", req=s.req)
+    assert s.state is State.TAKE_SIM and s.lang == "es" and cmds == []  # the SIM is in the slot
+    s, cmds = flow.step(s, flow.ScreenTimeout())  # nobody took it
+    assert s == flow.new_session("en", req=s.req, sim_in_slot=True, seen_iccid=CARD.iccid)
     assert cmds == [flow.ApplyLanguage("en")]
+
+
+def test_idle_reset_without_a_sim_goes_straight_to_attract() -> None:
+    s, _ = run(at_insert_sim(), flow.UsePhone(), flow.Digit("5"), flow.IdleTimeout(), flow.IdleExpired())
+    assert s == flow.new_session("en", req=s.req)
 
 
 def test_more_time_keeps_the_session() -> None:
@@ -288,9 +299,145 @@ def test_idle_expired_without_warning_is_ignored() -> None:
     assert flow.step(s, flow.IdleExpired()) == (s, [])
 
 
-def test_idle_does_not_apply_on_attract_or_while_busy() -> None:
+def test_idle_does_not_apply_on_attract_while_busy_or_on_self_timed_screens() -> None:
     for state in State:
-        assert flow.idle_applies(state) == (state is not State.ATTRACT and state not in flow.BUSY_STATES)
+        expected = (state is not State.ATTRACT and state not in flow.BUSY_STATES
+                    and state not in flow.SELF_TIMED_STATES)
+        assert flow.idle_applies(state) == expected
+    assert not flow.idle_applies(State.SUCCESS)  # no "Need more time?" after a sale
+
+
+def test_success_ends_by_its_own_timeout() -> None:
+    s = reply(at_pay(), flow.CheckoutDone, outcome(TxnResult.COMPLETED))
+    assert flow.step(s, flow.IdleTimeout()) == (s, [])
+    s, _ = flow.step(s, flow.ScreenTimeout())
+    assert s.state is State.TAKE_SIM
+
+
+def test_printer_out_of_paper_ends_by_its_own_timeout() -> None:
+    s = reply(at_pay(), flow.CheckoutDone, outcome(TxnResult.COMPLETED, printed=False))
+    s, _ = flow.step(s, flow.ScreenTimeout())
+    assert s.state is State.TAKE_SIM
+
+
+# --------------------------------------------------------------------------- the card slot
+
+
+@pytest.mark.parametrize("exit_event", [flow.StartOver(), flow.Back()])
+def test_every_exit_after_a_sim_was_read_asks_to_take_it(exit_event: flow.Event) -> None:
+    s, cmds = flow.step(at_account(), exit_event)
+    assert s.state is State.TAKE_SIM and cmds == []
+    assert flow.idle_applies(s.state) is False
+    assert flow.step(s, flow.StartOver()) == (s, [])  # nothing to start over: only the SIM
+
+
+def test_exit_from_a_card_failure_with_the_card_in_the_slot_asks_to_take_it() -> None:
+    s, _ = run(at_insert_sim(), flow.CardInserted())
+    s = reply(s, flow.ReadFailed, "unreadable_card")
+    assert s.state is State.UNREADABLE_SIM
+    s, _ = flow.step(s, flow.StartOver())
+    assert s.state is State.TAKE_SIM
+
+
+def test_exit_after_the_card_was_pulled_goes_straight_to_attract() -> None:
+    s, _ = run(at_account(), flow.CardPulled(), flow.StartOver())
+    assert s == flow.new_session("en", req=s.req)
+
+
+def test_a_card_left_in_the_slot_is_not_shown_to_the_next_customer() -> None:
+    s, _ = run(at_account(), flow.StartOver())
+    s, _ = flow.step(s, flow.ScreenTimeout())  # the customer walked off, SIM in the slot
+    assert s.state is State.ATTRACT and s.seen_iccid == CARD.iccid
+    s, _ = run(s, flow.Touch(), flow.ChooseLanguage("en"))
+    assert s.state is State.INSERT_SIM
+    # the waiting read finds the old card at once: not accepted, and no new read is started
+    s, cmds = flow.step(s, flow.CardRead(s.req, CARD))
+    assert s.state is State.INSERT_SIM and s.stale_card and s.card is None and cmds == []
+    assert not s.sim_used  # "start over" now goes straight to attract: not this customer's card
+    # the new customer takes it out: the kiosk reads again
+    s, cmds = flow.step(s, flow.CardPulled())
+    assert s.state is State.INSERT_SIM and not s.stale_card and cmds == [flow.ReadCard(s.req)]
+    s, cmds = flow.step(s, flow.CardRead(s.req, dataclasses.replace(CARD, iccid="8901260999999999997")))
+    assert s.state is State.LOOKUP
+
+
+def test_the_same_card_removed_and_reinserted_is_read_again() -> None:
+    s, _ = run(at_account(), flow.StartOver(), flow.ScreenTimeout(), flow.Touch(), flow.ChooseLanguage("en"))
+    s, _ = flow.step(s, flow.CardRead(s.req, CARD))
+    assert s.stale_card
+    s, _ = run(s, flow.CardPulled(), flow.CardInserted())
+    assert s.state is State.READING
+    s = reply(s, flow.CardRead, CARD)
+    assert s.state is State.LOOKUP and s.card == CARD
+
+
+def test_reinsertion_without_a_pull_event_is_a_new_insertion() -> None:
+    s, _ = run(at_account(), flow.StartOver(), flow.ScreenTimeout(), flow.Touch(), flow.ChooseLanguage("en"))
+    s, _ = run(s, flow.CardInserted())
+    s = reply(s, flow.CardRead, CARD)
+    assert s.state is State.LOOKUP
+
+
+def test_the_customers_own_card_is_read_again_on_the_way_back() -> None:
+    s, _ = run(at_account(), flow.UsePhone(), flow.Back())
+    assert s.state is State.INSERT_SIM
+    s = reply(s, flow.CardRead, CARD)
+    assert s.state is State.LOOKUP
+    s, _ = run(at_account(), flow.UsePhone(), flow.StartOver())
+    assert s.state is State.TAKE_SIM and s.seen_iccid == CARD.iccid
+
+
+def test_take_sim_ends_when_the_card_is_pulled() -> None:
+    s, _ = run(at_account(), flow.StartOver(), flow.CardPulled())
+    assert s == flow.new_session("en", req=s.req)
+    assert flow.step(s, flow.ScreenTimeout()) == (s, [])
+
+
+def test_card_events_in_money_states_only_note_the_slot() -> None:
+    s = at_pay()
+    s2, cmds = flow.step(s, flow.CardPulled())
+    assert s2.state is State.PAY and cmds == [] and not s2.sim_in_slot
+
+
+# --------------------------------------------------------------------------- shortcuts and honest states
+
+
+def test_attract_language_buttons_start_the_flow_in_that_language() -> None:
+    s, cmds = flow.step(flow.new_session("en"), flow.ChooseLanguage("es"))
+    assert s.state is State.INSERT_SIM and s.lang == "es"
+    assert cmds == [flow.ApplyLanguage("es"), flow.ReadCard(s.req)]
+
+
+def test_renew_the_current_plan_from_the_account_screen() -> None:
+    s = reply(at_account(), flow.PlansLoaded, PLANS)
+    s, _ = flow.step(s, flow.ChoosePlan("p2"))
+    assert s.state is State.CONFIRM and s.plan == PLANS[1]
+    assert flow.step(reply(at_account(), flow.PlansLoaded, PLANS), flow.ChoosePlan("gone"))[0].state is State.ACCOUNT
+
+
+def test_terminal_silence_is_shown_and_cleared_by_the_next_message() -> None:
+    s = at_pay()
+    s, _ = flow.step(s, flow.TerminalSilent(s.req - 1))
+    assert not s.terminal_silent  # stale
+    s, _ = flow.step(s, flow.TerminalSilent(s.req))
+    assert s.terminal_silent and s.state is State.PAY
+    s, cmds = flow.step(s, flow.CancelPayment())
+    assert cmds == [flow.CancelCheckout()]
+    s = reply(s, flow.Prompt, TerminalPrompt.PLEASE_WAIT, "please wait")
+    assert not s.terminal_silent
+
+
+def test_a_cancel_is_never_shown_as_declined() -> None:
+    s, _ = run(at_pay(), flow.CancelPayment())
+    s = reply(s, flow.CheckoutDone, outcome(TxnResult.DECLINED))
+    assert s.state is State.PAYMENT_CANCELLED and s.error == "cancelled"
+
+
+def test_processing_as_soon_as_the_checkout_says_approved() -> None:
+    s = reply(at_pay(), flow.Prompt, TerminalPrompt.PROCESSING, "waiting for response from host")
+    assert s.state is State.PAY  # the terminal's own "processing": not approved yet
+    s = reply(s, flow.Prompt, TerminalPrompt.PROCESSING, "")  # the checkout's approval marker
+    assert s.state is State.PROCESSING
 
 
 def test_stale_results_are_ignored() -> None:
@@ -342,10 +489,10 @@ def _samples(req: int) -> list[flow.Event]:
         flow.AccountMissing(req), flow.LookupFailed(req, "upstream_unavailable"),
         flow.PlansLoaded(req, PLANS), flow.PlansFailed(req, "upstream_unavailable"), flow.Next(),
         flow.Back(), flow.ChoosePlan("p2"), flow.ChoosePlan("nope"), flow.Change(), flow.Pay(),
-        flow.Prompt(req, TerminalPrompt.APPROVED), flow.CancelPayment(),
+        flow.Prompt(req, TerminalPrompt.APPROVED), flow.CancelPayment(), flow.TerminalSilent(req),
         flow.CheckoutDone(req, outcome(TxnResult.COMPLETED)),
         flow.CheckoutFailed(req, "terminal_unavailable"), flow.Retry(), flow.StartOver(),
-        flow.IdleTimeout(), flow.MoreTime(), flow.IdleExpired(),
+        flow.IdleTimeout(), flow.MoreTime(), flow.IdleExpired(), flow.ScreenTimeout(),
     ]  # fmt: skip
 
 
@@ -414,7 +561,12 @@ def test_random_walks_keep_the_invariants(steps: list[tuple[int, bool]]) -> None
         if s.state in flow.LOCKED_STATES and new.state not in flow.LOCKED_STATES:
             assert isinstance(event, flow.CheckoutDone | flow.CheckoutFailed)
         if new.state is State.ATTRACT and s.state is not State.ATTRACT:
-            assert new == flow.new_session("en", req=new.req), "a reset must forget everything"
+            slot = flow.new_session("en", req=new.req, sim_in_slot=new.sim_in_slot,
+                                    seen_iccid=new.seen_iccid)
+            assert new == slot, "a reset must forget everything but the card slot"
+        if new.state is State.TAKE_SIM and s.state is not State.TAKE_SIM:
+            assert new.account is None and new.card is None and new.plan is None
+            assert new.sim_in_slot, "take your SIM only when one is in the slot"
         if new.state is State.PAY and s.state is not State.PAY:
             assert any(isinstance(c, flow.StartCheckout) for c in cmds)
         s = new

@@ -196,6 +196,7 @@ class KioskUi(QObject):
             PhoneModel,
             PlansModel,
             ResultModel,
+            SlotModel,
         )
 
         settings, services = self.settings, self.services
@@ -205,6 +206,9 @@ class KioskUi(QObject):
             idle_timeout_s=settings.kiosk.idle_timeout_s,
             idle_countdown_s=settings.kiosk.idle_countdown_s,
             read_timeout_s=settings.reader.read_timeout_s,
+            payment_silence_s=settings.kiosk.payment_silence_s,
+            success_timeout_s=settings.kiosk.success_timeout_s,
+            take_sim_timeout_s=settings.kiosk.take_sim_timeout_s,
             worker=self.worker,
             parent=self,
         )
@@ -222,6 +226,7 @@ class KioskUi(QObject):
             "confirmModel": ConfirmModel(self),
             "payModel": PayModel(self),
             "resultModel": ResultModel(self),
+            "slotModel": SlotModel(self),
         }
         self._last_state = self.controller.session.state
         self.controller.sessionChanged.connect(self._on_session)

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickImageProvider
+
+if TYPE_CHECKING:
+    from kiosk.ports import Receipt
 
 PROVIDER_ID = "qr"
 KEEP = 8  # a success screen, a reprint, screenshots: a handful is plenty
@@ -72,6 +76,31 @@ QR_IMAGES = QrImages()
 
 def qr_source(text: str) -> str:
     return QR_IMAGES.source(text)
+
+
+#: txn id → ``image://qr/...`` of its "remind me" code (filled on the checkout lane).
+_REMINDERS: OrderedDict[str, str] = OrderedDict()
+_REMINDERS_LOCK = threading.Lock()
+
+
+def remember_reminder(receipt: Receipt) -> str:
+    """Encode the receipt's "remind me" iCalendar QR code (checkout lane: icalendar and
+    babel are imported here, never on the GUI thread); ``""`` when the expiry is unknown."""
+    from kiosk.receipt import reminder_ics
+
+    ics = reminder_ics(receipt)
+    source = qr_source(ics) if ics else ""
+    with _REMINDERS_LOCK:
+        _REMINDERS[receipt.txn_id] = source
+        while len(_REMINDERS) > KEEP:
+            _REMINDERS.popitem(last=False)
+    return source
+
+
+def reminder_source(txn_id: str) -> str:
+    """The reminder QR code made by :func:`remember_reminder`, or ``""``."""
+    with _REMINDERS_LOCK:
+        return _REMINDERS.get(txn_id, "")
 
 
 class QrImageProvider(QQuickImageProvider):

@@ -1,7 +1,9 @@
 """Renders every screen (each failure included) to PNG, offscreen, for review.
 
-The sessions come from :func:`sample_sessions`: realistic data pushed into the
+The sessions come from :func:`sample_sessions`: realistic data (the demo
+catalogue's plans, a receipt built as a sale builds it) pushed into the
 controller with ``show_snapshot``, so no device is touched and no command runs.
+Every screen can be rendered with large text and high contrast too.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from kiosk.ports import (
     Account,
     FailureKind,
     Plan,
-    Receipt,
     SimCard,
     TerminalPrompt,
     TxnOutcome,
     TxnResult,
 )
 from ui.app import KioskUi
+from ui.layoutcheck import Mode
 
 log = logging.getLogger(__name__)
 
@@ -39,57 +41,75 @@ SAMPLE_CARD = SimCard(
 )  # fmt: skip
 SAMPLE_ACCOUNT = Account(
     msisdn="12025550123", carrier="T-Mobile", iccid=SAMPLE_CARD.iccid,
-    current_plan="Prepaid Unlimited 30", expiry=dt.date(2026, 6, 14),
+    current_plan="tmo-unl-40", expiry=dt.date.today() + dt.timedelta(days=9),
 )  # fmt: skip
-SAMPLE_PLANS = (
-    Plan("tmo-15", "T-Mobile", "Talk & Text 15", 1500, "USD", 30, ("Unlimited talk & text", "1 GB data")),
-    Plan("tmo-40", "T-Mobile", "Essentials 40", 4000, "USD", 30,
-         ("Unlimited talk & text", "10 GB 5G data", "Mobile hotspot 3 GB")),
-    Plan("tmo-60", "T-Mobile", "Unlimited Plus 60", 6000, "USD", 30,
-         ("Unlimited 5G data", "Calls to Mexico & Canada", "HD video")),
-    Plan("tmo-day", "T-Mobile", "Day Pass", 500, "USD", 1, ("Unlimited data for 24 hours",)),
-)  # fmt: skip
+SAMPLE_TXN = "5f0c2a9e-7d41-4a55-9a8e-2c1b3f4d5e6f"
+SAMPLE_TODAY = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _outcome(result: TxnResult, printed: bool = True, kind: FailureKind | None = None) -> TxnOutcome:
-    txn = "5f0c2a9e-7d41-4a55-9a8e-2c1b3f4d5e6f"
-    receipt = Receipt(
-        txn_id=txn, kiosk_id="KIOSK-0001", location="Demo", at=dt.datetime(2026, 5, 14, 10, 30, tzinfo=dt.UTC),
-        carrier="T-Mobile", plan_name="Essentials 40", amount_cents=4000, currency="USD",
-        msisdn_masked="*******0123", provider_confirmation="TMO-889911", terminal_lines=(),
-        support_contact="support@simkiosk.example", url=f"https://receipts.simkiosk.example/r/{txn}",
-    )  # fmt: skip
+def sample_plans() -> tuple[Plan, ...]:
+    """The demo catalogue's T-Mobile plans (names and benefits in every language)."""
+    from kiosk.topup import demo_catalog
+
+    return tuple(p for p in demo_catalog() if p.carrier == SAMPLE_ACCOUNT.carrier)
+
+
+def _outcome(result: TxnResult, lang: str, plan: Plan, printed: bool = True,
+             kind: FailureKind | None = None) -> TxnOutcome:
+    receipt = None
+    if result is TxnResult.COMPLETED:
+        from kiosk.receipt import build_receipt, customer_fields
+        from ui.qrimage import remember_reminder
+
+        data = {"carrier": plan.carrier, "plan_name": plan.name, "plan_id": plan.id,
+                "amount_cents": plan.price_cents, "currency": plan.currency,
+                "msisdn": SAMPLE_ACCOUNT.msisdn, "validity_days": plan.validity_days,
+                **customer_fields(SAMPLE_ACCOUNT, plan, lang)}
+        receipt = build_receipt(data, SAMPLE_TXN, Settings(), at=SAMPLE_TODAY)
+        remember_reminder(receipt)
     return TxnOutcome(
-        txn_id=txn, result=result, state=result.value,
-        receipt=receipt if result is TxnResult.COMPLETED else None,
+        txn_id=SAMPLE_TXN, result=result, state=result.value, receipt=receipt,
         failure_kind=kind, printed=printed,
     )  # fmt: skip
 
 
 def sample_sessions(lang: str) -> dict[str, Session]:
-    """One session per screen name (the idle warning is shown over the plans screen)."""
+    """One session per screen name (and the variants that change a screen's layout: the
+    idle warning over the plans screen, the terminal silent or cancelling, a stale SIM)."""
+    plans = sample_plans()
+    plan = next(p for p in plans if p.id == SAMPLE_ACCOUNT.current_plan)
     base = dataclasses.replace(new_session("en"), lang=lang)
     acct = dataclasses.replace(
-        base, card=SAMPLE_CARD, account=SAMPLE_ACCOUNT, plans=SAMPLE_PLANS, plan=SAMPLE_PLANS[1]
+        base, card=SAMPLE_CARD, account=SAMPLE_ACCOUNT, plans=plans, plan=plan, sim_used=True,
+        sim_in_slot=True, read_iccid=SAMPLE_CARD.iccid,
     )
 
     def at(state: State, s: Session = acct, **kw: object) -> Session:
         return dataclasses.replace(s, state=state, **kw)  # type: ignore[arg-type]
 
+    def outcome(result: TxnResult, **kw: object) -> TxnOutcome:
+        return _outcome(result, lang, plan, **kw)  # type: ignore[arg-type]
+
     shots: dict[str, Session] = {
         "attract": at(State.ATTRACT, base),
         "language": at(State.LANGUAGE, base),
         "insert_sim": at(State.INSERT_SIM, base),
+        "insert_sim_stale": at(State.INSERT_SIM, base, stale_card=True, sim_in_slot=True),
         "reading": at(State.READING, base),
         "phone": at(State.PHONE, base, digits="202555012"),
         "phone_invalid": at(State.PHONE, base, digits="20255", number_invalid=True),
         "lookup": at(State.LOOKUP, base),
         "account": at(State.ACCOUNT),
+        "account_loading": at(State.ACCOUNT, plans=None),
         "plans": at(State.PLANS),
         "confirm": at(State.CONFIRM, msisdn="12025550123"),
         "pay": at(State.PAY, prompt=TerminalPrompt.ENTER_PIN),
+        "pay_silent": at(State.PAY, prompt=TerminalPrompt.INSERT_CARD, terminal_silent=True),
+        "pay_cancelling": at(State.PAY, prompt=TerminalPrompt.INSERT_CARD, terminal_silent=True,
+                             cancelling=True),
         "processing": at(State.PROCESSING, prompt=TerminalPrompt.APPROVED),
-        "success": at(State.SUCCESS, outcome=_outcome(TxnResult.COMPLETED)),
+        "success": at(State.SUCCESS, outcome=outcome(TxnResult.COMPLETED)),
+        "take_sim": at(State.TAKE_SIM, base, sim_used=True, sim_in_slot=True),
         "idle_warning": at(State.PLANS, idle_warning=True),
         "no_reader": at(State.NO_READER, base, error="no_reader", retry=State.INSERT_SIM),
         "unreadable_sim": at(State.UNREADABLE_SIM, base, error="unreadable_card", retry=State.INSERT_SIM),
@@ -100,14 +120,14 @@ def sample_sessions(lang: str) -> dict[str, Session]:
         "terminal_offline": at(State.TERMINAL_OFFLINE, error="terminal_unavailable", retry=State.CONFIRM),
         "topup_failed": at(
             State.TOPUP_FAILED, error="topup_failed_reversed", retry=State.PLANS,
-            outcome=_outcome(TxnResult.TOPUP_FAILED_REVERSED, kind=FailureKind.CUSTOMER_FIXABLE),
+            outcome=outcome(TxnResult.TOPUP_FAILED_REVERSED, kind=FailureKind.CUSTOMER_FIXABLE),
         ),
         "upstream_offline": at(State.UPSTREAM_OFFLINE, error="upstream_unavailable", retry=State.LOOKUP),
         "printer_out_of_paper": at(
-            State.PRINTER_OUT_OF_PAPER, outcome=_outcome(TxnResult.COMPLETED, printed=False)
+            State.PRINTER_OUT_OF_PAPER, outcome=outcome(TxnResult.COMPLETED, printed=False)
         ),
         "out_of_service": at(
-            State.OUT_OF_SERVICE, error="needs_attention", outcome=_outcome(TxnResult.NEEDS_ATTENTION)
+            State.OUT_OF_SERVICE, error="needs_attention", outcome=outcome(TxnResult.NEEDS_ATTENTION)
         ),
     }  # fmt: skip
     return shots
@@ -174,9 +194,11 @@ def render(
     langs: Sequence[str] = LANGUAGES,
     sizes: Iterable[QSize] = SIZES,
     screens: Sequence[str] | None = None,
+    modes: Sequence[Mode] = (Mode(),),
     settle_ms: int = 120,
 ) -> list[Path]:
-    """Write ``<screen>-<lang>-<w>x<h>.png`` for every screen; returns the files."""
+    """Write ``<screen>-<lang>-<w>x<h>[-large][-contrast].png`` for every screen and mode;
+    returns the files."""
     app = QGuiApplication.instance()
     if app is None:
         raise RuntimeError("render() needs a QGuiApplication")
@@ -204,12 +226,16 @@ def render(
                         ui.staff.preview(**preview)
                     QCoreApplication.processEvents()
                     _wait_loaded(ui)
-                    _settle(settle_ms)
-                    image = ui.window.grabWindow()
-                    path = out_dir / f"{name}-{lang}-{size.width()}x{size.height()}.png"
-                    if not image.save(str(path)):
-                        raise OSError(f"cannot write {path}")
-                    written.append(path)
+                    for mode in modes:
+                        ui.theme.setProperty("largeText", mode.large_text)
+                        ui.theme.setProperty("highContrast", mode.high_contrast)
+                        _settle(settle_ms)
+                        image = ui.window.grabWindow()
+                        suffix = ("-large" if mode.large_text else "") + ("-contrast" if mode.high_contrast else "")
+                        path = out_dir / f"{name}-{lang}-{size.width()}x{size.height()}{suffix}.png"
+                        if not image.save(str(path)):
+                            raise OSError(f"cannot write {path}")
+                        written.append(path)
     finally:
         ui.close()
         ui.deleteLater()

@@ -17,7 +17,7 @@ from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
 from kiosk import flow
 from kiosk.flow import Event, Session, State
 from kiosk.ports import Account, CardEvent, CardEventKind, Plan, TerminalPrompt
-from ui.qrimage import qr_source
+from ui.qrimage import qr_source, remember_reminder
 from ui.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ class SessionController(QObject):
         idle_timeout_s: float = 45.0,
         idle_countdown_s: float = 15.0,
         read_timeout_s: float = 10.0,
+        payment_silence_s: float = 30.0,
+        success_timeout_s: float = 60.0,
+        take_sim_timeout_s: float = 30.0,
         worker: Worker | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -98,6 +101,20 @@ class SessionController(QObject):
         self._tick = QTimer(self)
         self._tick.setSingleShot(True)
         self._tick.timeout.connect(self._on_tick)
+        # Paying: no message from the terminal for this long → "not responding" with Cancel.
+        self._silence = QTimer(self)
+        self._silence.setSingleShot(True)
+        self._silence.setInterval(max(1, int(payment_silence_s * 1000)))
+        self._silence.timeout.connect(lambda: self.dispatch(flow.TerminalSilent(self._session.req)))
+        # Screens that end by themselves (success, take your SIM): no "Need more time?".
+        self._screen_timeouts_ms = {
+            State.SUCCESS: max(1, int(success_timeout_s * 1000)),
+            State.PRINTER_OUT_OF_PAPER: max(1, int(success_timeout_s * 1000)),
+            State.TAKE_SIM: max(1, int(take_sim_timeout_s * 1000)),
+        }
+        self._screen_timer = QTimer(self)
+        self._screen_timer.setSingleShot(True)
+        self._screen_timer.timeout.connect(lambda: self.dispatch(flow.ScreenTimeout()))
         self._watch: Any = None
         self._closed = False
         self._suspended = False
@@ -131,8 +148,7 @@ class SessionController(QObject):
                 self._worker.close(wait=True)
             return
         self._closed = True
-        self._idle.stop()
-        self._tick.stop()
+        self._stop_timers()
         watch, self._watch = self._watch, None
         if watch is not None:
             try:
@@ -149,8 +165,7 @@ class SessionController(QObject):
         """Staff mode or start-up: the customer flow hears nothing (no card event, no late
         answer, no idle timer) until :meth:`resume`. Language switches still apply."""
         self._suspended = True
-        self._idle.stop()
-        self._tick.stop()
+        self._stop_timers()
         self._remaining_ms = 0
 
     def resume(self) -> None:
@@ -160,7 +175,9 @@ class SessionController(QObject):
         if self._closed:
             return
         before = self._session
-        fresh = flow.new_session(before.default_lang, req=before.req + 1)
+        fresh = flow.new_session(before.default_lang, req=before.req + 1,
+                                 sim_in_slot=before.sim_in_slot,
+                                 seen_iccid=before.read_iccid or before.seen_iccid)
         self._session = fresh
         if before.lang != fresh.lang:
             self.languageRequested.emit(fresh.lang)
@@ -233,6 +250,7 @@ class SessionController(QObject):
             self._run(command)
         if not self._suspended:
             self._update_idle(before, after)
+            self._update_screen_timers(before, after, event)
         self.changed.emit()
         self.sessionChanged.emit(after)
         if isinstance(event, flow.CheckoutDone | flow.CheckoutFailed) and after.state is not before.state:
@@ -245,6 +263,24 @@ class SessionController(QObject):
         self._update_idle(before, session)
         self.changed.emit()
         self.sessionChanged.emit(session)
+
+    def _stop_timers(self) -> None:
+        for timer in (self._idle, self._tick, self._silence, self._screen_timer):
+            timer.stop()
+
+    def _update_screen_timers(self, before: Session, after: Session, event: Event) -> None:
+        """The terminal-silence watch while paying, and the self-timed screens' own end."""
+        if after.state is State.PAY and not after.terminal_silent:
+            if before.state is not State.PAY or isinstance(event, flow.Prompt):
+                self._silence.start()  # every message from the terminal restarts the watch
+        else:
+            self._silence.stop()
+        if after.state is not before.state:
+            interval = self._screen_timeouts_ms.get(after.state)
+            if interval is None:
+                self._screen_timer.stop()
+            else:
+                self._screen_timer.start(interval)
 
     def _post(self, event: Event) -> None:
         """Deliver an event on the next loop turn (never re-entering ``dispatch``)."""
@@ -269,7 +305,7 @@ class SessionController(QObject):
         elif isinstance(command, flow.LoadPlans):
             self._load_plans(command.req, command.carrier)
         elif isinstance(command, flow.StartCheckout):
-            self._start_checkout(command.req, command.account, command.plan)
+            self._start_checkout(command.req, command.account, command.plan, command.lang)
         elif isinstance(command, flow.CancelCheckout):
             checkout = self._checkout
             if checkout is not None:
@@ -313,7 +349,7 @@ class SessionController(QObject):
             lambda code: flow.PlansFailed(req, code),
         )
 
-    def _start_checkout(self, req: int, account: Account, plan: Plan) -> None:
+    def _start_checkout(self, req: int, account: Account, plan: Plan, lang: str) -> None:
         checkout = self._checkout
         if checkout is None:
             self._post(flow.CheckoutFailed(req, "out_of_service"))
@@ -324,9 +360,10 @@ class SessionController(QObject):
             finished.emit(flow.Prompt(req, TerminalPrompt(prompt), text))
 
         def call() -> Event:
-            outcome = checkout.run(account, plan, on_prompt)
-            if outcome.receipt is not None:  # encode the receipt QR here, not on the GUI thread
+            outcome = checkout.run(account, plan, on_prompt, lang=lang)
+            if outcome.receipt is not None:  # encode both QR codes here, not on the GUI thread
                 qr_source(outcome.receipt.url)
+                remember_reminder(outcome.receipt)
             return flow.CheckoutDone(req, outcome)
 
         self._worker.submit("checkout", call, lambda code: flow.CheckoutFailed(req, code))
@@ -371,6 +408,8 @@ class SessionController(QObject):
             # After this touch is delivered: the overlay must swallow it, not the screen below.
             self._post(flow.MoreTime())
         self._arm_idle()
+        if self._session.state in (State.SUCCESS, State.PRINTER_OUT_OF_PAPER):
+            self._screen_timer.start()  # still scanning the QR codes: the full time again
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ACTIVITY_EVENTS:

@@ -3,6 +3,11 @@
 Why in Python: the two toggles live in the top bar of every screen and must
 survive screen changes (but not a session reset, which restores defaults), so
 they are state of the shell, not of any one QML file.
+
+Every pair of colours the QML draws one on the other is listed in
+:data:`CONTRAST_PAIRS`; ``tests/ui/test_theme.py`` checks them in both themes
+against WCAG 2.1: text at least 4.5:1 (1.4.3), borders, focus and pressed
+indicators and other meaningful graphics at least 3:1 (1.4.11).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ NORMAL = {
     "secondaryText": "#14213D",
     "danger": "#B3261E",
     "success": "#1B7F3B",
-    "border": "#C5CEDD",
+    "border": "#6B778C",  # 4.1:1 on the background: buttons and cards are visible (1.4.11)
     "topBar": "#14213D",
     "topBarText": "#FFFFFF",
 }
@@ -40,6 +45,35 @@ HIGH_CONTRAST = {
     "topBarText": "#FFFFFF",
 }
 LARGE_TEXT_SCALE = 1.3
+
+TEXT = 4.5  # WCAG 2.1 1.4.3, normal-size text
+GRAPHIC = 3.0  # WCAG 2.1 1.4.11, borders, focus and state indicators, icons
+#: (foreground, background, minimum ratio, where the QML draws it).
+CONTRAST_PAIRS: tuple[tuple[str, str, float, str], ...] = (
+    ("text", "background", TEXT, "titles and body text on the screen"),
+    ("text", "surface", TEXT, "text on cards, the idle dialog, the number display"),
+    ("subtle", "background", TEXT, "subtitles and hints"),
+    ("subtle", "surface", TEXT, "labels on cards, the empty number display"),
+    ("secondaryText", "secondary", TEXT, "secondary buttons and keypad keys"),
+    ("secondaryText", "background", TEXT, "quiet buttons (no fill)"),
+    ("accentText", "accent", TEXT, "primary buttons, current-plan badge, 'more below' tab"),
+    ("danger", "background", TEXT, "error text (invalid number, stale SIM)"),
+    ("danger", "surface", TEXT, "error text in cards (terminal not responding)"),
+    ("topBarText", "topBar", TEXT, "top bar: title, language and toggle labels"),
+    ("topBar", "topBarText", TEXT, "top bar: the current language (inverted)"),
+    ("border", "background", GRAPHIC, "outline of secondary/quiet buttons and cards"),
+    ("border", "surface", GRAPHIC, "outline of cards and the number display"),
+    ("border", "secondary", GRAPHIC, "outline against the secondary button's own fill"),
+    ("accent", "background", GRAPHIC, "pressed/selected outline, primary button shape"),
+    ("accent", "surface", GRAPHIC, "prompt box outline, current plan's outline"),
+    ("danger", "background", GRAPHIC, "badge '!' and error outlines"),
+    ("success", "background", GRAPHIC, "badge tick"),
+    ("topBarText", "topBar", GRAPHIC, "outline of top-bar buttons and toggles"),
+    ("accentText", "accent", GRAPHIC, "a checked toggle: its tick and label on the accent fill "
+                                      "(its outline is topBarText on topBar in both states)"),
+)
+#: Foregrounds drawn on the badge colours (white glyph on a filled badge, normal theme).
+BADGE_GLYPH = "#FFFFFF"
 
 
 def _colour(key: str, notify: Signal) -> Property:

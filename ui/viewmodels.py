@@ -1,24 +1,33 @@
 """One thin view model per screen: read-only properties computed from the session snapshot.
 
 Why thin: all decisions live in :mod:`kiosk.flow`; a view model only formats
-(money, dates, masked numbers, the receipt QR code) for the current language.
-Each one recomputes a plain dict on every session change and notifies QML only
-when something it shows actually changed. Error screens share one model: they
-are one layout with different (QML-side, translated) words.
+(money, dates, masked numbers, plan names and benefits in the customer's
+language, the QR codes) for the current language. Each one recomputes a plain
+dict on every session change and notifies QML only when something it shows
+actually changed. Error screens share one model: they are one layout with
+different (QML-side, translated) words. The facts a screen states (plan
+names, prices, dates, the terminal's prompt) are formatted here and nowhere
+else, so speech output can say exactly what the screen shows.
+
+Strings built here are translated with ``QCoreApplication.translate("ViewModel",
+...)`` (the same catalogues as the QML; ``lupdate`` reads this file too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
-from PySide6.QtCore import Property, QDate, QLocale, QObject, Signal
+from PySide6.QtCore import Property, QCoreApplication, QDate, QLocale, QObject, Signal
 
 from kiosk.flow import Session, State
 from kiosk.ports import Plan, TerminalPrompt
-from ui.qrimage import qr_source
+from kiosk.receipt import new_expiry, reference_of
+from ui.qrimage import qr_source, reminder_source
 
 _QT_LOCALE = {"en": "en_US", "zh_CN": "zh_CN", "es": "es_US"}
+_WEEKDAY = re.compile(r"dddd[,，]?\s*|[,，]?\s*dddd")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "MXN": "$"}
 
 
@@ -35,9 +44,12 @@ class Formatter:
         return self.locale.toCurrencyString(cents / 100, symbol, 2)
 
     def date(self, day: dt.date | None) -> str:
+        """The long date without the weekday ("July 14, 2026", "14 de julio de 2026",
+        "2026年7月14日"), as the printed receipt writes it."""
         if day is None:
             return ""
-        return self.locale.toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+        pattern = _WEEKDAY.sub("", self.locale.dateFormat(QLocale.FormatType.LongFormat)).strip()
+        return self.locale.toString(QDate(day.year, day.month, day.day), pattern)
 
 
 def format_number(msisdn: str) -> str:
@@ -56,9 +68,32 @@ def format_typed(digits: str) -> str:
 
 
 def mask_number(msisdn: str) -> str:
-    """Only the last four digits are shown on a public screen."""
-    nbsp = "\u00a0"  # keep the masked number on one line
-    return f"•••{nbsp}•••{nbsp}{msisdn[-4:]}" if len(msisdn) >= 4 else "••••"
+    """Only the last four digits are shown on a public screen, said in words ("ending in
+    0123": bullets merged into a blot at large sizes and cannot be spoken)."""
+    last4 = msisdn[-4:] if len(msisdn) >= 4 else msisdn
+    return QCoreApplication.translate("ViewModel", "ending in %1").replace("%1", last4)
+
+
+#: A catalogue id ("tmo-unl-40") rather than a name: never shown to a customer.
+_PLAN_ID = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
+
+
+def plan_label(value: str | None, plans: tuple[Plan, ...] | None, lang: str) -> str:
+    """The customer's current plan by name: the catalogue's name in ``lang`` when the
+    account names a plan id on sale, the account's text when it is already a name, and
+    nothing for an id the catalogue does not know."""
+    if not value:
+        return ""
+    for plan in plans or ():
+        if plan.id == value:
+            return plan.text(lang).name
+    if plans is None and _PLAN_ID.fullmatch(value):
+        return ""  # the catalogue is still loading: the name comes with it
+    return "" if _PLAN_ID.fullmatch(value) else value
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now().astimezone().date()
 
 
 class ScreenModel(QObject):
@@ -120,6 +155,18 @@ class PhoneModel(ScreenModel):
         }
 
 
+def _plan_dict(plan: Plan, fmt: Formatter, lang: str, current: str | None) -> dict[str, Any]:
+    text = plan.text(lang)
+    return {
+        "id": plan.id,
+        "name": text.name,
+        "price": fmt.money(plan.price_cents, plan.currency),
+        "days": plan.validity_days,
+        "benefits": list(text.benefits),
+        "current": bool(current) and plan.id == current,
+    }
+
+
 class AccountModel(ScreenModel):
     changed = Signal()
     carrier = _str("carrier", changed)
@@ -128,29 +175,26 @@ class AccountModel(ScreenModel):
     expiry = _str("expiry", changed)
     plansReady = _bool("plans_ready", changed)
     fromSim = _bool("from_sim", changed)
+    renewPlanId = _str("renew_id", changed)
+    renewLabel = _str("renew_label", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
         a = session.account
         if a is None:
             return {}
+        renew = next((p for p in session.plans or () if a.current_plan and p.id == a.current_plan), None)
         return {
             "carrier": a.carrier,
             "number": mask_number(a.msisdn),
-            "current_plan": a.current_plan or "",
+            "current_plan": plan_label(a.current_plan, session.plans, session.lang),
             "expiry": fmt.date(a.expiry),
             "plans_ready": session.plans is not None,
             "from_sim": session.msisdn is None,
+            "renew_id": renew.id if renew else "",
+            "renew_label": QCoreApplication.translate("ViewModel", "Renew %1 for %2")
+            .replace("%1", renew.text(session.lang).name)
+            .replace("%2", fmt.money(renew.price_cents, renew.currency)) if renew else "",
         }
-
-
-def _plan_dict(plan: Plan, fmt: Formatter) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "name": plan.name,
-        "price": fmt.money(plan.price_cents, plan.currency),
-        "days": plan.validity_days,
-        "benefits": list(plan.benefits),
-    }
 
 
 class PlansModel(ScreenModel):
@@ -160,11 +204,20 @@ class PlansModel(ScreenModel):
     carrier = _str("carrier", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
+        current = session.account.current_plan if session.account else None
         return {
-            "plans": [_plan_dict(p, fmt) for p in session.plans or ()],
+            "plans": [_plan_dict(p, fmt, session.lang, current) for p in session.plans or ()],
             "loading": session.plans is None,
             "carrier": session.account.carrier if session.account else "",
         }
+
+
+def valid_until_text(day: dt.date | None, at_least: bool, fmt: Formatter) -> str:
+    if day is None:
+        return ""
+    if at_least:
+        return QCoreApplication.translate("ViewModel", "at least until %1").replace("%1", fmt.date(day))
+    return fmt.date(day)
 
 
 class ConfirmModel(ScreenModel):
@@ -172,8 +225,10 @@ class ConfirmModel(ScreenModel):
     number = _str("number", changed)
     carrier = _str("carrier", changed)
     planName = _str("plan_name", changed)
+    benefits = _list("benefits", changed)
     price = _str("price", changed)
     days = _int("days", changed)
+    validUntil = _str("valid_until", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
         a, p = session.account, session.plan
@@ -181,30 +236,74 @@ class ConfirmModel(ScreenModel):
             return {}
         # The customer checks the full number here: a wrong number means a lost top-up.
         number = format_number(a.msisdn) if session.msisdn else mask_number(a.msisdn)
+        until, at_least = new_expiry(a.expiry, p.validity_days, local_today())
+        text = p.text(session.lang)
         return {
             "number": number,
             "carrier": a.carrier,
-            "plan_name": p.name,
+            "plan_name": text.name,
+            "benefits": list(text.benefits),
             "price": fmt.money(p.price_cents, p.currency),
             "days": p.validity_days,
+            "valid_until": valid_until_text(until, at_least, fmt),
         }
+
+
+def prompt_text(prompt: TerminalPrompt | None) -> str:
+    """What the customer reads for the terminal's status (``kiosk.ports.TerminalPrompt``)."""
+    p = TerminalPrompt
+    if prompt is None or prompt is p.PRESENT_CARD:
+        return QCoreApplication.translate("ViewModel", "Tap, insert or swipe your card")
+    if prompt is p.INSERT_CARD:
+        return QCoreApplication.translate("ViewModel", "Insert your card")
+    if prompt is p.ENTER_PIN:
+        return QCoreApplication.translate("ViewModel", "Enter your PIN on the terminal")
+    if prompt is p.PIN_WRONG:
+        return QCoreApplication.translate("ViewModel", "Wrong PIN. Please try again.")
+    if prompt is p.PLEASE_WAIT:
+        return QCoreApplication.translate("ViewModel", "Please wait…")
+    if prompt is p.PROCESSING:
+        return QCoreApplication.translate("ViewModel", "Processing your payment…")
+    if prompt is p.REMOVE_CARD:
+        return QCoreApplication.translate("ViewModel", "Please take your card")
+    if prompt is p.APPROVED:
+        return QCoreApplication.translate("ViewModel", "Payment approved")
+    if prompt is p.DECLINED:
+        return QCoreApplication.translate("ViewModel", "Payment declined")
+    if prompt is p.CARD_NOT_SUPPORTED:
+        return QCoreApplication.translate("ViewModel", "This card is not accepted. Please use another card.")
+    if prompt is p.CARD_ERROR:
+        return QCoreApplication.translate("ViewModel", "The card could not be read. Please try again.")
+    if prompt is p.TRY_AGAIN:
+        return QCoreApplication.translate("ViewModel", "Please try again")
+    return QCoreApplication.translate("ViewModel", "Follow the instructions on the terminal")
 
 
 class PayModel(ScreenModel):
     changed = Signal()
     prompt = _str("prompt", changed)
+    promptText = _str("prompt_text", changed)
     price = _str("price", changed)
     cancelling = _bool("cancelling", changed)
+    silent = _bool("silent", changed)
     planName = _str("plan_name", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
         p = session.plan
         prompt = session.prompt.value if session.prompt else TerminalPrompt.PRESENT_CARD.value
+        if session.cancelling:
+            text = QCoreApplication.translate("ViewModel", "Cancelling the payment…")
+        elif session.terminal_silent:
+            text = QCoreApplication.translate("ViewModel", "The card terminal is not responding.")
+        else:
+            text = prompt_text(session.prompt)
         return {
             "prompt": prompt,
+            "prompt_text": text,
             "price": fmt.money(p.price_cents, p.currency) if p else "",
-            "plan_name": p.name if p else "",
+            "plan_name": p.text(session.lang).name if p else "",
             "cancelling": session.cancelling,
+            "silent": session.terminal_silent,
         }
 
 
@@ -216,6 +315,8 @@ class ResultModel(ScreenModel):
     canRetry = _bool("can_retry", changed)
     reference = _str("reference", changed)
     qr = _str("qr", changed)
+    reminderQr = _str("reminder_qr", changed)
+    validUntil = _str("valid_until", changed)
     planName = _str("plan_name", changed)
     price = _str("price", changed)
     number = _str("number", changed)
@@ -229,19 +330,34 @@ class ResultModel(ScreenModel):
             "code": session.error,
             "can_retry": session.retry is not None,
             "support": ctx.get("support", ""),
-            "from_sim": session.card is not None,
+            # "take your SIM card" only when this customer's SIM is still in the slot
+            "from_sim": session.sim_used and session.sim_in_slot,
         }
         if session.plan is not None:
-            out["plan_name"] = session.plan.name
+            out["plan_name"] = session.plan.text(session.lang).name
             out["price"] = fmt.money(session.plan.price_cents, session.plan.currency)
         if session.account is not None:
             out["number"] = mask_number(session.account.msisdn)
             out["carrier"] = session.account.carrier
         o = session.outcome
-        if o is not None:
-            out["reference"] = o.txn_id[:8].upper()
+        if o is not None and o.txn_id:
+            out["reference"] = reference_of(o.txn_id)
             out["printed"] = o.printed
             if session.state in (State.SUCCESS, State.PRINTER_OUT_OF_PAPER):
                 url = o.receipt.url if o.receipt else ctx.get("receipt_url", "").format(txn_id=o.txn_id)
                 out["qr"] = qr_source(url) if url else ""
+                out["reminder_qr"] = reminder_source(o.txn_id)
+                if o.receipt is not None:
+                    out["valid_until"] = valid_until_text(o.receipt.valid_until,
+                                                          o.receipt.valid_until_at_least, fmt)
         return out
+
+
+class SlotModel(ScreenModel):
+    """The card slot as the insert-SIM screen needs it."""
+
+    changed = Signal()
+    staleCard = _bool("stale_card", changed)
+
+    def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
+        return {"stale_card": session.stale_card}

@@ -1,8 +1,12 @@
-"""``kiosk screenshots --out DIR [--lang all|en|zh|es] [--size WxH]``: every screen to PNG.
+"""``kiosk screenshots --out DIR [--lang all|en|zh|es] [--size WxH] [--large-text] [--contrast]
+[--all-modes] [--check]``: every screen to PNG.
 
 Renders offscreen (no display needed): each screen, every failure screen, the
 idle warning and the staff screens (PIN pad, technician, operator), per language
-and orientation, as ``<screen>-<lang>-<w>x<h>.png``.
+and orientation, as ``<screen>-<lang>-<w>x<h>[-large][-contrast].png``;
+``--large-text`` and ``--contrast`` turn the customer's options on, ``--all-modes``
+renders all four combinations. ``--check`` also reports any text cut off, box
+spilling over or item off the window (exit 1 when there is one).
 """
 
 from __future__ import annotations
@@ -36,18 +40,41 @@ def _screenshots(ctx: CliContext, args: argparse.Namespace) -> int:
     from ui.screenshots import render
 
     app = QGuiApplication.instance() or QGuiApplication(["kiosk-screenshots"])
+    from ui.layoutcheck import ALL_MODES, Mode
+
+    modes = list(ALL_MODES) if args.all_modes else [Mode(bool(args.large_text), bool(args.contrast))]
     files = render(
         Path(args.out),
         ctx.settings,
         langs=LANGS[args.lang],
         sizes=[QSize(w, h) for w, h in sizes],
+        modes=modes,
     )
+    found: list[str] = []
+    if args.check:
+        found = check(ctx, LANGS[args.lang], [QSize(w, h) for w, h in sizes], modes)
     del app
     ctx.emit(
-        {"out": str(Path(args.out).resolve()), "files": len(files)},
-        text=f"wrote {len(files)} screenshots to {args.out}",
+        {"out": str(Path(args.out).resolve()), "files": len(files), "problems": found},
+        text="\n".join([f"wrote {len(files)} screenshots to {args.out}", *found]),
     )
-    return 0
+    return 1 if found else 0
+
+
+def check(ctx: CliContext, langs: Any, sizes: Any, modes: Any) -> list[str]:
+    from PySide6.QtCore import QSize
+
+    from ui.app import KioskUi
+    from ui.layoutcheck import check_all
+
+    ui = KioskUi(None, ctx.settings, size=QSize(1080, 1920))
+    ui.controller.close()
+    ui.window.show()
+    try:
+        return check_all(ui, langs=langs, sizes=sizes, modes=modes)
+    finally:
+        ui.close()
+        ui.deleteLater()
 
 
 def register(subparsers: argparse._SubParsersAction[Any], parent: argparse.ArgumentParser) -> None:
@@ -55,4 +82,10 @@ def register(subparsers: argparse._SubParsersAction[Any], parent: argparse.Argum
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--lang", choices=sorted(LANGS), default="all", help="language (default all)")
     p.add_argument("--size", help="one size WxH (default both 1080x1920 and 1920x1080)")
+    p.add_argument("--large-text", action="store_true", help="with the large-text option on")
+    p.add_argument("--contrast", action="store_true", help="with the high-contrast option on")
+    p.add_argument("--all-modes", action="store_true",
+                   help="every combination of text size and contrast (4 images per screen)")
+    p.add_argument("--check", action="store_true",
+                   help="also report text cut off or items off the window (exit 1 if any)")
     p.set_defaults(func=_screenshots)

@@ -13,15 +13,20 @@ import pytest
 from devices.printer import FilePrinter, NullPrinter
 from kiosk.config import PrinterSection, Settings
 from kiosk.errors import PrinterOffline, PrinterOutOfPaper
-from kiosk.ports import Receipt
+from kiosk.ports import Account, Plan, PlanText, Receipt
 from kiosk.receipt import (
     build_receipt,
+    customer_fields,
     decode_escpos,
+    new_expiry,
     qr_code,
     qr_svg,
     receipt_from_json,
     receipt_lines,
     receipt_to_json,
+    reference_of,
+    reminder_ics,
+    reminder_qr,
     render_escpos,
     scrub_card_numbers,
 )
@@ -30,7 +35,7 @@ TXN = "6f1c2d0e-1111-4222-8333-944455556666"
 DATA = {
     "carrier": "T-Mobile", "plan_name": "Prepaid Unlimited 30 days", "plan_id": "tmo-unl-40",
     "amount_cents": 4000, "currency": "USD", "msisdn": "12025550101", "provider_ref": "SIM-ABC123",
-    "paid_at": "2025-07-01T12:34:56+00:00",
+    "paid_at": "2025-07-01T12:34:56+00:00", "validity_days": 30, "expiry_before": "2025-07-10",
     "terminal_lines": ["SIMKIOSK TEST TERMINAL", "VISA 476173******0119", "CARD 4761 7390 0101 0119",
                        "PAN 4761739001010119", "RECEIPT 0001  TRACE 000001", "APPROVED"],
 }
@@ -39,7 +44,7 @@ DATA = {
 def sample() -> tuple[Settings, Receipt]:
     settings = Settings()
     settings = dataclasses.replace(settings, kiosk=dataclasses.replace(
-        settings.kiosk, id="KIOSK-0042", location="Main St 1, Springfield"))
+        settings.kiosk, id="KIOSK-0042", location="Main St 1, Springfield", timezone="America/Chicago"))
     return settings, build_receipt(DATA, TXN, settings)
 
 
@@ -48,13 +53,88 @@ def test_escpos_bytes_decode_to_the_expected_lines() -> None:
     lines = decode_escpos(render_escpos(receipt))
     expected = receipt_lines(receipt)
     assert lines[: len(expected)] == expected
-    assert lines[len(expected)] == f"[QR] https://receipts.simkiosk.example/r/{TXN}"
+    assert lines[len(expected)] == f"[QR] https://receipts.simkiosk.example/r/{TXN}?ref=6F1C2D0E&lang=en"
     text = "\n".join(lines)
     for needle in ("T-Mobile", "Prepaid Unlimited 30 days", "$40.00 USD", "*******0101",
-                   "Ref SIM-ABC123", TXN, "KIOSK-0042", "Main St 1, Springfield",
-                   "support@simkiosk.example", "RECEIPT 0001  TRACE 000001"):
+                   "Reference                         6F1C2D0E", "KIOSK-0042", "Main St 1, Springfield",
+                   "support@simkiosk.example", "RECEIPT 0001  TRACE 000001",
+                   "Valid until                 August 9, 2025"):
         assert needle in text, needle
-    assert "2025-07-01" in text
+    assert "July 1, 2025 7:34 AM CDT" in text  # local time of the kiosk, not UTC
+    assert "SIM-ABC123" not in text  # one reference: the kiosk's, as on the screen
+
+
+def test_one_reference_on_screen_paper_and_in_the_qr_code() -> None:
+    _, receipt = sample()
+    ref = reference_of(TXN)
+    assert ref == "6F1C2D0E"
+    lines = decode_escpos(render_escpos(receipt))
+    qr = [line for line in lines if line.startswith("[QR] https://")]
+    assert len(qr) == 1 and f"ref={ref}" in qr[0]
+    assert sum(ref in line for line in lines if not line.startswith("[QR]")) == 2  # label + URL
+    assert TXN not in "\n".join(receipt_lines(receipt))  # no second, longer id on paper
+
+
+@pytest.mark.parametrize(("lang", "needles"), [
+    ("es", ("RECIBO DE RECARGA PREPAGADA", "Celular", "Ilimitado 30 días", "1 de julio de 2025 7:34",
+            "Vigente hasta", "9 de agosto de 2025", "Referencia", "lang=es")),
+])
+def test_receipt_in_the_customers_language(lang: str, needles: tuple[str, ...]) -> None:
+    settings, _ = sample()
+    plan = Plan("tmo-unl-40", "T-Mobile", "Prepaid Unlimited 30 days", 4000, "USD", 30,
+                i18n=(PlanText("es", "Ilimitado 30 días"),))
+    account = Account("12025550101", "T-Mobile", expiry=dt.date(2025, 7, 10))
+    receipt = build_receipt({**DATA, **customer_fields(account, plan, lang)}, TXN, settings)
+    text = "\n".join(decode_escpos(render_escpos(receipt)))
+    for needle in needles:
+        assert needle in text, needle
+    assert "Prepaid Unlimited" not in text and "Carrier" not in text
+
+
+def test_chinese_receipt_prints_as_an_image_with_chinese_qr_codes() -> None:
+    settings, _ = sample()
+    plan = Plan("tmo-unl-40", "T-Mobile", "Prepaid Unlimited 30 days", 4000, "USD", 30,
+                i18n=(PlanText("zh_CN", "无限流量 30 天"),))
+    account = Account("12025550101", "T-Mobile", expiry=None)
+    receipt = build_receipt({**DATA, **customer_fields(account, plan, "zh_CN")}, TXN, settings)
+    lines = receipt_lines(receipt)
+    assert lines[0] == "预付费充值收据" and any("无限流量 30 天" in line for line in lines)
+    assert any(line.startswith("有效期至少至") for line in lines)  # old expiry unknown: a lower bound
+    decoded = decode_escpos(render_escpos(receipt))
+    assert any(line.startswith("[IMAGE 512x") for line in decoded)
+    assert not any("?" * 3 in line for line in decoded)  # no unprintable characters as text
+    assert any(line.startswith("[QR] https://") and "lang=zh_CN" in line for line in decoded)
+    assert any(line.startswith("[QR] BEGIN:VCALENDAR") for line in decoded)
+
+
+def test_new_expiry_extends_the_current_period() -> None:
+    today = dt.date(2025, 7, 1)
+    assert new_expiry(dt.date(2025, 7, 10), 30, today) == (dt.date(2025, 8, 9), False)
+    assert new_expiry(dt.date(2025, 6, 1), 30, today) == (dt.date(2025, 7, 31), False)  # lapsed
+    assert new_expiry(None, 30, today) == (dt.date(2025, 7, 31), True)
+    assert new_expiry(None, 0, today) == (None, False)
+
+
+def test_reminder_is_an_icalendar_event_three_days_before_the_new_expiry() -> None:
+    import icalendar
+
+    _, receipt = sample()
+    assert receipt.valid_until == dt.date(2025, 8, 9)
+    ics = reminder_ics(receipt)
+    assert ics is not None
+    cal = icalendar.Calendar.from_ical(ics)
+    (event,) = cal.walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert start == dt.datetime(2025, 8, 6, 10, 0) and start.tzinfo is None  # the phone's own zone
+    assert "T-Mobile" in str(event["summary"]) and "0101" in str(event["description"])
+    assert "6F1C2D0E" in str(event["description"]) and "August 9, 2025" in str(event["description"])
+    (alarm,) = event.walk("VALARM")
+    assert alarm.decoded("trigger") == dt.timedelta(0) and str(alarm["action"]) == "DISPLAY"
+    printed = [line for line in decode_escpos(render_escpos(receipt)) if line.startswith("[QR] BEGIN")]
+    assert len(printed) == 1 and "BEGIN:VALARM" in printed[0]
+    qr = reminder_qr(receipt)
+    assert qr is not None and qr.designator.endswith("-M")
+    assert reminder_ics(dataclasses.replace(receipt, valid_until=None)) is None
 
 
 def test_no_receipt_shows_more_than_the_last_four_card_digits() -> None:

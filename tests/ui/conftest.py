@@ -20,6 +20,7 @@ from kiosk.config import Settings
 from kiosk.flow import State
 from tests.ui.fakes import FakeServices
 from ui.app import KioskUi
+from ui.layoutcheck import _frames as frames
 
 WAIT_MS = 5000
 
@@ -90,7 +91,7 @@ class Kiosk:
             lambda: loader.property("progress") == 1.0 and self.current_screen() is not None,
             timeout=WAIT_MS,
         )
-        QTest.qWait(20)
+        frames(self.ui.window, 2)  # layouts are polished on the way to a frame
 
     def scroll_into_view(self, item: QQuickItem) -> None:
         """Scroll the enclosing Flickable (staff screens) so ``item`` is fully visible."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kiosk.config import Settings
 from kiosk.errors import CardRemoved, KioskError, ReaderTimeout, UpstreamUnavailable
 from kiosk.ports import (
     Account,
@@ -20,22 +21,26 @@ from kiosk.ports import (
     DeviceHealth,
     FailureKind,
     Plan,
-    Receipt,
+    PlanText,
     SimCard,
     StatusCallback,
     TerminalPrompt,
     TxnOutcome,
     TxnResult,
 )
+from kiosk.receipt import build_receipt, customer_fields
 
 TMO_CARD = SimCard(iccid="8901260123456789012", iccid_valid=True, atr="3B9F", reader="Fake",
                    carrier="T-Mobile", carrier_source="iccid")  # fmt: skip
 ACCOUNT = Account(msisdn="12025550123", carrier="T-Mobile", iccid=TMO_CARD.iccid,
-                  current_plan="Prepaid 30", expiry=dt.date(2026, 6, 14))  # fmt: skip
+                  current_plan="tmo-40", expiry=dt.date.today() + dt.timedelta(days=9))  # fmt: skip
 TYPED_ACCOUNT = Account(msisdn="13105550199", carrier="AT&T", current_plan=None, expiry=None)
 PLANS = {
     "T-Mobile": [Plan("tmo-15", "T-Mobile", "Talk & Text 15", 1500, "USD", 30, ("1 GB data",)),
-                 Plan("tmo-40", "T-Mobile", "Essentials 40", 4000, "USD", 30, ("10 GB data",))],
+                 Plan("tmo-40", "T-Mobile", "Essentials 40", 4000, "USD", 30,
+                      ("Unlimited talk & text", "10 GB data"),
+                      (PlanText("zh_CN", "基础套餐 40", ("无限通话和短信", "10 GB 流量")),
+                       PlanText("es", "Esencial 40")))],
     "AT&T": [Plan("att-25", "AT&T", "Prepaid 25", 2500, "USD", 30, ("5 GB data",))],
 }  # fmt: skip
 
@@ -141,7 +146,9 @@ class FakeCheckout:
     printed: bool = True
     hold: bool = True
     runs: list[tuple[Account, Plan]] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
     cancels: int = 0
+    _sale: tuple[Account, Plan, str] | None = None
     _go: threading.Event = field(default_factory=threading.Event)
     _cancelled: threading.Event = field(default_factory=threading.Event)
 
@@ -154,11 +161,14 @@ class FakeCheckout:
             self._go.wait(0.02)
         return self._cancelled.is_set()
 
-    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback) -> TxnOutcome:
+    def run(self, account: Account, plan: Plan, on_prompt: StatusCallback, *,
+            lang: str = "en") -> TxnOutcome:
         self.runs.append((account, plan))
+        self.langs.append(lang)
+        self._sale = (account, plan, lang)
         self._go.clear()
         self._cancelled.clear()
-        txn = f"txn-{len(self.runs):04d}-0000-0000"
+        txn = f"{len(self.runs):08x}-0000-4000-8000-000000000000"
         if self.behaviour == "unavailable":
             return self._outcome(txn, TxnResult.TERMINAL_UNAVAILABLE, plan)
         if self.behaviour == "crash":
@@ -170,7 +180,8 @@ class FakeCheckout:
         if self.behaviour == "decline":
             on_prompt(TerminalPrompt.DECLINED, "")
             return self._outcome(txn, TxnResult.DECLINED, plan)
-        on_prompt(TerminalPrompt.APPROVED, "")
+        on_prompt(TerminalPrompt.APPROVED, "approved")
+        on_prompt(TerminalPrompt.PROCESSING, "")  # the checkout's marker: approval journaled
         if self.behaviour == "topup_fail":
             return self._outcome(txn, TxnResult.TOPUP_FAILED_REVERSED, plan,
                                  FailureKind.CUSTOMER_FIXABLE)  # fmt: skip
@@ -180,12 +191,13 @@ class FakeCheckout:
                  kind: FailureKind | None = None) -> TxnOutcome:  # fmt: skip
         receipt = None
         if result is TxnResult.COMPLETED:
-            receipt = Receipt(
-                txn_id=txn, kiosk_id="K", location="L", at=dt.datetime.now(dt.UTC),
-                carrier=plan.carrier, plan_name=plan.name, amount_cents=plan.price_cents,
-                currency=plan.currency, msisdn_masked="***0123", provider_confirmation="OK",
-                terminal_lines=(), support_contact="s", url=f"https://r.example/{txn}",
-            )  # fmt: skip
+            assert self._sale is not None
+            account, _, lang = self._sale
+            data = {"carrier": plan.carrier, "plan_name": plan.name, "plan_id": plan.id,
+                    "amount_cents": plan.price_cents, "currency": plan.currency,
+                    "msisdn": account.msisdn, "validity_days": plan.validity_days,
+                    **customer_fields(account, plan, lang)}
+            receipt = build_receipt(data, txn, Settings())
         return TxnOutcome(txn_id=txn, result=result, state=result.value, receipt=receipt,
                           failure_kind=kind, printed=self.printed)  # fmt: skip
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from kiosk import flow
 from kiosk.ledger import verify
-from tests.ui.conftest import Kiosk, make_kiosk
+from tests.ui.conftest import Kiosk, make_kiosk, running
 
 WAIT_MS = 15000
 
@@ -60,7 +61,84 @@ def test_happy_path_with_a_sim(real_kiosk: Kiosk) -> None:
     assert verify(k.services.ledger).ok
     assert list((k.services.data_dir / "receipts").iterdir())  # the file printer printed
     k.tap("doneButton")
+    k.wait_screen("takeSimScreen")  # every exit with the SIM in the slot asks for it first
+    k.services.reader.pull()
     k.wait_screen("attractScreen")
+
+
+class TapCounter:
+    """Counts every press the customer makes on the window (real mouse events)."""
+
+    def __init__(self, k: Kiosk) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        outer = self
+
+        class Filter(QObject):
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+                if event.type() == QEvent.Type.MouseButtonPress:
+                    outer.taps += 1
+                return False
+
+        self.taps = 0
+        self._filter = Filter()
+        k.ui.window.installEventFilter(self._filter)
+
+
+def test_a_returning_customer_with_a_sim_pays_in_three_taps(real_kiosk: Kiosk) -> None:
+    """Attract language button (1), SIM in, "Renew <plan> for $X" (2), Pay (3): the payment
+    starts after the third tap, and everything is in the customer's language."""
+    k = real_kiosk
+    k.wait_screen("attractScreen")
+    taps = TapCounter(k)
+    k.tap("attractLang_es")  # 1: starts in Spanish, straight to "insert your SIM"
+    k.wait_screen("insertSimScreen")
+    k.services.reader.insert("T-Mobile")
+    k.wait_screen("accountScreen", timeout=WAIT_MS)
+    renew = k.wait_item("renewButton")  # the current plan (tmo-unl-40) is on sale here
+    assert str(renew.property("text")) == "Renovar Ilimitado 30 días por $40.00"
+    assert k.text("currentPlanRowValue") == "Ilimitado 30 días"  # a name, never the id
+    k.tap("renewButton")  # 2
+    k.wait_screen("confirmScreen")
+    k.tap("payButton")  # 3
+    k.wait_screen("successScreen", timeout=WAIT_MS)
+    assert taps.taps == 3
+    txn = only_transaction(k.services)
+    assert txn["state"] == "completed" and txn["plan_id"] == "tmo-unl-40"
+    created = next(e for e in k.services.ledger.events(txn_id=txn["txn_id"]) if e.kind == "txn.created")
+    assert created.payload["lang"] == "es" and created.payload["plan_name_local"] == "Ilimitado 30 días"
+    from kiosk.receipt import decode_escpos, reference_of
+
+    (printed,) = (k.services.data_dir / "receipts").iterdir()
+    lines = decode_escpos(printed.read_bytes())
+    text = "\n".join(lines)
+    ref = reference_of(txn["txn_id"])
+    assert "RECIBO DE RECARGA PREPAGADA" in text and "Ilimitado 30 días" in text
+    assert f"Referencia                        {ref}" in text and "lang=es" in text
+    assert any(line.startswith("[QR] BEGIN:VCALENDAR") and "Renueve su plan de T-Mobile" in line
+               for line in lines)
+    assert k.text("referenceText") == f"Referencia: {ref}"  # the same reference on screen
+    assert "Su plan ahora está vigente hasta el" in k.text("validUntilText")
+    assert verify(k.services.ledger).ok
+
+
+def test_a_card_left_in_the_slot_is_not_shown_to_the_next_customer(real_kiosk: Kiosk) -> None:
+    k = real_kiosk
+    k.wait_screen("attractScreen")
+    k.tap("attractLang_en")
+    k.services.reader.insert("T-Mobile")
+    k.wait_screen("accountScreen", timeout=WAIT_MS)
+    k.tap("startOverButton")
+    k.wait_screen("takeSimScreen")  # the customer walks away; the take-SIM screen times out
+    k.ui.controller.dispatch(flow.ScreenTimeout())
+    k.wait_screen("attractScreen")
+    k.tap("attractLang_en")  # the next customer
+    k.wait_screen("insertSimScreen")
+    k.wait_item("staleCardText")  # "a SIM card is already in the slot: take it out"
+    assert k.ui.controller.session.account is None and k.ui.models["accountModel"].value("carrier", "") == ""
+    k.services.reader.pull()
+    k.services.reader.insert("T-Mobile")  # removed and reinserted: read again
+    k.wait_screen("accountScreen", timeout=WAIT_MS)
 
 
 def test_decline(real_kiosk: Kiosk) -> None:
@@ -94,3 +172,44 @@ def test_topup_failure_is_reversed(real_kiosk: Kiosk) -> None:
     k.services.provider.set_control(mode="ok")
     k.tap("retryButton")  # customer-fixable: choose another plan
     k.wait_screen("plansScreen")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_demo_panel_fits_the_window(qtbot: object, real_services: Any, size: tuple[int, int]) -> None:
+    from PySide6.QtCore import QSize
+
+    from ui.layoutcheck import _frames, problems
+
+    with running(make_kiosk(qtbot, real_services, real_services.settings, size=QSize(*size), demo=True)) as k:
+        k.ui.demo.toggle()
+        panel = k.wait_item("demoPanel")
+        k.qtbot.waitUntil(lambda: len(k.ui.demo.property("profiles")) == 10)
+        _frames(k.ui.window)
+        assert panel.height() + 48 <= size[1]
+        (scroller,) = [c for c in panel.childItems() if c.inherits("QQuickFlickable")]
+        assert not scroller.property("interactive")  # everything shows, nothing scrolls
+        assert not [p for p in problems(k.ui.window) if "demoPanel" in p]
+        k.tap("demoInsert_T-Mobile")
+        k.wait_screen("attractScreen")  # a SIM inserted on the attract screen waits for a touch
+
+
+def test_typing_a_number_pays_in_fifteen_taps(real_kiosk: Kiosk) -> None:
+    """Attract language (1), "enter your phone number" (2), 10 digits (12), Continue (13),
+    Renew (14), Pay (15): 17 before this round."""
+    k = real_kiosk
+    k.wait_screen("attractScreen")
+    taps = TapCounter(k)
+    k.tap("attractLang_en")
+    k.tap("usePhoneButton")
+    k.wait_screen("phoneScreen")
+    k.type_number("2025550101")  # the number the simulated provider knows for the T-Mobile SIM
+    k.tap("submitNumberButton")
+    k.wait_screen("accountScreen", timeout=WAIT_MS)
+    k.tap("renewButton")
+    k.wait_screen("confirmScreen")
+    k.tap("payButton")
+    k.wait_screen("successScreen", timeout=WAIT_MS)
+    assert taps.taps == 15
+    assert k.find("takeSimText") is None  # no SIM was inserted
+    k.tap("doneButton")
+    k.wait_screen("attractScreen")  # no SIM: straight back

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -46,8 +47,16 @@ def test_happy_path_with_a_sim(kiosk: Kiosk) -> None:
     qr = kiosk.wait_item("receiptQr")
     assert qr.property("source").toString().startswith("image://qr/")
     kiosk.qtbot.waitUntil(lambda: qr.implicitWidth() > 0)  # the PNG decoded
+    assert kiosk.wait_item("reminderQr").property("source").toString().startswith("image://qr/")
+    assert ACCOUNT.expiry is not None
+    new_expiry = ACCOUNT.expiry + dt.timedelta(days=30)  # the NEW expiry: the old one + 30 days
+    assert f"{new_expiry:%B} {new_expiry.day}, {new_expiry.year}" in kiosk.text("validUntilText")
     assert kiosk.services.checkout.runs == [(ACCOUNT, kiosk.services.provider.catalog("T-Mobile")[1])]
+    assert kiosk.services.checkout.langs == ["en"]
     kiosk.tap("doneButton")
+    kiosk.wait_screen("takeSimScreen")  # the SIM is still in the slot
+    assert kiosk.services.reader is not None
+    kiosk.services.reader.pull()
     kiosk.wait_screen("attractScreen")
 
 
@@ -98,6 +107,9 @@ def test_cancel_during_payment(kiosk: Kiosk) -> None:
     kiosk.wait_screen("paymentCancelledScreen")
     assert kiosk.services.checkout.cancels == 1
     kiosk.tap("startOverButton")
+    kiosk.wait_screen("takeSimScreen")
+    assert kiosk.services.reader is not None
+    kiosk.services.reader.pull()
     kiosk.wait_screen("attractScreen")
 
 
@@ -228,12 +240,12 @@ def test_language_switch_mid_flow(kiosk: Kiosk) -> None:
     assert kiosk.state is State.CONFIRM
     assert kiosk.text("screenTitle") == "核对并付款"
     kiosk.tap("payButton")
-    kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "请挥卡、插卡或刷卡")
+    kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "请将银行卡贴近刷卡机，或插卡、刷卡")
     kiosk.tap("topLang_es")
     kiosk.qtbot.waitUntil(lambda: kiosk.text("promptText") == "Acerque, inserte o deslice su tarjeta")
     kiosk.services.checkout.proceed()
     kiosk.wait_screen("successScreen")
-    assert kiosk.text("screenTitle") == "¡Listo! Su teléfono está recargado."
+    assert kiosk.text("screenTitle") == "¡Listo! Su celular está recargado."
 
 
 def test_high_contrast_toggle_from_any_screen(kiosk: Kiosk) -> None:
@@ -256,9 +268,9 @@ def test_checkout_is_never_run_on_the_gui_thread(kiosk: Kiosk) -> None:
     seen: list[str] = []
     original = FakeCheckout.run
 
-    def spy(self: FakeCheckout, *args: object) -> object:
+    def spy(self: FakeCheckout, *args: object, **kwargs: object) -> object:
         seen.append(threading.current_thread().name)
-        return original(self, *args)  # type: ignore[arg-type]
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     kiosk.services.checkout.hold = False
     kiosk.services.checkout.run = spy.__get__(kiosk.services.checkout)  # type: ignore[method-assign]
@@ -266,3 +278,44 @@ def test_checkout_is_never_run_on_the_gui_thread(kiosk: Kiosk) -> None:
     kiosk.tap("payButton")
     kiosk.wait_screen("successScreen")
     assert seen and all(name.startswith("kiosk-checkout") for name in seen)
+
+
+@pytest.fixture
+def timed_kiosk(qtbot: object, services: FakeServices, settings: Settings) -> Iterator[Kiosk]:
+    short = dataclasses.replace(settings.kiosk, idle_timeout_s=0.3, idle_countdown_s=5.0,
+                                payment_silence_s=1.0, success_timeout_s=1.2, take_sim_timeout_s=0.6)
+    yield from make_kiosk(qtbot, services, dataclasses.replace(settings, kiosk=short))
+
+
+def test_a_silent_terminal_is_shown_with_cancel_after_the_configured_time(timed_kiosk: Kiosk) -> None:
+    import time
+
+    k = timed_kiosk
+    k.services.checkout.behaviour = "hang"  # "present card", then nothing more from the terminal
+    to_confirm(k)
+    k.tap("payButton")
+    k.wait_screen("payScreen")
+    started = time.monotonic()
+    k.qtbot.waitUntil(lambda: k.text("promptText") == "Tap, insert or swipe your card")
+    assert k.find("silentHint") is None
+    k.qtbot.waitUntil(lambda: k.ui.controller.session.terminal_silent, timeout=5000)
+    assert time.monotonic() - started >= 0.9  # not before [kiosk] payment_silence_s
+    assert k.text("promptText") == "The card terminal is not responding."
+    assert k.find("silentHint") is not None
+    k.tap("cancelPaymentButton")
+    k.wait_screen("paymentCancelledScreen")
+    assert k.text("screenTitle") == "Payment cancelled"
+
+
+def test_success_ends_by_itself_without_asking_for_more_time(timed_kiosk: Kiosk) -> None:
+    k = timed_kiosk
+    k.services.checkout.hold = False
+    to_confirm(k)
+    k.tap("payButton")
+    k.wait_screen("successScreen")
+    k.qtbot.wait(700)  # past the idle timeout (0.3 s): no "Need more time?" on success
+    assert k.state is State.SUCCESS and not k.ui.controller.session.idle_warning
+    assert k.find("idleOverlay") is None
+    k.wait_screen("takeSimScreen", timeout=5000)  # success_timeout_s, then the SIM
+    k.wait_screen("attractScreen", timeout=5000)  # nobody took it: take_sim_timeout_s
+    assert k.ui.controller.session.seen_iccid == TMO_CARD.iccid  # remembered: not shown again

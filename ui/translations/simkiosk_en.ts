@@ -32,42 +32,47 @@
 <context>
     <name>AccountScreen</name>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="8"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="10"/>
         <source>Is this your phone?</source>
         <translation>Is this your phone?</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="9"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="11"/>
         <source>Check the carrier and the last digits of the number.</source>
         <translation>Check the carrier and the last digits of the number.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="59"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="63"/>
         <source>Phone number</source>
         <translation>Phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="62"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="67"/>
         <source>Current plan</source>
         <translation>Current plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="68"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="74"/>
         <source>Valid until</source>
         <translation>Valid until</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="78"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
         <source>Yes, choose a plan</source>
         <translation>Yes, choose a plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="83"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
+        <source>Choose another plan</source>
+        <translation>Choose another plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="96"/>
         <source>No, type a different number</source>
         <translation>No, type a different number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="89"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="102"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -239,8 +244,13 @@
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="13"/>
-        <source>Touch the screen to start</source>
-        <translation>Touch the screen to start</translation>
+        <source>Choose your language to start</source>
+        <translation>Choose your language to start</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="14"/>
+        <source>Start in English</source>
+        <translation>Start in English</translation>
     </message>
 </context>
 <context>
@@ -279,54 +289,59 @@
 <context>
     <name>ConfirmScreen</name>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="8"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="10"/>
         <source>Check and pay</source>
         <translation>Check and pay</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="9"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="11"/>
         <source>Please check the number: a top-up cannot be moved to another phone.</source>
         <translation>Please check the number: a top-up cannot be moved to another phone.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="26"/>
         <source>Phone number</source>
         <translation>Phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
         <source>Carrier</source>
         <translation>Carrier</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="29"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="35"/>
         <source>Plan</source>
         <translation>Plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="30"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="41"/>
         <source>Days valid</source>
         <translation>Days valid</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="31"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="60"/>
+        <source>Start over</source>
+        <translation>Start over</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
         <source>Price</source>
         <translation>Price</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="38"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="42"/>
+        <source>Valid until</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
         <source>Pay %1</source>
         <translation>Pay %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="43"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="54"/>
         <source>Change plan</source>
         <translation>Change plan</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
-        <source>Cancel</source>
-        <translation>Cancel</translation>
     </message>
 </context>
 <context>
@@ -337,7 +352,7 @@
         <translation>One day earlier</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>One day later</translation>
     </message>
@@ -345,22 +360,22 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>Demo controls (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
         <translation>Insert a test SIM</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
         <translation>Pull the card</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
         <translation>Card terminal</translation>
     </message>
@@ -368,7 +383,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="64"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
@@ -376,17 +391,17 @@
 <context>
     <name>IdleOverlay</name>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="28"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="50"/>
         <source>Need more time?</source>
         <translation>Need more time?</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="44"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="67"/>
         <source>seconds until the kiosk starts over and forgets what you entered.</source>
         <translation>seconds until the kiosk starts over and forgets what you entered.</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="51"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="76"/>
         <source>Yes, I need more time</source>
         <translation>Yes, I need more time</translation>
     </message>
@@ -404,17 +419,22 @@
         <translation>Put the SIM card into the slot below the screen, gold contacts facing up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="19"/>
+        <source>A SIM card is already in the slot. Please take it out, then insert yours.</source>
+        <translation>A SIM card is already in the slot. Please take it out, then insert yours.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
         <source>Waiting for your card…</source>
         <translation>Waiting for your card…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="94"/>
         <source>No SIM card or eSIM? Enter your phone number</source>
         <translation>No SIM card or eSIM? Enter your phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="100"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
@@ -435,7 +455,7 @@
 <context>
     <name>LanguageScreen</name>
     <message>
-        <location filename="../qml/screens/LanguageScreen.qml" line="9"/>
+        <location filename="../qml/screens/LanguageScreen.qml" line="8"/>
         <source>Choose your language</source>
         <translation>Choose your language</translation>
     </message>
@@ -602,47 +622,47 @@
         <translation>Look for USB sticks again</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Exported %1 transactions (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
         <translation>masked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
         <translation>unmasked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>Export failed: check the stick is plugged in, not full and not write-protected.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>Writing the file…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>Other operator tasks</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>
@@ -666,94 +686,29 @@
     </message>
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="12"/>
-        <source>Back to the start</source>
-        <translation>Back to the start</translation>
+        <source>Start over</source>
+        <translation>Start over</translation>
     </message>
 </context>
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="8"/>
+        <location filename="../qml/screens/PayScreen.qml" line="11"/>
         <source>Pay on the card terminal</source>
         <translation>Pay on the card terminal</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="9"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>The terminal is below the screen, on the right.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="14"/>
-        <source>Insert your card</source>
-        <translation>Insert your card</translation>
+        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
+        <translation>You can cancel the payment. You will not pay for a top-up you did not get.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="15"/>
-        <source>Tap, insert or swipe your card</source>
-        <translation>Tap, insert or swipe your card</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="16"/>
-        <source>Enter your PIN on the terminal</source>
-        <translation>Enter your PIN on the terminal</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="17"/>
-        <source>Wrong PIN. Please try again.</source>
-        <translation>Wrong PIN. Please try again.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="18"/>
-        <source>Please wait…</source>
-        <translation>Please wait…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="19"/>
-        <source>Processing your payment…</source>
-        <translation>Processing your payment…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="20"/>
-        <source>Please take your card</source>
-        <translation>Please take your card</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="21"/>
-        <source>Payment approved</source>
-        <translation>Payment approved</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="22"/>
-        <source>Payment declined</source>
-        <translation>Payment declined</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="23"/>
-        <source>This card is not accepted. Please use another card.</source>
-        <translation>This card is not accepted. Please use another card.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="24"/>
-        <source>The card could not be read. Please try again.</source>
-        <translation>The card could not be read. Please try again.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="25"/>
-        <source>Please try again</source>
-        <translation>Please try again</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="26"/>
-        <source>Follow the instructions on the terminal</source>
-        <translation>Follow the instructions on the terminal</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="69"/>
-        <source>Cancelling the payment…</source>
-        <translation>Cancelling the payment…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="131"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>Cancel payment</translation>
     </message>
@@ -815,43 +770,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="13"/>
-        <source>Cancel</source>
-        <translation>Cancel</translation>
+        <source>Start over</source>
+        <translation>Start over</translation>
     </message>
 </context>
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="8"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
         <source>Enter your phone number</source>
         <translation>Enter your phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="9"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>The number of the phone you want to top up, area code first.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="39"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
         <source>Phone number</source>
         <translation>Phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="49"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
         <source>Please check the number: 10 digits, or the country code and number.</source>
         <translation>Please check the number: 10 digits, or the country code and number.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="87"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
         <source>Continue</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="65"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="94"/>
-        <source>Use my SIM card instead</source>
-        <translation>Use my SIM card instead</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <source>Start over</source>
+        <translation>Start over</translation>
     </message>
 </context>
 <context>
@@ -907,14 +865,12 @@
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="70"/>
-        <location filename="../qml/screens/PinScreen.qml" line="99"/>
+        <location filename="../qml/screens/PinScreen.qml" line="82"/>
         <source>Sign in</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="77"/>
-        <location filename="../qml/screens/PinScreen.qml" line="106"/>
+        <location filename="../qml/screens/PinScreen.qml" line="88"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
@@ -922,27 +878,32 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="8"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
         <source>Choose a plan</source>
         <translation>Choose a plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="16"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>There are no plans for this carrier at this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="68"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <source>Your current plan</source>
+        <translation>Your current plan</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
         <source>Days valid: %1</source>
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -950,22 +911,37 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="9"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
         <source>Done! Your phone is topped up.</source>
         <translation>Done! Your phone is topped up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <source>Your plan now runs until %1.</source>
+        <translation>Your plan now runs until %1.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
         <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
         <translation>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
         <source>Please take your SIM card.</source>
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <source>Scan for your receipt</source>
+        <translation>Scan for your receipt</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>Remind me 3 days before it ends</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>
@@ -994,6 +970,19 @@
         <location filename="../qml/screens/ReadingScreen.qml" line="9"/>
         <source>Please leave the card in the slot.</source>
         <translation>Please leave the card in the slot.</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenBase</name>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <source>Back to the top</source>
+        <translation>Back to the top</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <source>More below: swipe up or tap here</source>
+        <translation>More below: swipe up or tap here</translation>
     </message>
 </context>
 <context>
@@ -1133,34 +1122,62 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="8"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
         <source>Done! Your phone is topped up.</source>
         <translation>Done! Your phone is topped up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <source>Your plan now runs until %1.</source>
+        <translation>Your plan now runs until %1.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
         <source>Please take your SIM card.</source>
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Your receipt is printing below the screen.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
         <source>Scan for your receipt</source>
         <translation>Scan for your receipt</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>Remind me 3 days before it ends</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
         <source>Done</source>
         <translation>Done</translation>
+    </message>
+</context>
+<context>
+    <name>TakeSimScreen</name>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="10"/>
+        <source>Please take your SIM card</source>
+        <translation>Please take your SIM card</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="11"/>
+        <source>Take it out of the slot below the screen. Thank you!</source>
+        <translation>Take it out of the slot below the screen. Thank you!</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="57"/>
+        <source>Your SIM card is still in the slot.</source>
+        <translation>Your SIM card is still in the slot.</translation>
     </message>
 </context>
 <context>
@@ -1212,17 +1229,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
         <translation>Phone top-up</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>Contrast</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
         <translation>Large text</translation>
     </message>
@@ -1251,8 +1268,8 @@
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="12"/>
-        <source>Done</source>
-        <translation>Done</translation>
+        <source>Start over</source>
+        <translation>Start over</translation>
     </message>
 </context>
 <context>
@@ -1314,6 +1331,100 @@
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="13"/>
         <source>Start over</source>
         <translation>Start over</translation>
+    </message>
+</context>
+<context>
+    <name>ViewModel</name>
+    <message>
+        <location filename="../viewmodels.py" line="74"/>
+        <source>ending in %1</source>
+        <translation>ending in %1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="194"/>
+        <source>Renew %1 for %2</source>
+        <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>Renew %1 for %2</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="219"/>
+        <source>at least until %1</source>
+        <translation>at least until %1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="256"/>
+        <source>Tap, insert or swipe your card</source>
+        <translation>Tap, insert or swipe your card</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="258"/>
+        <source>Insert your card</source>
+        <translation>Insert your card</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="260"/>
+        <source>Enter your PIN on the terminal</source>
+        <translation>Enter your PIN on the terminal</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="262"/>
+        <source>Wrong PIN. Please try again.</source>
+        <translation>Wrong PIN. Please try again.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="264"/>
+        <source>Please wait…</source>
+        <translation>Please wait…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="266"/>
+        <source>Processing your payment…</source>
+        <translation>Processing your payment…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="268"/>
+        <source>Please take your card</source>
+        <translation>Please take your card</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="270"/>
+        <source>Payment approved</source>
+        <translation>Payment approved</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="272"/>
+        <source>Payment declined</source>
+        <translation>Payment declined</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="274"/>
+        <source>This card is not accepted. Please use another card.</source>
+        <translation>This card is not accepted. Please use another card.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="276"/>
+        <source>The card could not be read. Please try again.</source>
+        <translation>The card could not be read. Please try again.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="278"/>
+        <source>Please try again</source>
+        <translation>Please try again</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="279"/>
+        <source>Follow the instructions on the terminal</source>
+        <translation>Follow the instructions on the terminal</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="295"/>
+        <source>Cancelling the payment…</source>
+        <translation>Cancelling the payment…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="297"/>
+        <source>The card terminal is not responding.</source>
+        <translation>The card terminal is not responding.</translation>
     </message>
 </context>
 </TS>

@@ -11,17 +11,17 @@
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="10"/>
         <source>We found no prepaid plan for this SIM card or number.</source>
-        <translation>No encontramos ningún plan prepago para esta tarjeta SIM o este número.</translation>
+        <translation>No encontramos ningún plan prepagado para esta tarjeta SIM o este número.</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="11"/>
         <source>Type the phone number to try again. Nothing has been charged.</source>
-        <translation>Escriba el número de teléfono para intentarlo de nuevo. No se ha cobrado nada.</translation>
+        <translation>Ingrese el número de celular para intentarlo de nuevo. No se le cobró nada.</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="13"/>
         <source>Type my phone number</source>
-        <translation>Escribir mi número</translation>
+        <translation>Ingresar mi número de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="14"/>
@@ -32,42 +32,47 @@
 <context>
     <name>AccountScreen</name>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="8"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="10"/>
         <source>Is this your phone?</source>
-        <translation>¿Es este su teléfono?</translation>
+        <translation>¿Es este su celular?</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="9"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="11"/>
         <source>Check the carrier and the last digits of the number.</source>
         <translation>Revise la compañía y los últimos dígitos del número.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="59"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="63"/>
         <source>Phone number</source>
-        <translation>Número de teléfono</translation>
+        <translation>Número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="62"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="67"/>
         <source>Current plan</source>
         <translation>Plan actual</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="68"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="74"/>
         <source>Valid until</source>
-        <translation>Válido hasta</translation>
+        <translation>Vigente hasta</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="78"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
         <source>Yes, choose a plan</source>
         <translation>Sí, elegir un plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="83"/>
-        <source>No, type a different number</source>
-        <translation>No, escribir otro número</translation>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
+        <source>Choose another plan</source>
+        <translation>Elegir otro plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="89"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="96"/>
+        <source>No, type a different number</source>
+        <translation>No, ingresar otro número</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="102"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -77,12 +82,12 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="8"/>
         <source>%1 did not answer within %2 s: retry in a minute; if it persists, restart it</source>
-        <translation>%1 no respondió en %2 s: reintente en un minuto; si persiste, reinícielo</translation>
+        <translation>%1 no respondió en %2 s: vuelva a intentarlo en un minuto; si persiste, reinícielo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="9"/>
         <source>%1 transaction(s) need attention: settle each with the payment provider using its receipt number, then tell support</source>
-        <translation>%1 transacción(es) requieren atención: liquide cada una con el proveedor de pagos usando su número de recibo y avise a soporte</translation>
+        <translation>%1 transacción(es) requieren atención: liquide cada una con el proveedor de pagos usando su número de recibo y avise a ayuda técnica</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="10"/>
@@ -92,52 +97,52 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="11"/>
         <source>SIM removed during the test: push it fully in and retry</source>
-        <translation>SIM retirada durante la prueba: introdúzcala por completo y reintente</translation>
+        <translation>SIM retirada durante la prueba: insértela por completo y vuelva a intentarlo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
         <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
-        <translation>SIM ilegible: pruebe otra SIM; si todas fallan, limpie o sustituya el lector</translation>
+        <translation>SIM ilegible: pruebe otra SIM; si todas fallan, limpie o reemplace el lector</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
         <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
-        <translation>el servicio del lector no está en marcha: reinicie pcscd (o reinicie el quiosco)</translation>
+        <translation>el servicio del lector no está en funcionamiento: reinicie pcscd (o reinicie el quiosco)</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
         <source>data disk unreadable: call support, do not power off</source>
-        <translation>disco de datos ilegible: llame a soporte, no apague el equipo</translation>
+        <translation>disco de datos ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>diagnostics failed unexpectedly: note the detail and call support</source>
-        <translation>el diagnóstico falló inesperadamente: anote el detalle y llame a soporte</translation>
+        <translation>el diagnóstico falló inesperadamente: anote el detalle y llame a ayuda técnica</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
         <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
-        <translation>disco al %1%: borre copias y registros antiguos en %2, o sustituya el disco</translation>
+        <translation>disco al %1%: borre copias y registros antiguos en %2, o reemplace el disco</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
-        <translation>el cierre del día falló: reintente en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
+        <translation>el cierre del día falló: vuelva a intentarlo en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
-        <translation>registro contable dañado en la secuencia %1: llame a soporte, no apague el equipo</translation>
+        <translation>registro contable dañado en la secuencia %1: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>ledger unreadable: call support, do not power off</source>
-        <translation>registro contable ilegible: llame a soporte, no apague el equipo</translation>
+        <translation>registro contable ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
-        <translation>no hay SIM en el lector: inserte una SIM y reintente</translation>
+        <translation>no hay SIM en el lector: inserte una SIM y vuelva a intentarlo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
@@ -167,7 +172,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
-        <translation>error del lector: desconecte y vuelva a conectar el lector; si persiste, sustitúyalo</translation>
+        <translation>error del lector: desconecte y vuelva a conectar el lector; si persiste, reemplácelo</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
@@ -192,7 +197,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>terminal busy: retry in a minute</source>
-        <translation>terminal ocupada: reintente en un minuto</translation>
+        <translation>terminal ocupada: vuelva a intentarlo en un minuto</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
@@ -222,7 +227,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
-        <translation>error del servidor central: las ventas siguen sin conexión; avise a soporte si persiste</translation>
+        <translation>error del servidor central: las ventas siguen sin conexión; avise a ayuda técnica si persiste</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
@@ -235,12 +240,17 @@
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="12"/>
         <source>Top up your phone plan</source>
-        <translation>Recargue su plan de teléfono</translation>
+        <translation>Recargue su plan de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="13"/>
-        <source>Touch the screen to start</source>
-        <translation>Toque la pantalla para empezar</translation>
+        <source>Choose your language to start</source>
+        <translation>Elija su idioma para empezar</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="14"/>
+        <source>Start in English</source>
+        <translation>Empezar en español</translation>
     </message>
 </context>
 <context>
@@ -248,7 +258,7 @@
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="7"/>
         <source>The card was taken out too early</source>
-        <translation>La tarjeta se retiró demasiado pronto</translation>
+        <translation>La tarjeta SIM se retiró demasiado pronto</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="8"/>
@@ -268,7 +278,7 @@
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="12"/>
         <source>Type my phone number</source>
-        <translation>Escribir mi número</translation>
+        <translation>Ingresar mi número de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="13"/>
@@ -279,54 +289,59 @@
 <context>
     <name>ConfirmScreen</name>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="8"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="10"/>
         <source>Check and pay</source>
         <translation>Revise y pague</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="9"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="11"/>
         <source>Please check the number: a top-up cannot be moved to another phone.</source>
-        <translation>Revise el número: una recarga no se puede pasar a otro teléfono.</translation>
+        <translation>Revise el número: una recarga no se puede pasar a otro celular.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="26"/>
+        <source>Phone number</source>
+        <translation>Número de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
-        <source>Phone number</source>
-        <translation>Número de teléfono</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
         <source>Carrier</source>
         <translation>Compañía</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="29"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="35"/>
         <source>Plan</source>
         <translation>Plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="30"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="41"/>
         <source>Days valid</source>
         <translation>Días de vigencia</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="31"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="60"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
         <source>Price</source>
         <translation>Precio</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="38"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="42"/>
+        <source>Valid until</source>
+        <translation>Vigente hasta</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
         <source>Pay %1</source>
         <translation>Pagar %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="43"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="54"/>
         <source>Change plan</source>
         <translation>Cambiar de plan</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
     </message>
 </context>
 <context>
@@ -337,7 +352,7 @@
         <translation>Un día antes</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>Un día después</translation>
     </message>
@@ -345,22 +360,22 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>Controles de demostración (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
         <translation>Insertar una SIM de prueba</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
-        <translation>Retirar la tarjeta</translation>
+        <translation>Retirar la tarjeta SIM</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
         <translation>Terminal de pago</translation>
     </message>
@@ -368,7 +383,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="64"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
@@ -376,17 +391,17 @@
 <context>
     <name>IdleOverlay</name>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="28"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="50"/>
         <source>Need more time?</source>
         <translation>¿Necesita más tiempo?</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="44"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="67"/>
         <source>seconds until the kiosk starts over and forgets what you entered.</source>
-        <translation>segundos para que el quiosco vuelva a empezar y borre lo que escribió.</translation>
+        <translation>segundos para que el quiosco empiece de nuevo y borre lo que ingresó.</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="51"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="76"/>
         <source>Yes, I need more time</source>
         <translation>Sí, necesito más tiempo</translation>
     </message>
@@ -401,22 +416,27 @@
     <message>
         <location filename="../qml/screens/InsertSimScreen.qml" line="9"/>
         <source>Put the SIM card into the slot below the screen, gold contacts facing up.</source>
-        <translation>Coloque la tarjeta SIM en la ranura debajo de la pantalla, con los contactos dorados hacia arriba.</translation>
+        <translation>Inserte la tarjeta SIM en la ranura debajo de la pantalla, con los contactos dorados hacia arriba.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
-        <source>Waiting for your card…</source>
-        <translation>Esperando su tarjeta…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
-        <source>No SIM card or eSIM? Enter your phone number</source>
-        <translation>¿Sin tarjeta SIM o con eSIM? Escriba su número</translation>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="19"/>
+        <source>A SIM card is already in the slot. Please take it out, then insert yours.</source>
+        <translation>Ya hay una tarjeta SIM en la ranura. Retírela y luego inserte la suya.</translation>
     </message>
     <message>
         <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
+        <source>Waiting for your card…</source>
+        <translation>Esperando su tarjeta SIM…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="94"/>
+        <source>No SIM card or eSIM? Enter your phone number</source>
+        <translation>¿No tiene tarjeta SIM o usa eSIM? Ingrese su número de celular</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="100"/>
         <source>Back</source>
-        <translation>Atrás</translation>
+        <translation>Regresar</translation>
     </message>
 </context>
 <context>
@@ -435,14 +455,14 @@
 <context>
     <name>LanguageScreen</name>
     <message>
-        <location filename="../qml/screens/LanguageScreen.qml" line="9"/>
+        <location filename="../qml/screens/LanguageScreen.qml" line="8"/>
         <source>Choose your language</source>
         <translation>Elija su idioma</translation>
     </message>
     <message>
         <location filename="../qml/screens/LanguageScreen.qml" line="47"/>
         <source>Back</source>
-        <translation>Atrás</translation>
+        <translation>Regresar</translation>
     </message>
 </context>
 <context>
@@ -463,7 +483,7 @@
     <message>
         <location filename="../qml/Main.qml" line="13"/>
         <source>SIM top-up kiosk</source>
-        <translation>Quiosco de recargas SIM</translation>
+        <translation>Quiosco de recargas</translation>
     </message>
 </context>
 <context>
@@ -476,7 +496,7 @@
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="8"/>
         <source>We can&apos;t read SIM cards right now, but you can still top up by typing your phone number.</source>
-        <translation>Ahora no podemos leer tarjetas SIM, pero puede recargar escribiendo su número de teléfono.</translation>
+        <translation>Ahora no podemos leer tarjetas SIM, pero puede recargar ingresando su número de celular.</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="9"/>
@@ -486,7 +506,7 @@
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="11"/>
         <source>Type my phone number</source>
-        <translation>Escribir mi número</translation>
+        <translation>Ingresar mi número de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="12"/>
@@ -549,7 +569,7 @@
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
-        <translation>Sin ocultar: números de teléfono e ICCID completos</translation>
+        <translation>Mostrar completos los números de celular y los ICCID</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
@@ -559,7 +579,7 @@
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
         <source>Phone numbers and ICCIDs are masked.</source>
-        <translation>Los números de teléfono y los ICCID están ocultos.</translation>
+        <translation>Los números de celular y los ICCID están ocultos en parte.</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
@@ -602,47 +622,47 @@
         <translation>Buscar memorias USB de nuevo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>Exportando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Se exportaron %1 transacciones (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
-        <translation>ocultos</translation>
+        <translation>ocultos en parte</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
-        <translation>sin ocultar</translation>
+        <translation>completos</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
-        <translation>La exportación falló: compruebe que la memoria esté conectada, no esté llena y no esté protegida contra escritura.</translation>
+        <translation>La exportación falló: verifique que la memoria esté conectada, que no esté llena y que no esté protegida contra escritura.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>Escribiendo el archivo…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>Otras tareas del operador</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>
@@ -657,103 +677,38 @@
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="9"/>
         <source>A technician is needed. Please use another kiosk.</source>
-        <translation>Se necesita un técnico. Use otro quiosco, por favor.</translation>
+        <translation>Se necesita un técnico. Por favor, use otro quiosco.</translation>
     </message>
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="10"/>
         <source>If you paid, keep the reference below; our support team will sort it out: %1</source>
-        <translation>Si pagó, guarde la referencia de abajo; nuestro equipo de soporte lo resolverá: %1</translation>
+        <translation>Si pagó, guarde la referencia de abajo; nuestro equipo de ayuda lo resolverá: %1</translation>
     </message>
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="12"/>
-        <source>Back to the start</source>
-        <translation>Volver al inicio</translation>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
     </message>
 </context>
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="8"/>
+        <location filename="../qml/screens/PayScreen.qml" line="11"/>
         <source>Pay on the card terminal</source>
         <translation>Pague en la terminal de tarjetas</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="9"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>La terminal está debajo de la pantalla, a la derecha.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="14"/>
-        <source>Insert your card</source>
-        <translation>Inserte su tarjeta</translation>
+        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
+        <translation>Puede cancelar el pago. No pagará por una recarga que no recibió.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="15"/>
-        <source>Tap, insert or swipe your card</source>
-        <translation>Acerque, inserte o deslice su tarjeta</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="16"/>
-        <source>Enter your PIN on the terminal</source>
-        <translation>Escriba su PIN en la terminal</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="17"/>
-        <source>Wrong PIN. Please try again.</source>
-        <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="18"/>
-        <source>Please wait…</source>
-        <translation>Espere, por favor…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="19"/>
-        <source>Processing your payment…</source>
-        <translation>Procesando su pago…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="20"/>
-        <source>Please take your card</source>
-        <translation>Retire su tarjeta, por favor</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="21"/>
-        <source>Payment approved</source>
-        <translation>Pago aprobado</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="22"/>
-        <source>Payment declined</source>
-        <translation>Pago rechazado</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="23"/>
-        <source>This card is not accepted. Please use another card.</source>
-        <translation>No aceptamos esta tarjeta. Use otra, por favor.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="24"/>
-        <source>The card could not be read. Please try again.</source>
-        <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="25"/>
-        <source>Please try again</source>
-        <translation>Inténtelo de nuevo</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="26"/>
-        <source>Follow the instructions on the terminal</source>
-        <translation>Siga las instrucciones de la terminal</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="69"/>
-        <source>Cancelling the payment…</source>
-        <translation>Cancelando el pago…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="131"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>Cancelar el pago</translation>
     </message>
@@ -768,7 +723,7 @@
     <message>
         <location filename="../qml/screens/PaymentCancelledScreen.qml" line="10"/>
         <source>The payment was cancelled. Nothing was charged.</source>
-        <translation>El pago se canceló. No se cobró nada.</translation>
+        <translation>El pago se canceló. No se le cobró nada.</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentCancelledScreen.qml" line="12"/>
@@ -796,7 +751,7 @@
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="8"/>
         <source>Your card was declined. Nothing was charged.</source>
-        <translation>Su tarjeta fue rechazada. No se cobró nada.</translation>
+        <translation>Su tarjeta fue rechazada. No se le cobró nada.</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="9"/>
@@ -815,43 +770,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="13"/>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
     </message>
 </context>
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="8"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
         <source>Enter your phone number</source>
-        <translation>Escriba su número de teléfono</translation>
+        <translation>Ingrese su número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="9"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
         <source>The number of the phone you want to top up, area code first.</source>
-        <translation>El número del teléfono que quiere recargar, empezando por el código de área.</translation>
+        <translation>El número del celular que quiere recargar, empezando por el código de área.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="39"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
         <source>Phone number</source>
-        <translation>Número de teléfono</translation>
+        <translation>Número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="49"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
         <source>Please check the number: 10 digits, or the country code and number.</source>
         <translation>Revise el número: 10 dígitos, o el código de país y el número.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="87"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
         <source>Continue</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="65"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="94"/>
-        <source>Use my SIM card instead</source>
-        <translation>Usar mi tarjeta SIM</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <source>Back</source>
+        <translation>Regresar</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
     </message>
 </context>
 <context>
@@ -864,12 +822,12 @@
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Enter your technician or operator PIN.</source>
-        <translation>Introduzca su PIN de técnico o de operador.</translation>
+        <translation>Ingrese su PIN de técnico o de operador.</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="14"/>
         <source>Checking…</source>
-        <translation>Comprobando…</translation>
+        <translation>Verificando…</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="15"/>
@@ -894,12 +852,12 @@
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="22"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
-        <translation>Ahora no se puede comprobar el PIN (registro contable no disponible).</translation>
+        <translation>Ahora no se puede verificar el PIN (registro contable no disponible).</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>The PIN cannot be checked right now (%1).</source>
-        <translation>Ahora no se puede comprobar el PIN (%1).</translation>
+        <translation>Ahora no se puede verificar el PIN (%1).</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="52"/>
@@ -907,14 +865,12 @@
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="70"/>
-        <location filename="../qml/screens/PinScreen.qml" line="99"/>
+        <location filename="../qml/screens/PinScreen.qml" line="82"/>
         <source>Sign in</source>
-        <translation>Entrar</translation>
+        <translation>Iniciar sesión</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="77"/>
-        <location filename="../qml/screens/PinScreen.qml" line="106"/>
+        <location filename="../qml/screens/PinScreen.qml" line="88"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
@@ -922,27 +878,32 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="8"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
         <source>Choose a plan</source>
         <translation>Elija un plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="16"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>Este quiosco no tiene planes para esta compañía.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="68"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <source>Your current plan</source>
+        <translation>Su plan actual</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
         <source>Days valid: %1</source>
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
         <source>Back</source>
-        <translation>Atrás</translation>
+        <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -950,24 +911,39 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="9"/>
-        <source>Done! Your phone is topped up.</source>
-        <translation>¡Listo! Su teléfono está recargado.</translation>
-    </message>
-    <message>
         <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
-        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
-        <translation>La impresora de recibos no tiene papel. Escanee el código para recibir su recibo en el teléfono.</translation>
+        <source>Done! Your phone is topped up.</source>
+        <translation>¡Listo! Su celular está recargado.</translation>
     </message>
     <message>
         <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
-        <source>Please take your SIM card.</source>
-        <translation>Retire su tarjeta SIM, por favor.</translation>
+        <source>Your plan now runs until %1.</source>
+        <translation>Su plan ahora está vigente hasta el %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
+        <translation>La impresora de recibos no tiene papel. Escanee el código para ver su recibo en su celular.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <source>Please take your SIM card.</source>
+        <translation>Por favor, retire su tarjeta SIM.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <source>Scan for your receipt</source>
+        <translation>Escanee para ver su recibo</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>Recordarme 3 días antes del vencimiento</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
         <source>Done</source>
-        <translation>Terminar</translation>
+        <translation>Listo</translation>
     </message>
 </context>
 <context>
@@ -980,7 +956,7 @@
     <message>
         <location filename="../qml/screens/ProcessingScreen.qml" line="9"/>
         <source>Now topping up your phone. This usually takes a few seconds; please wait.</source>
-        <translation>Estamos recargando su teléfono. Suele tardar unos segundos; espere, por favor.</translation>
+        <translation>Estamos recargando su celular. Suele tardar unos segundos; por favor, espere.</translation>
     </message>
 </context>
 <context>
@@ -993,7 +969,20 @@
     <message>
         <location filename="../qml/screens/ReadingScreen.qml" line="9"/>
         <source>Please leave the card in the slot.</source>
-        <translation>No retire la tarjeta de la ranura.</translation>
+        <translation>No retire la tarjeta SIM de la ranura.</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenBase</name>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <source>Back to the top</source>
+        <translation>Volver arriba</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <source>More below: swipe up or tap here</source>
+        <translation>Hay más abajo: deslice hacia arriba o toque aquí</translation>
     </message>
 </context>
 <context>
@@ -1127,40 +1116,68 @@
     <message>
         <location filename="../qml/components/StartupOverlay.qml" line="34"/>
         <source>Checking that every earlier payment was completed.</source>
-        <translation>Comprobando que todos los pagos anteriores se completaron.</translation>
+        <translation>Verificando que todos los pagos anteriores se completaron.</translation>
     </message>
 </context>
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="8"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
         <source>Done! Your phone is topped up.</source>
-        <translation>¡Listo! Su teléfono está recargado.</translation>
+        <translation>¡Listo! Su celular está recargado.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <source>Your plan now runs until %1.</source>
+        <translation>Su plan ahora está vigente hasta el %1.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
         <source>Please take your SIM card.</source>
-        <translation>Retire su tarjeta SIM, por favor.</translation>
+        <translation>Por favor, retire su tarjeta SIM.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Su recibo se está imprimiendo debajo de la pantalla.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
         <source>Scan for your receipt</source>
         <translation>Escanee para ver su recibo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>Recordarme 3 días antes del vencimiento</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
         <source>Done</source>
-        <translation>Terminar</translation>
+        <translation>Listo</translation>
+    </message>
+</context>
+<context>
+    <name>TakeSimScreen</name>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="10"/>
+        <source>Please take your SIM card</source>
+        <translation>Por favor, retire su tarjeta SIM</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="11"/>
+        <source>Take it out of the slot below the screen. Thank you!</source>
+        <translation>Retírela de la ranura debajo de la pantalla. ¡Gracias!</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="57"/>
+        <source>Your SIM card is still in the slot.</source>
+        <translation>Su tarjeta SIM sigue en la ranura.</translation>
     </message>
 </context>
 <context>
@@ -1173,7 +1190,7 @@
     <message>
         <location filename="../qml/screens/TechnicianScreen.qml" line="10"/>
         <source>Run a check; each one says what to do next.</source>
-        <translation>Ejecute una comprobación; cada una indica qué hacer a continuación.</translation>
+        <translation>Ejecute una verificación; cada una indica qué hacer a continuación.</translation>
     </message>
     <message>
         <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
@@ -1191,7 +1208,7 @@
     <message>
         <location filename="../qml/screens/TerminalOfflineScreen.qml" line="8"/>
         <source>Nothing was charged.</source>
-        <translation>No se cobró nada.</translation>
+        <translation>No se le cobró nada.</translation>
     </message>
     <message>
         <location filename="../qml/screens/TerminalOfflineScreen.qml" line="9"/>
@@ -1212,19 +1229,19 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
-        <translation>Recarga de teléfono</translation>
+        <translation>Recarga de celular</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>Contraste</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
-        <translation>Texto grande</translation>
+        <translation>Letra grande</translation>
     </message>
 </context>
 <context>
@@ -1237,12 +1254,12 @@
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="8"/>
         <source>The carrier could not add the plan to this number. Your payment of %1 is being reversed: you will not be charged.</source>
-        <translation>La compañía no pudo agregar el plan a este número. Su pago de %1 se está anulando: no se le cobrará.</translation>
+        <translation>La compañía no pudo agregar el plan a este número. Le reembolsaremos su pago de %1: no se le cobrará.</translation>
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="9"/>
         <source>Depending on your bank, the reversal can take a few days to show. Keep the reference below.</source>
-        <translation>Según su banco, la anulación puede tardar unos días en aparecer. Guarde la referencia de abajo.</translation>
+        <translation>Según su banco, el reembolso puede tardar unos días en aparecer. Guarde la referencia de abajo.</translation>
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="11"/>
@@ -1251,8 +1268,8 @@
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="12"/>
-        <source>Done</source>
-        <translation>Terminar</translation>
+        <source>Start over</source>
+        <translation>Empezar de nuevo</translation>
     </message>
 </context>
 <context>
@@ -1265,12 +1282,12 @@
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="8"/>
         <source>The card may be upside down, dirty, or a kind of SIM we don&apos;t know.</source>
-        <translation>Puede que la tarjeta esté al revés, sucia o que sea un tipo de SIM que no conocemos.</translation>
+        <translation>Puede que la tarjeta SIM esté al revés, sucia o que sea de un tipo que no conocemos.</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="9"/>
         <source>Take it out, check it and insert it again, or type your phone number instead.</source>
-        <translation>Retírela, revísela e insértela de nuevo, o escriba su número de teléfono.</translation>
+        <translation>Retírela, revísela e insértela de nuevo, o ingrese su número de celular.</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="11"/>
@@ -1280,7 +1297,7 @@
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="12"/>
         <source>Type my phone number</source>
-        <translation>Escribir mi número</translation>
+        <translation>Ingresar mi número de celular</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="13"/>
@@ -1298,12 +1315,12 @@
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="9"/>
         <source>Top-ups need a network connection, which is down at the moment. Nothing was charged.</source>
-        <translation>Las recargas necesitan conexión a la red, que ahora no funciona. No se cobró nada.</translation>
+        <translation>Las recargas necesitan conexión a la red, que ahora no funciona. No se le cobró nada.</translation>
     </message>
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="10"/>
         <source>Your SIM card and phone are fine. Please try again in a few minutes.</source>
-        <translation>Su tarjeta SIM y su teléfono están bien. Inténtelo de nuevo en unos minutos.</translation>
+        <translation>Su tarjeta SIM y su celular están bien. Inténtelo de nuevo en unos minutos.</translation>
     </message>
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="12"/>
@@ -1314,6 +1331,100 @@
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="13"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
+    </message>
+</context>
+<context>
+    <name>ViewModel</name>
+    <message>
+        <location filename="../viewmodels.py" line="74"/>
+        <source>ending in %1</source>
+        <translation>terminado en %1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="194"/>
+        <source>Renew %1 for %2</source>
+        <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>Renovar %1 por %2</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="219"/>
+        <source>at least until %1</source>
+        <translation>al menos hasta el %1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="256"/>
+        <source>Tap, insert or swipe your card</source>
+        <translation>Acerque, inserte o deslice su tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="258"/>
+        <source>Insert your card</source>
+        <translation>Inserte su tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="260"/>
+        <source>Enter your PIN on the terminal</source>
+        <translation>Ingrese su PIN en la terminal</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="262"/>
+        <source>Wrong PIN. Please try again.</source>
+        <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="264"/>
+        <source>Please wait…</source>
+        <translation>Por favor, espere…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="266"/>
+        <source>Processing your payment…</source>
+        <translation>Procesando su pago…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="268"/>
+        <source>Please take your card</source>
+        <translation>Por favor, retire su tarjeta</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="270"/>
+        <source>Payment approved</source>
+        <translation>Pago aprobado</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="272"/>
+        <source>Payment declined</source>
+        <translation>Pago rechazado</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="274"/>
+        <source>This card is not accepted. Please use another card.</source>
+        <translation>No aceptamos esta tarjeta. Por favor, use otra.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="276"/>
+        <source>The card could not be read. Please try again.</source>
+        <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="278"/>
+        <source>Please try again</source>
+        <translation>Inténtelo de nuevo</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="279"/>
+        <source>Follow the instructions on the terminal</source>
+        <translation>Siga las instrucciones de la terminal</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="295"/>
+        <source>Cancelling the payment…</source>
+        <translation>Cancelando el pago…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="297"/>
+        <source>The card terminal is not responding.</source>
+        <translation>La terminal de tarjetas no responde.</translation>
     </message>
 </context>
 </TS>

@@ -11,17 +11,17 @@
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="10"/>
         <source>We found no prepaid plan for this SIM card or number.</source>
-        <translation>没有找到与此 SIM 卡或号码对应的预付费套餐。</translation>
+        <translation>没有找到与此SIM卡或号码对应的预付费套餐。</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="11"/>
         <source>Type the phone number to try again. Nothing has been charged.</source>
-        <translation>请输入电话号码再试一次。您没有被扣款。</translation>
+        <translation>请输入手机号码再试一次。您没有被扣款。</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="13"/>
         <source>Type my phone number</source>
-        <translation>输入我的电话号码</translation>
+        <translation>输入手机号码</translation>
     </message>
     <message>
         <location filename="../qml/screens/AccountNotFoundScreen.qml" line="14"/>
@@ -32,42 +32,47 @@
 <context>
     <name>AccountScreen</name>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="8"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="10"/>
         <source>Is this your phone?</source>
         <translation>这是您的手机吗？</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="9"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="11"/>
         <source>Check the carrier and the last digits of the number.</source>
         <translation>请核对运营商和号码的最后几位。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="59"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="63"/>
         <source>Phone number</source>
-        <translation>电话号码</translation>
+        <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="62"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="67"/>
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="68"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="74"/>
         <source>Valid until</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="78"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
         <source>Yes, choose a plan</source>
         <translation>是的，选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="83"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="90"/>
+        <source>Choose another plan</source>
+        <translation>选择其他套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AccountScreen.qml" line="96"/>
         <source>No, type a different number</source>
         <translation>不是，输入其他号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/AccountScreen.qml" line="89"/>
+        <location filename="../qml/screens/AccountScreen.qml" line="102"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -87,22 +92,22 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="10"/>
         <source>%1 unfinished transaction(s): run `kiosk recover` or restart the kiosk</source>
-        <translation>%1 笔交易未完成：请运行 `kiosk recover` 或重启自助终端</translation>
+        <translation>%1 笔交易未完成：请运行 `kiosk recover` 或重启自助机</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="11"/>
         <source>SIM removed during the test: push it fully in and retry</source>
-        <translation>测试过程中 SIM 卡被取出：请将其完全插入后重试</translation>
+        <translation>测试过程中 SIM卡被取出：请将其完全插入后重试</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
         <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
-        <translation>无法读取 SIM 卡：请换一张 SIM 卡试试；如果所有 SIM 卡都失败，请清洁或更换读卡器</translation>
+        <translation>无法读取 SIM卡：请换一张 SIM卡试试；如果所有 SIM卡都失败，请清洁或更换读卡器</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
         <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
-        <translation>读卡器服务未运行：请重启 pcscd（或重启自助终端）</translation>
+        <translation>读卡器服务未运行：请重启 pcscd（或重启自助机）</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
@@ -137,7 +142,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
-        <translation>读卡器中没有 SIM 卡：请插入 SIM 卡后重试</translation>
+        <translation>读卡器中没有 SIM卡：请插入 SIM卡后重试</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
@@ -187,7 +192,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>software incomplete: reinstall the kiosk software</source>
-        <translation>软件不完整：请重新安装自助终端软件</translation>
+        <translation>软件不完整：请重新安装自助机软件</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
@@ -217,7 +222,7 @@
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
-        <translation>上游密钥无法读取：请重新安装自助终端密钥（[upstream] secret_file）</translation>
+        <translation>上游密钥无法读取：请重新安装自助机密钥（[upstream] secret_file）</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
@@ -239,8 +244,13 @@
     </message>
     <message>
         <location filename="../qml/screens/AttractScreen.qml" line="13"/>
-        <source>Touch the screen to start</source>
-        <translation>触摸屏幕开始</translation>
+        <source>Choose your language to start</source>
+        <translation>选择语言即可开始</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/AttractScreen.qml" line="14"/>
+        <source>Start in English</source>
+        <translation>使用中文</translation>
     </message>
 </context>
 <context>
@@ -248,27 +258,27 @@
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="7"/>
         <source>The card was taken out too early</source>
-        <translation>卡片取出得太早了</translation>
+        <translation>SIM卡取出得太早了</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="8"/>
         <source>We need a few seconds to read the SIM card.</source>
-        <translation>读取 SIM 卡需要几秒钟。</translation>
+        <translation>读取SIM卡需要几秒钟。</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="9"/>
         <source>Please insert it again and leave it in until the screen changes.</source>
-        <translation>请重新插入卡片，并在屏幕变化之前不要取出。</translation>
+        <translation>请重新插入SIM卡，在屏幕变化之前不要取出。</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="11"/>
         <source>Insert it again</source>
-        <translation>重新插入</translation>
+        <translation>重新插卡</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="12"/>
         <source>Type my phone number</source>
-        <translation>输入我的电话号码</translation>
+        <translation>输入手机号码</translation>
     </message>
     <message>
         <location filename="../qml/screens/CardRemovedScreen.qml" line="13"/>
@@ -279,54 +289,59 @@
 <context>
     <name>ConfirmScreen</name>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="8"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="10"/>
         <source>Check and pay</source>
         <translation>核对并付款</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="9"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="11"/>
         <source>Please check the number: a top-up cannot be moved to another phone.</source>
-        <translation>请核对号码：充值后无法转移到其他手机。</translation>
+        <translation>请核对号码：充值后无法转到其他手机。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="26"/>
+        <source>Phone number</source>
+        <translation>手机号码</translation>
     </message>
     <message>
         <location filename="../qml/screens/ConfirmScreen.qml" line="27"/>
-        <source>Phone number</source>
-        <translation>电话号码</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
         <source>Carrier</source>
         <translation>运营商</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="29"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="35"/>
         <source>Plan</source>
         <translation>套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="30"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="41"/>
         <source>Days valid</source>
         <translation>有效天数</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="31"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="60"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="28"/>
         <source>Price</source>
         <translation>价格</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="38"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="42"/>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
         <source>Pay %1</source>
         <translation>支付 %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="43"/>
+        <location filename="../qml/screens/ConfirmScreen.qml" line="54"/>
         <source>Change plan</source>
         <translation>更换套餐</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/ConfirmScreen.qml" line="49"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -337,7 +352,7 @@
         <translation>提前一天</translation>
     </message>
     <message>
-        <location filename="../qml/components/DateStepper.qml" line="59"/>
+        <location filename="../qml/components/DateStepper.qml" line="57"/>
         <source>One day later</source>
         <translation>推后一天</translation>
     </message>
@@ -345,48 +360,48 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="23"/>
+        <location filename="../qml/components/DemoPanel.qml" line="62"/>
         <source>Demo controls (F2)</source>
         <translation>演示控制 (F2)</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="24"/>
+        <location filename="../qml/components/DemoPanel.qml" line="68"/>
         <source>Insert a test SIM</source>
-        <translation>插入测试 SIM 卡</translation>
+        <translation>插入测试SIM卡</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="42"/>
+        <location filename="../qml/components/DemoPanel.qml" line="88"/>
         <source>Pull the card</source>
-        <translation>拔出卡片</translation>
+        <translation>拔出SIM卡</translation>
     </message>
     <message>
-        <location filename="../qml/components/DemoPanel.qml" line="47"/>
+        <location filename="../qml/components/DemoPanel.qml" line="93"/>
         <source>Card terminal</source>
-        <translation>刷卡终端</translation>
+        <translation>刷卡机</translation>
     </message>
 </context>
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="64"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
         <source>Reference: %1</source>
-        <translation>参考编号：%1</translation>
+        <translation>参考号：%1</translation>
     </message>
 </context>
 <context>
     <name>IdleOverlay</name>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="28"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="50"/>
         <source>Need more time?</source>
         <translation>需要更多时间吗？</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="44"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="67"/>
         <source>seconds until the kiosk starts over and forgets what you entered.</source>
         <translation>秒后自助机将重新开始，并清除您输入的所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/components/IdleOverlay.qml" line="51"/>
+        <location filename="../qml/components/IdleOverlay.qml" line="76"/>
         <source>Yes, I need more time</source>
         <translation>是的，我需要更多时间</translation>
     </message>
@@ -396,25 +411,30 @@
     <message>
         <location filename="../qml/screens/InsertSimScreen.qml" line="8"/>
         <source>Insert your SIM card</source>
-        <translation>请插入您的 SIM 卡</translation>
+        <translation>请插入您的SIM卡</translation>
     </message>
     <message>
         <location filename="../qml/screens/InsertSimScreen.qml" line="9"/>
         <source>Put the SIM card into the slot below the screen, gold contacts facing up.</source>
-        <translation>请将 SIM 卡插入屏幕下方的卡槽，金色触点朝上。</translation>
+        <translation>请将SIM卡插入屏幕下方的卡槽，金色触点朝上。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="68"/>
-        <source>Waiting for your card…</source>
-        <translation>正在等待您的卡片…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/InsertSimScreen.qml" line="78"/>
-        <source>No SIM card or eSIM? Enter your phone number</source>
-        <translation>没有 SIM 卡或使用 eSIM？请输入电话号码</translation>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="19"/>
+        <source>A SIM card is already in the slot. Please take it out, then insert yours.</source>
+        <translation>卡槽里已有一张SIM卡。请先取出，再插入您的SIM卡。</translation>
     </message>
     <message>
         <location filename="../qml/screens/InsertSimScreen.qml" line="84"/>
+        <source>Waiting for your card…</source>
+        <translation>正在等待您的SIM卡…</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="94"/>
+        <source>No SIM card or eSIM? Enter your phone number</source>
+        <translation>没有SIM卡或使用eSIM？请输入手机号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/InsertSimScreen.qml" line="100"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -435,7 +455,7 @@
 <context>
     <name>LanguageScreen</name>
     <message>
-        <location filename="../qml/screens/LanguageScreen.qml" line="9"/>
+        <location filename="../qml/screens/LanguageScreen.qml" line="8"/>
         <source>Choose your language</source>
         <translation>请选择语言</translation>
     </message>
@@ -463,7 +483,7 @@
     <message>
         <location filename="../qml/Main.qml" line="13"/>
         <source>SIM top-up kiosk</source>
-        <translation>SIM 卡充值自助机</translation>
+        <translation>SIM卡充值自助机</translation>
     </message>
 </context>
 <context>
@@ -471,27 +491,27 @@
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="7"/>
         <source>The SIM card reader is not working</source>
-        <translation>SIM 卡读卡器无法使用</translation>
+        <translation>SIM卡读卡器无法使用</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="8"/>
         <source>We can&apos;t read SIM cards right now, but you can still top up by typing your phone number.</source>
-        <translation>目前无法读取 SIM 卡，但您仍可以输入电话号码进行充值。</translation>
+        <translation>目前无法读取SIM卡，但您仍可以输入手机号码充值。</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="9"/>
         <source>The staff have been told about the reader.</source>
-        <translation>工作人员已收到读卡器故障通知。</translation>
+        <translation>已通知工作人员读卡器故障。</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="11"/>
         <source>Type my phone number</source>
-        <translation>输入我的电话号码</translation>
+        <translation>输入手机号码</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="12"/>
         <source>Try the reader again</source>
-        <translation>再试一次读卡器</translation>
+        <translation>重新检测读卡器</translation>
     </message>
     <message>
         <location filename="../qml/screens/NoReaderScreen.qml" line="13"/>
@@ -549,17 +569,17 @@
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
-        <translation>取消遮盖：显示完整电话号码和 ICCID</translation>
+        <translation>显示完整的手机号码和ICCID</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
-        <translation>文件将包含个人数据。请妥善保管 U 盘。</translation>
+        <translation>文件将包含个人数据。请妥善保管U盘。</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
         <source>Phone numbers and ICCIDs are masked.</source>
-        <translation>电话号码和 ICCID 已遮盖。</translation>
+        <translation>手机号码和ICCID已部分隐藏。</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
@@ -569,17 +589,17 @@
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
-        <translation>未找到 U 盘。请插入 U 盘后重新查找，或保存到自助终端的导出文件夹。</translation>
+        <translation>未找到 U盘。请插入 U盘后重新查找，或保存到自助机的导出文件夹。</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
         <source>USB stick %1</source>
-        <translation>U 盘 %1</translation>
+        <translation>U盘 %1</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
         <source>Kiosk export folder</source>
-        <translation>自助终端导出文件夹</translation>
+        <translation>自助机导出文件夹</translation>
     </message>
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
@@ -599,50 +619,50 @@
     <message>
         <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
         <source>Look for USB sticks again</source>
-        <translation>重新查找 U 盘</translation>
+        <translation>重新查找 U盘</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="133"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="150"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>已导出 %1 笔交易（%2 KiB，%3）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>masked</source>
-        <translation>已遮盖</translation>
+        <translation>部分隐藏</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="151"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
         <source>unmasked</source>
-        <translation>未遮盖</translation>
+        <translation>完整显示</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="153"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
-        <translation>导出失败：请检查 U 盘已插好、未满且未写保护。</translation>
+        <translation>导出失败：请检查U盘已插好、未满且未写保护。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="154"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Writing the file…</source>
         <translation>正在写入文件…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="163"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
         <source>Other operator tasks</source>
         <translation>其他运营任务</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="183"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>
@@ -662,98 +682,33 @@
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="10"/>
         <source>If you paid, keep the reference below; our support team will sort it out: %1</source>
-        <translation>如果您已付款，请保留下方的参考编号，我们的客服团队会为您处理：%1</translation>
+        <translation>如果您已付款，请保留下方的参考号，我们的客服团队会为您处理：%1</translation>
     </message>
     <message>
         <location filename="../qml/screens/OutOfServiceScreen.qml" line="12"/>
-        <source>Back to the start</source>
-        <translation>返回首页</translation>
+        <source>Start over</source>
+        <translation>重新开始</translation>
     </message>
 </context>
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="8"/>
+        <location filename="../qml/screens/PayScreen.qml" line="11"/>
         <source>Pay on the card terminal</source>
-        <translation>请在刷卡终端上付款</translation>
+        <translation>请在刷卡机上付款</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="9"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>The terminal is below the screen, on the right.</source>
-        <translation>刷卡终端位于屏幕右下方。</translation>
+        <translation>刷卡机位于屏幕右下方。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="14"/>
-        <source>Insert your card</source>
-        <translation>请插入您的银行卡</translation>
+        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
+        <translation>您可以取消付款。没有充值成功，就不会向您收费。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="15"/>
-        <source>Tap, insert or swipe your card</source>
-        <translation>请挥卡、插卡或刷卡</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="16"/>
-        <source>Enter your PIN on the terminal</source>
-        <translation>请在终端上输入密码</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="17"/>
-        <source>Wrong PIN. Please try again.</source>
-        <translation>密码错误，请重试。</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="18"/>
-        <source>Please wait…</source>
-        <translation>请稍候…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="19"/>
-        <source>Processing your payment…</source>
-        <translation>正在处理您的付款…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="20"/>
-        <source>Please take your card</source>
-        <translation>请取回您的银行卡</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="21"/>
-        <source>Payment approved</source>
-        <translation>付款成功</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="22"/>
-        <source>Payment declined</source>
-        <translation>付款被拒绝</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="23"/>
-        <source>This card is not accepted. Please use another card.</source>
-        <translation>不接受此卡，请使用其他银行卡。</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="24"/>
-        <source>The card could not be read. Please try again.</source>
-        <translation>无法读取此卡，请重试。</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="25"/>
-        <source>Please try again</source>
-        <translation>请重试</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="26"/>
-        <source>Follow the instructions on the terminal</source>
-        <translation>请按照终端上的提示操作</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="69"/>
-        <source>Cancelling the payment…</source>
-        <translation>正在取消付款…</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PayScreen.qml" line="131"/>
+        <location filename="../qml/screens/PayScreen.qml" line="129"/>
         <source>Cancel payment</source>
         <translation>取消付款</translation>
     </message>
@@ -768,7 +723,7 @@
     <message>
         <location filename="../qml/screens/PaymentCancelledScreen.qml" line="10"/>
         <source>The payment was cancelled. Nothing was charged.</source>
-        <translation>付款已取消，您没有被扣款。</translation>
+        <translation>付款已取消，没有向您扣款。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentCancelledScreen.qml" line="12"/>
@@ -796,17 +751,17 @@
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="8"/>
         <source>Your card was declined. Nothing was charged.</source>
-        <translation>您的银行卡被拒绝，您没有被扣款。</translation>
+        <translation>您的银行卡被拒绝，没有向您扣款。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="9"/>
         <source>You can try again with another card, or ask your bank why.</source>
-        <translation>您可以换一张卡再试，或向您的银行咨询原因。</translation>
+        <translation>您可以换一张银行卡再试，或向银行咨询原因。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="11"/>
         <source>Try another card</source>
-        <translation>换一张卡</translation>
+        <translation>换一张银行卡</translation>
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="12"/>
@@ -815,43 +770,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PaymentDeclinedScreen.qml" line="13"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
+        <source>Start over</source>
+        <translation>重新开始</translation>
     </message>
 </context>
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="8"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
         <source>Enter your phone number</source>
-        <translation>请输入您的电话号码</translation>
+        <translation>请输入您的手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="9"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>请输入要充值的手机号码，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="39"/>
-        <source>Phone number</source>
-        <translation>电话号码</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="49"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>请检查号码：10 位数字，或国家代码加号码。</translation>
-    </message>
-    <message>
         <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="87"/>
+        <source>Phone number</source>
+        <translation>手机号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
+        <source>Please check the number: 10 digits, or the country code and number.</source>
+        <translation>请检查号码：10位数字，或国家代码加号码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="65"/>
-        <location filename="../qml/screens/PhoneScreen.qml" line="94"/>
-        <source>Use my SIM card instead</source>
-        <translation>改用我的 SIM 卡</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <source>Start over</source>
+        <translation>重新开始</translation>
     </message>
 </context>
 <context>
@@ -864,7 +822,7 @@
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Enter your technician or operator PIN.</source>
-        <translation>请输入技术员或运营人员 PIN 码。</translation>
+        <translation>请输入技术员或运营人员的PIN码。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="14"/>
@@ -874,47 +832,45 @@
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="15"/>
         <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
-        <translation>PIN 码错误。键盘锁定前剩余尝试次数：%1</translation>
+        <translation>PIN码错误。键盘锁定前剩余尝试次数：%1</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
-        <translation>PIN 码错误次数过多，已锁定：请在 %1 后重试。</translation>
+        <translation>PIN码错误次数过多，已锁定：请在 %1 后重试。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="20"/>
         <source>A PIN has at least 4 digits.</source>
-        <translation>PIN 码至少为 4 位数字。</translation>
+        <translation>PIN码至少为 4 位数字。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>No staff PIN is set up on this kiosk.</source>
-        <translation>此自助终端未设置工作人员 PIN 码。</translation>
+        <translation>本自助机未设置工作人员PIN码。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="22"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
-        <translation>目前无法验证 PIN 码（账本不可用）。</translation>
+        <translation>目前无法验证PIN码（账本不可用）。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>The PIN cannot be checked right now (%1).</source>
-        <translation>目前无法验证 PIN 码（%1）。</translation>
+        <translation>目前无法验证PIN码（%1）。</translation>
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="52"/>
         <source>PIN</source>
-        <translation>PIN 码</translation>
+        <translation>PIN码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="70"/>
-        <location filename="../qml/screens/PinScreen.qml" line="99"/>
+        <location filename="../qml/screens/PinScreen.qml" line="82"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="77"/>
-        <location filename="../qml/screens/PinScreen.qml" line="106"/>
+        <location filename="../qml/screens/PinScreen.qml" line="88"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -922,27 +878,32 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="8"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
         <source>Choose a plan</source>
         <translation>选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="16"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="68"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <source>Your current plan</source>
+        <translation>您当前的套餐</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="100"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -950,22 +911,37 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="9"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
-        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
-        <translation>收据打印机缺纸。请扫描二维码，在手机上获取收据。</translation>
-    </message>
-    <message>
         <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
-        <source>Please take your SIM card.</source>
-        <translation>请取回您的 SIM 卡。</translation>
+        <source>Your plan now runs until %1.</source>
+        <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="32"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
+        <translation>收据打印机缺纸。请扫描二维码，在手机上查看收据。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <source>Please take your SIM card.</source>
+        <translation>请取回您的SIM卡。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <source>Scan for your receipt</source>
+        <translation>扫码查看收据</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>到期前3天提醒我</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -988,12 +964,25 @@
     <message>
         <location filename="../qml/screens/ReadingScreen.qml" line="8"/>
         <source>Reading your SIM card…</source>
-        <translation>正在读取您的 SIM 卡…</translation>
+        <translation>正在读取您的SIM卡…</translation>
     </message>
     <message>
         <location filename="../qml/screens/ReadingScreen.qml" line="9"/>
         <source>Please leave the card in the slot.</source>
-        <translation>请不要取出卡片。</translation>
+        <translation>请不要取出SIM卡。</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenBase</name>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <source>Back to the top</source>
+        <translation>回到顶部</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <source>More below: swipe up or tap here</source>
+        <translation>下方还有内容：向上滑动或点击此处</translation>
     </message>
 </context>
 <context>
@@ -1039,7 +1028,7 @@
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="8"/>
         <source>Live SIM read test</source>
-        <translation>SIM 卡实时读取测试</translation>
+        <translation>SIM卡实时读取测试</translation>
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="9"/>
@@ -1094,7 +1083,7 @@
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="24"/>
         <source>Insert a SIM card into the reader now.</source>
-        <translation>请现在将 SIM 卡插入读卡器。</translation>
+        <translation>请现在将 SIM卡插入读卡器。</translation>
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="25"/>
@@ -1122,7 +1111,7 @@
     <message>
         <location filename="../qml/components/StartupOverlay.qml" line="33"/>
         <source>This kiosk needs a technician. Please use another kiosk.</source>
-        <translation>此自助终端需要技术人员维修。请使用其他自助终端。</translation>
+        <translation>此自助机需要技术人员维修。请使用其他自助机。</translation>
     </message>
     <message>
         <location filename="../qml/components/StartupOverlay.qml" line="34"/>
@@ -1133,34 +1122,62 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="8"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="26"/>
-        <source>Please take your SIM card.</source>
-        <translation>请取回您的 SIM 卡。</translation>
+        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <source>Your plan now runs until %1.</source>
+        <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="33"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
+        <source>Please take your SIM card.</source>
+        <translation>请取回您的SIM卡。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>您的收据正在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="41"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
         <source>Reference: %1</source>
-        <translation>参考编号：%1</translation>
+        <translation>参考号：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="72"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
         <source>Scan for your receipt</source>
-        <translation>扫码获取收据</translation>
+        <translation>扫码查看收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="82"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <source>Remind me 3 days before it ends</source>
+        <translation>到期前3天提醒我</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
         <source>Done</source>
         <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>TakeSimScreen</name>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="10"/>
+        <source>Please take your SIM card</source>
+        <translation>请取回您的SIM卡</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="11"/>
+        <source>Take it out of the slot below the screen. Thank you!</source>
+        <translation>请从屏幕下方的卡槽中取出。谢谢！</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/TakeSimScreen.qml" line="57"/>
+        <source>Your SIM card is still in the slot.</source>
+        <translation>您的SIM卡还在卡槽里。</translation>
     </message>
 </context>
 <context>
@@ -1186,12 +1203,12 @@
     <message>
         <location filename="../qml/screens/TerminalOfflineScreen.qml" line="7"/>
         <source>The card terminal is not responding</source>
-        <translation>刷卡终端没有响应</translation>
+        <translation>刷卡机没有响应</translation>
     </message>
     <message>
         <location filename="../qml/screens/TerminalOfflineScreen.qml" line="8"/>
         <source>Nothing was charged.</source>
-        <translation>您没有被扣款。</translation>
+        <translation>没有向您扣款。</translation>
     </message>
     <message>
         <location filename="../qml/screens/TerminalOfflineScreen.qml" line="9"/>
@@ -1212,17 +1229,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="27"/>
+        <location filename="../qml/components/TopBar.qml" line="28"/>
         <source>Phone top-up</source>
         <translation>手机充值</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="66"/>
+        <location filename="../qml/components/TopBar.qml" line="67"/>
         <source>Contrast</source>
         <translation>高对比度</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="73"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
@@ -1237,12 +1254,12 @@
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="8"/>
         <source>The carrier could not add the plan to this number. Your payment of %1 is being reversed: you will not be charged.</source>
-        <translation>运营商无法为此号码添加套餐。您支付的 %1 正在退回，您不会被扣款。</translation>
+        <translation>运营商无法为此号码添加套餐。您支付的%1正在退回，不会向您收费。</translation>
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="9"/>
         <source>Depending on your bank, the reversal can take a few days to show. Keep the reference below.</source>
-        <translation>退款到账时间取决于您的银行，可能需要几天。请保留下方的参考编号。</translation>
+        <translation>根据您的银行不同，退款可能需要几天才能到账。请保留下方的参考号。</translation>
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="11"/>
@@ -1251,8 +1268,8 @@
     </message>
     <message>
         <location filename="../qml/screens/TopupFailedScreen.qml" line="12"/>
-        <source>Done</source>
-        <translation>完成</translation>
+        <source>Start over</source>
+        <translation>重新开始</translation>
     </message>
 </context>
 <context>
@@ -1260,27 +1277,27 @@
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="7"/>
         <source>We couldn&apos;t read this SIM card</source>
-        <translation>无法读取此 SIM 卡</translation>
+        <translation>无法读取此SIM卡</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="8"/>
         <source>The card may be upside down, dirty, or a kind of SIM we don&apos;t know.</source>
-        <translation>卡片可能插反、有污渍，或是我们不支持的 SIM 卡类型。</translation>
+        <translation>SIM卡可能插反、有污渍，或是我们不支持的类型。</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="9"/>
         <source>Take it out, check it and insert it again, or type your phone number instead.</source>
-        <translation>请取出检查后重新插入，或改为输入电话号码。</translation>
+        <translation>请取出检查后重新插入，或改为输入手机号码。</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="11"/>
         <source>Insert it again</source>
-        <translation>重新插入</translation>
+        <translation>重新插卡</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="12"/>
         <source>Type my phone number</source>
-        <translation>输入我的电话号码</translation>
+        <translation>输入手机号码</translation>
     </message>
     <message>
         <location filename="../qml/screens/UnreadableSimScreen.qml" line="13"/>
@@ -1298,12 +1315,12 @@
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="9"/>
         <source>Top-ups need a network connection, which is down at the moment. Nothing was charged.</source>
-        <translation>充值需要网络连接，目前网络中断。您没有被扣款。</translation>
+        <translation>充值需要网络连接，目前网络中断。没有向您扣款。</translation>
     </message>
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="10"/>
         <source>Your SIM card and phone are fine. Please try again in a few minutes.</source>
-        <translation>您的 SIM 卡和手机没有问题。请几分钟后再试。</translation>
+        <translation>您的SIM卡和手机没有问题。请几分钟后再试。</translation>
     </message>
     <message>
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="12"/>
@@ -1314,6 +1331,100 @@
         <location filename="../qml/screens/UpstreamOfflineScreen.qml" line="13"/>
         <source>Start over</source>
         <translation>重新开始</translation>
+    </message>
+</context>
+<context>
+    <name>ViewModel</name>
+    <message>
+        <location filename="../viewmodels.py" line="74"/>
+        <source>ending in %1</source>
+        <translation>尾号 %1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="194"/>
+        <source>Renew %1 for %2</source>
+        <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>续费“%1”，%2</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="219"/>
+        <source>at least until %1</source>
+        <translation>至少至%1</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="256"/>
+        <source>Tap, insert or swipe your card</source>
+        <translation>请将银行卡贴近刷卡机，或插卡、刷卡</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="258"/>
+        <source>Insert your card</source>
+        <translation>请插入银行卡</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="260"/>
+        <source>Enter your PIN on the terminal</source>
+        <translation>请在刷卡机上输入密码</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="262"/>
+        <source>Wrong PIN. Please try again.</source>
+        <translation>密码错误，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="264"/>
+        <source>Please wait…</source>
+        <translation>请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="266"/>
+        <source>Processing your payment…</source>
+        <translation>正在处理您的付款…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="268"/>
+        <source>Please take your card</source>
+        <translation>请取回银行卡</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="270"/>
+        <source>Payment approved</source>
+        <translation>付款成功</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="272"/>
+        <source>Payment declined</source>
+        <translation>付款被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="274"/>
+        <source>This card is not accepted. Please use another card.</source>
+        <translation>不支持此银行卡，请换一张。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="276"/>
+        <source>The card could not be read. Please try again.</source>
+        <translation>无法读取银行卡，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="278"/>
+        <source>Please try again</source>
+        <translation>请重试</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="279"/>
+        <source>Follow the instructions on the terminal</source>
+        <translation>请按刷卡机上的提示操作</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="295"/>
+        <source>Cancelling the payment…</source>
+        <translation>正在取消付款…</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="297"/>
+        <source>The card terminal is not responding.</source>
+        <translation>刷卡机没有响应。</translation>
     </message>
 </context>
 </TS>

@@ -29,22 +29,20 @@ RowLayout {
     }
     Rectangle {
         Layout.fillWidth: true
-        Layout.preferredHeight: 140 * stepper.u
+        Layout.preferredHeight: Math.max(140 * stepper.u, dateLabel.implicitHeight + 24 * stepper.u)
         radius: 20 * stepper.u
         color: theme.surface
         border.width: 3 * stepper.u
         border.color: theme.border
         KText {
+            id: dateLabel
             objectName: stepper.which + "DateText"
-            anchors.fill: parent
-            anchors.margins: 12 * stepper.u
+            anchors.centerIn: parent
+            width: parent.width - 24 * stepper.u
             text: stepper.dateText
             size: 38
             font.bold: true
             horizontalAlignment: Text.AlignHCenter
-            verticalAlignment: Text.AlignVCenter
-            fontSizeMode: Text.Fit
-            minimumPixelSize: 18
         }
     }
     KButton {

@@ -1,7 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 
-// "Label: value" on one line when it fits, the value under the label otherwise.
+// A fact: its label small above it, the value large (both wrap).
 ColumnLayout {
     id: infoRow
     property string label
@@ -10,5 +10,5 @@ ColumnLayout {
     Layout.fillWidth: true
     spacing: 4 * theme.unit
     KText { text: infoRow.label; size: 32; color: theme.subtle; Layout.fillWidth: true }
-    KText { text: infoRow.value; size: infoRow.valueSize; font.bold: true; Layout.fillWidth: true }
+    KText { objectName: infoRow.objectName ? infoRow.objectName + "Value" : ""; text: infoRow.value; size: infoRow.valueSize; font.bold: true; Layout.fillWidth: true }
 }

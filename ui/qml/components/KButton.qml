@@ -8,6 +8,7 @@ Rectangle {
     property string kind: "primary"   // primary | secondary | quiet
     property real textSize: 40
     property bool symbol: false       // label is a symbol (DejaVu Sans has it)
+    property bool fit: symbol         // one line that shrinks to the button (keys), never wraps
     signal clicked()
 
     readonly property real u: theme.unit
@@ -35,6 +36,10 @@ Rectangle {
         size: btn.textSize
         font.family: btn.symbol ? symbolFont : theme.fontFamily
         font.bold: true
+        // a key's label does not wrap: it shrinks to the key instead
+        fontSizeMode: btn.fit ? Text.HorizontalFit : Text.FixedSize
+        wrapMode: btn.fit ? Text.NoWrap : Text.Wrap
+        minimumPixelSize: 12
         horizontalAlignment: Text.AlignHCenter
         color: btn.kind === "primary" ? theme.accentText : theme.secondaryText
     }

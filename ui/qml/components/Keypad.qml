@@ -18,6 +18,7 @@ GridLayout {
             objectName: "key_" + modelData
             text: modelData
             kind: "secondary"
+            fit: true
             textSize: 60
             Layout.preferredHeight: pad.keyHeight
             onClicked: pad.digit(modelData)
@@ -27,6 +28,7 @@ GridLayout {
         objectName: "key_clear"
         text: qsTr("Clear")
         kind: "secondary"
+        fit: true
         textSize: 34
         Layout.preferredHeight: pad.keyHeight
         onClicked: pad.clear()

@@ -14,6 +14,7 @@ Item {
         border.color: theme.border
     }
     Item {
+        property bool decorative: true  // the dot runs round the ring's edge
         anchors.fill: parent
         RotationAnimation on rotation { from: 0; to: 360; duration: 1200; loops: Animation.Infinite; running: spinner.visible }
         Rectangle {

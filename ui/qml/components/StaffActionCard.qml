@@ -56,7 +56,7 @@ Rectangle {
             KButton {
                 objectName: "run_" + card.name
                 Layout.fillWidth: false
-                Layout.preferredWidth: Math.max(260 * card.u, implicitWidth)
+                Layout.preferredWidth: Math.min(Math.max(260 * card.u, implicitWidth), card.width * 0.4)
                 text: card.state_ === "idle" ? qsTr("Run") : qsTr("Run again")
                 kind: "secondary"
                 textSize: 36

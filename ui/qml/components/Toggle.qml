@@ -9,7 +9,7 @@ Rectangle {
     property bool checked: false
     signal toggled()
     readonly property real u: theme.unit
-    implicitHeight: 140 * u
+    implicitHeight: 128 * u
     implicitWidth: Math.max(170 * u, label.implicitWidth + 28 * u)
     radius: 24 * u
     color: checked ? theme.accent : "transparent"

@@ -7,7 +7,7 @@ Rectangle {
     objectName: "topBar"
     readonly property real u: theme.unit
     readonly property bool wide: width > 1300 * u
-    implicitHeight: 176 * u
+    implicitHeight: 152 * u
     color: theme.topBar
     Rectangle {
         anchors.bottom: parent.bottom
@@ -22,6 +22,7 @@ Rectangle {
         spacing: 16 * bar.u
 
         KText {
+            objectName: "topBarTitle"
             visible: bar.wide
             Layout.fillWidth: true
             text: qsTr("Phone top-up")
@@ -38,7 +39,7 @@ Rectangle {
             model: i18n.languages
             Rectangle {
                 objectName: "topLang_" + modelData.code
-                Layout.preferredHeight: 140 * bar.u
+                Layout.preferredHeight: 128 * bar.u
                 Layout.preferredWidth: Math.max(140 * bar.u, langLabel.implicitWidth + 36 * bar.u)
                 radius: 24 * bar.u
                 color: modelData.current ? theme.topBarText : "transparent"

@@ -10,7 +10,8 @@ Item {
     readonly property bool portrait: height >= width
     // Marked for translation here, translated into every kiosk language at once below.
     readonly property var headline: QT_TR_NOOP("Top up your phone plan")
-    readonly property var touchLine: QT_TR_NOOP("Touch the screen to start")
+    readonly property var touchLine: QT_TR_NOOP("Choose your language to start")
+    readonly property var startLine: QT_TR_NOOP("Start in English")
     property int shown: 0
 
     function inLang(lang, text) { return i18n.translateIn(lang, "AttractScreen", text) }
@@ -22,7 +23,7 @@ Item {
 
     GridLayout {
         anchors.fill: parent
-        anchors.margins: 72 * attract.u
+        anchors.margins: (attract.portrait ? 72 : 40) * attract.u
         columns: attract.portrait ? 1 : 2
         rowSpacing: 48 * attract.u
         columnSpacing: 72 * attract.u
@@ -33,6 +34,7 @@ Item {
             Layout.fillHeight: true
             Layout.preferredHeight: 640 * attract.u
             Layout.preferredWidth: 500 * attract.u
+            Layout.minimumHeight: 0
             Rectangle {
                 id: phone
                 anchors.centerIn: parent
@@ -48,6 +50,7 @@ Item {
                     radius: 20 * attract.u
                     color: theme.accent
                     Text {
+                        property bool decorative: true  // pulses beyond its box
                         anchors.centerIn: parent
                         text: "+"
                         font.family: symbolFont
@@ -65,6 +68,7 @@ Item {
             }
             Rectangle {
                 id: sim
+                property bool decorative: true  // bobs beside the phone, may leave its cell
                 width: phone.width * 0.42
                 height: width * 1.3
                 radius: 10 * attract.u
@@ -96,53 +100,45 @@ Item {
         ColumnLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            spacing: 40 * attract.u
+            spacing: (attract.portrait ? 32 : 24) * attract.u
 
             Item { Layout.fillHeight: true }
             KText {
                 objectName: "attractHeadline"
                 Layout.fillWidth: true
                 text: attract.inLang(kioskLanguages[attract.shown], attract.headline)
-                size: 84
+                size: attract.portrait ? 84 : 64
                 font.bold: true
                 horizontalAlignment: Text.AlignHCenter
             }
-            Rectangle {
+            KText {
                 Layout.fillWidth: true
-                Layout.preferredHeight: touchCol.implicitHeight + 64 * attract.u
-                radius: 36 * attract.u
-                color: theme.accent
-                SequentialAnimation on opacity {
-                    loops: Animation.Infinite
-                    running: attract.visible
-                    NumberAnimation { from: 1.0; to: 0.8; duration: 1000 }
-                    NumberAnimation { from: 0.8; to: 1.0; duration: 1000 }
-                }
-                ColumnLayout {
-                    id: touchCol
-                    anchors.centerIn: parent
-                    width: parent.width - 64 * attract.u
-                    spacing: 12 * attract.u
-                    Repeater {
-                        model: kioskLanguages
-                        KText {
-                            Layout.fillWidth: true
-                            text: attract.inLang(modelData, attract.touchLine)
-                            size: index === 0 ? 54 : 44
-                            font.bold: index === 0
-                            color: theme.accentText
-                            horizontalAlignment: Text.AlignHCenter
-                        }
-                    }
+                text: attract.inLang(kioskLanguages[attract.shown], attract.touchLine)
+                size: 44
+                color: theme.subtle
+                horizontalAlignment: Text.AlignHCenter
+            }
+            // One tap on a language starts in it (the top bar can still switch later).
+            Repeater {
+                model: i18n.languages
+                KButton {
+                    objectName: "attractLang_" + modelData.code
+                    z: 2
+                    text: attract.inLang(modelData.code, attract.startLine)
+                    textSize: attract.portrait ? 48 : 44
+                    Layout.preferredHeight: Math.max((attract.portrait ? 170 : 140) * attract.u, implicitHeight)
+                    onClicked: session.send("choose_language", modelData.code)
                 }
             }
             Item { Layout.fillHeight: true }
         }
     }
 
+    // A touch anywhere else opens the language screen.
     MouseArea {
         objectName: "attractTouch"
         anchors.fill: parent
+        z: -1
         onClicked: session.send("touch")
     }
 }

@@ -2,15 +2,13 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
-Item {
+ScreenBase {
     id: screen
     objectName: "languageScreen"
-    readonly property real u: theme.unit
     readonly property var prompt: QT_TR_NOOP("Choose your language")
 
     ColumnLayout {
-        anchors.fill: parent
-        anchors.margins: 72 * screen.u
+        width: parent.width
         spacing: 40 * screen.u
         Repeater {
             model: kioskLanguages
@@ -23,30 +21,32 @@ Item {
                 horizontalAlignment: Text.AlignHCenter
             }
         }
-        Item { Layout.fillHeight: true }
         GridLayout {
-          Layout.fillWidth: true
-          columns: screen.height >= screen.width ? 1 : 3
-          rowSpacing: 32 * screen.u
-          columnSpacing: 32 * screen.u
-          Repeater {
-            model: i18n.languages
-            KButton {
-                objectName: "chooseLang_" + modelData.code
-                text: modelData.name
-                textSize: 56
-                kind: modelData.current ? "primary" : "secondary"
-                Layout.preferredHeight: 190 * screen.u
-                onClicked: session.send("choose_language", modelData.code)
+            Layout.fillWidth: true
+            Layout.topMargin: 24 * screen.u
+            columns: screen.portrait ? 1 : 3
+            rowSpacing: 32 * screen.u
+            columnSpacing: 32 * screen.u
+            Repeater {
+                model: i18n.languages
+                KButton {
+                    objectName: "chooseLang_" + modelData.code
+                    text: modelData.name
+                    textSize: 56
+                    kind: modelData.current ? "primary" : "secondary"
+                    Layout.preferredHeight: Math.max(190 * screen.u, implicitHeight)
+                    onClicked: session.send("choose_language", modelData.code)
+                }
             }
-          }
         }
-        Item { Layout.fillHeight: true }
+    }
+
+    actions: [
         KButton {
             objectName: "backButton"
             text: qsTr("Back")
-            kind: "quiet"
+            kind: "secondary"
             onClicked: session.send("back")
         }
-    }
+    ]
 }

@@ -7,5 +7,8 @@ ScreenBase {
     objectName: "lookupScreen"
     title: qsTr("Finding your account…")
     subtitle: qsTr("This takes a few seconds.")
-    Spinner { anchors.centerIn: parent }
+    ColumnLayout {
+        width: parent.width
+        Spinner { Layout.alignment: Qt.AlignHCenter; Layout.topMargin: 60 * screen.u }
+    }
 }

@@ -128,34 +128,7 @@ ScreenBase {
                     enabled: !staff.scanning
                     onClicked: staff.refreshTargets()
                 }
-                KButton {
-                    objectName: "exportButton"
-                    text: screen.result.state === "running" ? qsTr("Exporting…") : qsTr("Export CSV")
-                    enabled: staff.targetIndex >= 0 && screen.result.state !== "running"
-                    onClicked: staff.exportNow()
-                }
-                RowLayout {
-                    Layout.fillWidth: true
-                    visible: screen.result.state !== "idle"
-                    spacing: 16 * screen.u
-                    Spinner { diameter: 60 * screen.u; visible: screen.result.state === "running" }
-                    KText {
-                        objectName: "exportResult"
-                        Layout.fillWidth: true
-                        size: 34
-                        font.bold: true
-                        wrapMode: Text.WrapAnywhere
-                        color: screen.result.state === "fail" ? theme.danger : theme.text
-                        text: screen.result.state === "ok"
-                              ? "\u2713 " + qsTr("Exported %1 transactions (%2 KiB, %3).").arg(screen.result.rows).arg(screen.result.kib)
-                                    .arg(screen.result.masked ? qsTr("masked") : qsTr("unmasked")) + "\n" + screen.result.path
-                              : screen.result.state === "fail"
-                              ? "! " + qsTr("Export failed: check the stick is plugged in, not full and not write-protected.") + "\n" + (screen.result.detail || screen.result.code)
-                              : screen.result.state === "running" ? qsTr("Writing the file…") : ""
-                    }
-                }
             }
-
             KText {
                 Layout.fillWidth: true
                 Layout.columnSpan: screen.portrait ? 1 : 2
@@ -177,9 +150,38 @@ ScreenBase {
         }
     }
 
+    // The export itself, with its progress and result, always on screen (never below the fold).
     actions: [
+        RowLayout {
+            objectName: "exportStatus"
+            Layout.fillWidth: true
+            visible: screen.result.state !== "idle"
+            spacing: 16 * screen.u
+            Spinner { diameter: 60 * screen.u; visible: screen.result.state === "running" }
+            KText {
+                objectName: "exportResult"
+                Layout.fillWidth: true
+                size: 32
+                font.bold: true
+                wrapMode: Text.WrapAnywhere
+                color: screen.result.state === "fail" ? theme.danger : theme.text
+                text: screen.result.state === "ok"
+                      ? "\u2713 " + qsTr("Exported %1 transactions (%2 KiB, %3).").arg(screen.result.rows).arg(screen.result.kib)
+                            .arg(screen.result.masked ? qsTr("masked") : qsTr("unmasked")) + "\n" + screen.result.path
+                      : screen.result.state === "fail"
+                      ? "! " + qsTr("Export failed: check the stick is plugged in, not full and not write-protected.") + "\n" + (screen.result.detail || screen.result.code)
+                      : screen.result.state === "running" ? qsTr("Writing the file…") : ""
+            }
+        },
+        KButton {
+            objectName: "exportButton"
+            text: screen.result.state === "running" ? qsTr("Exporting…") : qsTr("Export CSV")
+            enabled: staff.targetIndex >= 0 && screen.result.state !== "running"
+            onClicked: staff.exportNow()
+        },
         KButton {
             objectName: "staffExitButton"
+            kind: "secondary"
             text: qsTr("Exit to the customer screen")
             onClicked: staff.leave()
         }

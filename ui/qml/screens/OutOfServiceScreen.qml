@@ -9,6 +9,6 @@ ErrorScreen {
     message: qsTr("A technician is needed. Please use another kiosk.")
     hint: qsTr("If you paid, keep the reference below; our support team will sort it out: %1").arg(resultModel.support)
     actions: [
-        KButton { objectName: "startOverButton"; text: qsTr("Back to the start"); kind: "secondary"; onClicked: session.send("start_over") }
+        KButton { objectName: "startOverButton"; text: qsTr("Start over"); kind: "secondary"; onClicked: session.send("start_over") }
     ]
 }

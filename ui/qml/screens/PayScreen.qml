@@ -2,41 +2,25 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
+// Paying on the terminal: the amount, what the terminal asks for (payModel.promptText), and
+// Cancel. After [kiosk] payment_silence_s without a message from the terminal the box says
+// so and Cancel becomes the main action.
 ScreenBase {
     id: screen
     objectName: "payScreen"
     title: qsTr("Pay on the card terminal")
-    subtitle: portrait ? qsTr("The terminal is below the screen, on the right.") : ""
-
-    // Terminal prompt ids (kiosk.ports.TerminalPrompt) → what the customer reads.
-    function promptText(id) {
-        switch (id) {
-        case "insert_card": return qsTr("Insert your card")
-        case "present_card": return qsTr("Tap, insert or swipe your card")
-        case "enter_pin": return qsTr("Enter your PIN on the terminal")
-        case "pin_wrong": return qsTr("Wrong PIN. Please try again.")
-        case "please_wait": return qsTr("Please wait…")
-        case "processing": return qsTr("Processing your payment…")
-        case "remove_card": return qsTr("Please take your card")
-        case "approved": return qsTr("Payment approved")
-        case "declined": return qsTr("Payment declined")
-        case "card_not_supported": return qsTr("This card is not accepted. Please use another card.")
-        case "card_error": return qsTr("The card could not be read. Please try again.")
-        case "try_again": return qsTr("Please try again")
-        default: return qsTr("Follow the instructions on the terminal")
-        }
-    }
+    subtitle: qsTr("The terminal is below the screen, on the right.")
 
     GridLayout {
-        anchors.fill: parent
+        width: parent.width
         columns: screen.portrait ? 1 : 2
         rowSpacing: 32 * screen.u
         columnSpacing: 64 * screen.u
 
         ColumnLayout {
             Layout.fillWidth: true
-            Layout.fillHeight: !screen.portrait
-            Layout.preferredWidth: 1
+            Layout.preferredWidth: 3
+            Layout.alignment: Qt.AlignTop
             spacing: 24 * screen.u
             KText {
                 objectName: "payAmount"
@@ -53,32 +37,45 @@ ScreenBase {
                 color: theme.subtle
                 horizontalAlignment: Text.AlignHCenter
             }
-            Item { Layout.fillHeight: true; visible: !screen.portrait }
             Rectangle {
+                objectName: "promptBox"
                 Layout.fillWidth: true
-                Layout.preferredHeight: promptLabel.implicitHeight + 64 * screen.u
+                Layout.preferredHeight: promptColumn.implicitHeight + 56 * screen.u
                 radius: 28 * screen.u
                 color: theme.surface
-                border.width: 4 * screen.u
-                border.color: theme.accent
-                KText {
-                    id: promptLabel
-                    objectName: "promptText"
-                    anchors.centerIn: parent
-                    width: parent.width - 64 * screen.u
-                    text: session.lang, (payModel.cancelling ? qsTr("Cancelling the payment…") : screen.promptText(payModel.prompt))
-                    size: screen.portrait ? 52 : 46
-                    font.bold: true
-                    horizontalAlignment: Text.AlignHCenter
+                border.width: (payModel.silent ? 6 : 4) * screen.u
+                border.color: payModel.silent ? theme.danger : theme.accent
+                ColumnLayout {
+                    id: promptColumn
+                    anchors { left: parent.left; right: parent.right; verticalCenter: parent.verticalCenter; margins: 32 * screen.u }
+                    spacing: 12 * screen.u
+                    KText {
+                        objectName: "promptText"
+                        Layout.fillWidth: true
+                        text: payModel.promptText
+                        size: screen.portrait ? 52 : 46
+                        font.bold: true
+                        color: payModel.silent ? theme.danger : theme.text
+                        horizontalAlignment: Text.AlignHCenter
+                    }
+                    KText {
+                        objectName: "silentHint"
+                        Layout.fillWidth: true
+                        visible: payModel.silent && !payModel.cancelling
+                        text: qsTr("You can cancel the payment. You will not pay for a top-up you did not get.")
+                        size: 38
+                        horizontalAlignment: Text.AlignHCenter
+                    }
                 }
             }
         }
-        // A card terminal with a card moving towards it.
+        // A card terminal with a card moving towards it (hidden once the terminal is silent).
         Item {
+            visible: !payModel.silent
             Layout.fillWidth: true
-            Layout.fillHeight: true
-            Layout.preferredWidth: 1
-            Layout.minimumHeight: 240 * screen.u
+            Layout.preferredWidth: 2
+            Layout.preferredHeight: (screen.portrait ? 420 : 360) * screen.u
+            Layout.alignment: Qt.AlignTop
             Rectangle {
                 id: terminal
                 anchors.centerIn: parent
@@ -104,6 +101,7 @@ ScreenBase {
                 }
             }
             Rectangle {
+                property bool decorative: true  // moves towards the terminal
                 width: terminal.width * 0.9
                 height: width * 0.63
                 radius: 14 * screen.u
@@ -116,7 +114,7 @@ ScreenBase {
                 opacity: 0.92
                 SequentialAnimation on t {
                     loops: Animation.Infinite
-                    running: screen.visible
+                    running: screen.visible && !payModel.silent
                     NumberAnimation { from: 0; to: 1; duration: 1200; easing.type: Easing.InOutQuad }
                     PauseAnimation { duration: 700 }
                     NumberAnimation { from: 1; to: 0; duration: 400 }
@@ -129,7 +127,7 @@ ScreenBase {
         KButton {
             objectName: "cancelPaymentButton"
             text: qsTr("Cancel payment")
-            kind: "secondary"
+            kind: payModel.silent ? "primary" : "secondary"
             enabled: !payModel.cancelling
             onClicked: session.send("cancel_payment")
         }

@@ -10,6 +10,6 @@ ErrorScreen {
     actions: [
         KButton { objectName: "retryButton"; text: qsTr("Try another card"); onClicked: session.send("retry") },
         KButton { objectName: "changeButton"; text: qsTr("Change plan"); kind: "secondary"; onClicked: session.send("change") },
-        KButton { objectName: "startOverButton"; text: qsTr("Cancel"); kind: "quiet"; onClicked: session.send("start_over") }
+        KButton { objectName: "startOverButton"; text: qsTr("Start over"); kind: "quiet"; onClicked: session.send("start_over") }
     ]
 }

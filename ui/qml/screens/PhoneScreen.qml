@@ -2,36 +2,55 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
+// The number of an eSIM (or a phone whose SIM is not here) on a large keypad. Landscape puts
+// title, hint and number beside the keypad so that the keys keep their full size.
 ScreenBase {
     id: screen
     objectName: "phoneScreen"
-    title: qsTr("Enter your phone number")
-    subtitle: portrait ? qsTr("The number of the phone you want to top up, area code first.") : ""
+    readonly property string titleText: qsTr("Enter your phone number")
+    readonly property string hintText: qsTr("The number of the phone you want to top up, area code first.")
+    title: portrait ? titleText : ""
+    subtitle: portrait ? hintText : ""
 
     GridLayout {
-        anchors.fill: parent
+        width: parent.width
         columns: screen.portrait ? 1 : 2
         rowSpacing: 32 * screen.u
         columnSpacing: 64 * screen.u
 
         ColumnLayout {
             Layout.fillWidth: true
-            Layout.fillHeight: !screen.portrait
             Layout.alignment: Qt.AlignTop
-            spacing: 24 * screen.u
+            Layout.preferredWidth: 5
+            spacing: 20 * screen.u
+            KText {
+                objectName: "screenTitle"
+                Layout.fillWidth: true
+                visible: !screen.portrait
+                text: screen.titleText
+                size: 60
+                font.bold: true
+            }
+            KText {
+                objectName: "phoneHint"
+                Layout.fillWidth: true
+                visible: !screen.portrait
+                text: screen.hintText
+                size: 34
+                color: theme.subtle
+            }
             Rectangle {
                 Layout.fillWidth: true
-                Layout.preferredHeight: 160 * screen.u
+                Layout.preferredHeight: Math.max(160 * screen.u, phoneDisplay.implicitHeight + 40 * screen.u)
                 radius: 24 * screen.u
                 color: theme.surface
                 border.width: (phoneModel.invalid ? 6 : 3) * screen.u
                 border.color: phoneModel.invalid ? theme.danger : theme.border
                 KText {
+                    id: phoneDisplay
                     objectName: "phoneDisplay"
-                    anchors.fill: parent
-                    anchors.leftMargin: 36 * screen.u
-                    anchors.rightMargin: 36 * screen.u
-                    verticalAlignment: Text.AlignVCenter
+                    anchors.centerIn: parent
+                    width: parent.width - 72 * screen.u
                     horizontalAlignment: Text.AlignHCenter
                     wrapMode: Text.NoWrap
                     fontSizeMode: Text.HorizontalFit
@@ -51,29 +70,14 @@ ScreenBase {
                 size: 36
                 font.bold: true
             }
-            Item { Layout.fillHeight: true; visible: !screen.portrait }
-            KButton {
-                objectName: "submitNumberButton"
-                visible: !screen.portrait
-                text: qsTr("Continue")
-                enabled: phoneModel.canSubmit
-                onClicked: session.send("submit_number")
-            }
-            KButton {
-                objectName: "useSimButton"
-                visible: !screen.portrait
-                text: qsTr("Use my SIM card instead")
-                kind: "secondary"
-                onClicked: session.send("use_sim")
-            }
         }
         Keypad {
             id: keypad
             Layout.fillWidth: true
+            Layout.preferredWidth: 4
             Layout.maximumWidth: 760 * screen.u
             Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
-            keyHeight: screen.portrait ? 150 * screen.u
-                                       : Math.max(120 * screen.u, Math.min(150 * screen.u, (parent.height - 3 * rowSpacing) / 4))
+            keyHeight: (screen.portrait ? 150 : 120) * screen.u
             onDigit: function(d) { session.send("digit", d) }
             onBackspace: session.send("backspace")
             onClear: session.send("clear")
@@ -83,17 +87,21 @@ ScreenBase {
     actions: [
         KButton {
             objectName: "submitNumberButton"
-            visible: screen.portrait
             text: qsTr("Continue")
             enabled: phoneModel.canSubmit
             onClicked: session.send("submit_number")
         },
         KButton {
-            objectName: "useSimButton"
-            visible: screen.portrait
-            text: qsTr("Use my SIM card instead")
+            objectName: "backButton"
+            text: qsTr("Back")
             kind: "secondary"
-            onClicked: session.send("use_sim")
+            onClicked: session.send("back")
+        },
+        KButton {
+            objectName: "startOverButton"
+            text: qsTr("Start over")
+            kind: "quiet"
+            onClicked: session.send("start_over")
         }
     ]
 }

@@ -25,7 +25,7 @@ ScreenBase {
     }
 
     GridLayout {
-        anchors.fill: parent
+        width: parent.width
         columns: screen.portrait ? 1 : 2
         rowSpacing: 32 * screen.u
         columnSpacing: 64 * screen.u
@@ -63,29 +63,13 @@ ScreenBase {
                 size: 38
                 font.bold: true
             }
-            Item { Layout.fillHeight: true; visible: !screen.portrait }
-            KButton {
-                objectName: "pinSubmitButton"
-                visible: !screen.portrait
-                text: qsTr("Sign in")
-                enabled: staff.canSubmit
-                onClicked: staff.submitPin()
-            }
-            KButton {
-                objectName: "pinCancelButton"
-                visible: !screen.portrait
-                text: qsTr("Cancel")
-                kind: "secondary"
-                onClicked: staff.leave()
-            }
         }
         Keypad {
             Layout.fillWidth: true
             Layout.maximumWidth: 760 * screen.u
             Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
             enabled: !staff.locked && !staff.pinBusy
-            keyHeight: screen.portrait ? 150 * screen.u
-                                       : Math.max(120 * screen.u, Math.min(150 * screen.u, (parent.height - 3 * rowSpacing) / 4))
+            keyHeight: (screen.portrait ? 150 : 120) * screen.u
             onDigit: function(d) { staff.pinDigit(d) }
             onBackspace: staff.pinBackspace()
             onClear: staff.pinClear()
@@ -95,14 +79,12 @@ ScreenBase {
     actions: [
         KButton {
             objectName: "pinSubmitButton"
-            visible: screen.portrait
             text: qsTr("Sign in")
             enabled: staff.canSubmit
             onClicked: staff.submitPin()
         },
         KButton {
             objectName: "pinCancelButton"
-            visible: screen.portrait
             text: qsTr("Cancel")
             kind: "secondary"
             onClicked: staff.leave()

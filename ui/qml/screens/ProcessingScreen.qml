@@ -7,5 +7,8 @@ ScreenBase {
     objectName: "processingScreen"
     title: qsTr("Payment approved")
     subtitle: qsTr("Now topping up your phone. This usually takes a few seconds; please wait.")
-    Spinner { anchors.centerIn: parent }
+    ColumnLayout {
+        width: parent.width
+        Spinner { Layout.alignment: Qt.AlignHCenter; Layout.topMargin: 60 * screen.u }
+    }
 }

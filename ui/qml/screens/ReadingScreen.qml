@@ -7,5 +7,8 @@ ScreenBase {
     objectName: "readingScreen"
     title: qsTr("Reading your SIM card…")
     subtitle: qsTr("Please leave the card in the slot.")
-    Spinner { anchors.centerIn: parent }
+    ColumnLayout {
+        width: parent.width
+        Spinner { Layout.alignment: Qt.AlignHCenter; Layout.topMargin: 60 * screen.u }
+    }
 }

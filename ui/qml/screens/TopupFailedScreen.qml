@@ -9,6 +9,6 @@ ErrorScreen {
     hint: qsTr("Depending on your bank, the reversal can take a few days to show. Keep the reference below.")
     actions: [
         KButton { objectName: "retryButton"; visible: resultModel.canRetry; text: qsTr("Choose another plan"); onClicked: session.send("retry") },
-        KButton { objectName: "startOverButton"; text: qsTr("Done"); kind: resultModel.canRetry ? "quiet" : "primary"; onClicked: session.send("start_over") }
+        KButton { objectName: "startOverButton"; text: qsTr("Start over"); kind: resultModel.canRetry ? "quiet" : "primary"; onClicked: session.send("start_over") }
     ]
 }

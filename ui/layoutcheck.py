@@ -1,0 +1,224 @@
+"""Finds what a customer could not read: text cut off, boxes spilling out, items off the window.
+
+Why a walk over the live item tree rather than pixel comparison: the failures the
+kiosk had (a price under the buttons, a prompt elided, a QR code past the window
+edge) are all geometry. :func:`problems` walks every visible item of a rendered
+window and reports, in words a reviewer can act on:
+
+* a text that is elided or cut at its line limit (``truncated``),
+* a text whose content is wider or taller than its own box,
+* an item that sticks out of its parent, or out of a clipping box that cannot scroll,
+* an item outside the window,
+* a scrolling area whose content is taller than it but that cannot be scrolled.
+
+Inside a ``Flickable`` that scrolls, content below the fold is fine: it can be read
+by scrolling (the screens show a "more below" hint). Items marked with a QML
+property ``decorative: true`` (animations that move in a clipped box) are skipped
+with their children.
+
+:func:`check_all` renders every screen of :func:`ui.screenshots.sample_sessions`
+(and the staff screens) in every language, orientation, text size and contrast
+offscreen and returns the problems, each naming screen, language, size and mode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QObject, QRectF, QSize, QTimer
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+
+TOLERANCE = 1.5  # px: anti-aliased edges and rounding
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A text size and contrast combination."""
+
+    large_text: bool = False
+    high_contrast: bool = False
+
+    def __str__(self) -> str:
+        return f"{'large' if self.large_text else 'normal'} text, {'high' if self.high_contrast else 'normal'} contrast"
+
+
+ALL_MODES: tuple[Mode, ...] = tuple(Mode(lt, hc) for lt in (False, True) for hc in (False, True))
+
+
+def _class(item: QObject) -> str:
+    name = item.metaObject().className()
+    return name.split("_QML")[0].removeprefix("QQuick")
+
+
+def _path(item: QQuickItem) -> str:
+    """``payScreen/…/promptText``: the named ancestors, for a reader of the report."""
+    names = []
+    node: QQuickItem | None = item
+    while node is not None:
+        if node.objectName():
+            names.append(node.objectName())
+        node = node.parentItem()
+    if not item.objectName():
+        names.insert(0, _class(item))
+    return "/".join(reversed(names[:4]))
+
+
+def _is_text(item: QQuickItem) -> bool:
+    """A ``Text`` (or a QML type built on it, such as ``KText``)."""
+    return item.inherits("QQuickText")
+
+
+def _is_flickable(item: QQuickItem) -> bool:
+    return item.inherits("QQuickFlickable")
+
+
+def _scene_rect(item: QQuickItem, w: float | None = None, h: float | None = None, x: float = 0.0,
+                y: float = 0.0) -> QRectF:
+    return item.mapRectToScene(QRectF(x, y, item.width() if w is None else w, item.height() if h is None else h))
+
+
+def _outside(inner: QRectF, outer: QRectF) -> float:
+    """How far ``inner`` sticks out of ``outer`` (0 when inside), in px."""
+    return max(outer.left() - inner.left(), inner.right() - outer.right(),
+               outer.top() - inner.top(), inner.bottom() - outer.bottom(), 0.0)
+
+
+def _text_spill(item: QQuickItem) -> float:
+    """How much the painted text is wider or taller than its own box (alignment only moves
+    it; the excess is the same)."""
+    cw, ch = float(item.property("contentWidth")), float(item.property("contentHeight"))
+    return max(cw - item.width(), ch - item.height(), 0.0)
+
+
+def problems(window: QQuickWindow) -> list[str]:
+    """Every readability problem in the window as it is rendered now."""
+    found: list[str] = []
+    win = QRectF(0, 0, window.width(), window.height())
+    root = window.contentItem()
+
+    def text_of(item: QQuickItem) -> str:
+        text = str(item.property("text") or "") if _is_text(item) else ""
+        return f" {text[:48]!r}" if text else ""
+
+    def walk(item: QQuickItem, parent_rect: QRectF | None, clip: QRectF | None, in_scroll: bool) -> None:
+        """``clip``: the nearest clipping box that does not scroll; ``in_scroll``: inside
+        scrolling content (may be below the fold: no window check)."""
+        if not item.isVisible() or item.opacity() <= 0.01 or item.property("decorative") is True:
+            return
+        if item.width() <= 0 or item.height() <= 0:
+            # nothing of its own to show, but its children may be (a collapsed box whose
+            # children still draw is exactly the kind of fault to report)
+            for child in item.childItems():
+                walk(child, parent_rect, clip, in_scroll)
+            return
+        rect = _scene_rect(item)
+        before = len(found)
+        if parent_rect is None:
+            pass  # an ancestor is already reported: only its own text problems below
+        elif not in_scroll and _outside(rect, win) > TOLERANCE:
+            found.append(f"{_path(item)}{text_of(item)} is outside the window by {_outside(rect, win):.0f} px")
+        elif _outside(rect, parent_rect) > TOLERANCE:
+            spill = _outside(rect, parent_rect)
+            found.append(f"{_path(item)}{text_of(item)} overflows its container by {spill:.0f} px")
+        elif clip is not None and _outside(rect, clip) > TOLERANCE:
+            found.append(f"{_path(item)}{text_of(item)} is cut off by a clipping box ({_outside(rect, clip):.0f} px)")
+        inner = None if (parent_rect is None or len(found) > before) else rect
+        if _is_text(item):
+            if item.property("truncated"):
+                found.append(f"{_path(item)}{text_of(item)} is elided or cut at its line limit")
+            else:
+                spill = _text_spill(item)
+                if spill > TOLERANCE:
+                    found.append(f"{_path(item)}{text_of(item)} is larger than its box by {spill:.0f} px")
+        if _is_flickable(item):
+            content = item.property("contentItem")
+            can_scroll = bool(item.property("interactive"))
+            if float(item.property("contentHeight")) > item.height() + TOLERANCE and not can_scroll:
+                found.append(f"{_path(item)} holds more than it shows and cannot scroll")
+            for child in item.childItems():
+                if child is content:
+                    # scrolled content: checked against the content area, not the viewport
+                    for grandchild in child.childItems():
+                        walk(grandchild, _scene_rect(child) if inner is not None else None, None, True)
+                else:
+                    walk(child, inner, clip, in_scroll)
+            return
+        child_clip = rect if item.clip() else clip
+        for child in item.childItems():
+            walk(child, inner, child_clip, in_scroll)
+
+    for child in root.childItems():
+        walk(child, win, None, False)
+    return found
+
+
+def _frames(window: QQuickWindow, count: int = 2, timeout_ms: int = 500) -> None:
+    """Let the window render ``count`` frames (layouts are polished on the way to a frame)."""
+    for _ in range(count):
+        loop = QEventLoop()
+        window.frameSwapped.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        window.update()
+        loop.exec()
+        window.frameSwapped.disconnect(loop.quit)
+
+
+def _loaded(ui: object, timeout_ms: int = 5000) -> None:
+    loader = ui.find("screenLoader")  # type: ignore[attr-defined]
+    waited = 0
+    while loader is not None and waited < timeout_ms:
+        if loader.property("progress") == 1.0 and loader.property("item") is not None:
+            return
+        loop = QEventLoop()
+        QTimer.singleShot(5, loop.quit)
+        loop.exec()
+        waited += 5
+
+
+def check_all(
+    ui: object,
+    *,
+    langs: Sequence[str],
+    sizes: Iterable[QSize],
+    modes: Sequence[Mode] = ALL_MODES,
+    screens: Sequence[str] | None = None,
+    sessions: object = None,
+) -> list[str]:
+    """Render each screen in each language, size and mode; every problem, each prefixed with
+    ``<screen> [<lang> <w>x<h>, <mode>]``. ``sessions(lang)`` overrides the sample sessions."""
+    from kiosk.flow import new_session
+    from ui.screenshots import sample_sessions, staff_previews
+
+    make = sessions if callable(sessions) else sample_sessions
+    report: list[str] = []
+    theme = ui.theme  # type: ignore[attr-defined]
+    window: QQuickWindow = ui.window  # type: ignore[attr-defined]
+    for size in sizes:
+        window.resize(size)
+        for lang in langs:
+            ui.language.switch(lang)  # type: ignore[attr-defined]
+            shots: list[tuple[str, Any, dict[str, Any]]] = [(name, s, {}) for name, s in make(lang).items()]
+            shots += [(name, None, p) for name, p in staff_previews().items()]
+            for name, session, preview in shots:
+                if screens is not None and name not in screens:
+                    continue
+                if session is not None:
+                    ui.staff.preview("")  # type: ignore[attr-defined]
+                    ui.controller.show_snapshot(session)  # type: ignore[attr-defined]
+                else:
+                    blank = dataclasses.replace(new_session("en"), lang=lang)
+                    ui.controller.show_snapshot(blank)  # type: ignore[attr-defined]
+                    ui.staff.preview(**preview)  # type: ignore[attr-defined]
+                _loaded(ui)
+                for mode in modes:
+                    theme.largeText = mode.large_text
+                    theme.highContrast = mode.high_contrast
+                    _frames(window)
+                    where = f"{name} [{lang} {size.width()}x{size.height()}, {mode}]"
+                    report += [f"{where}: {p}" for p in problems(window)]
+    theme.largeText = False
+    theme.highContrast = False
+    return report
