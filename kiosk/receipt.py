@@ -273,7 +273,7 @@ def format_date(day: dt.date, lang: str) -> str:
     """A long date in ``lang`` ("July 14, 2026", "14 de julio de 2026", "2026年7月14日")."""
     from babel.dates import format_date as babel_date  # on the checkout lane only
 
-    text = babel_date(day, "long", locale=_BABEL_LOCALE.get(lang, "en_US"))
+    text = str(babel_date(day, "long", locale=_BABEL_LOCALE.get(lang, "en_US")))
     return text.replace("\u202f", " ").replace("\u00a0", " ")
 
 
