@@ -94,6 +94,8 @@ FAST_TERMINAL = PeerSettings(card_s=0.05, pin_s=0.05, host_s=0.05)
 #: Every kiosk process any test started (killed at the end of the session if still running).
 _PROCESSES: list[subprocess.Popen[str]] = []
 _PROCESSES_LOCK = threading.Lock()
+#: Set when the session ends: background scenarios start nothing new after it.
+_CANCELLED = threading.Event()
 
 
 class Raw(str):
@@ -358,6 +360,8 @@ class Rig:
         return self.finish(proc, timeout=timeout, record=record)
 
     def spawn(self, *args: str, config: Path | None = None) -> subprocess.Popen[str]:
+        if _CANCELLED.is_set():
+            raise RuntimeError("the test session is ending: no new kiosk process")
         proc = subprocess.Popen(
             self.argv(args, config), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=kiosk_env(), cwd=self.root, start_new_session=True,
@@ -577,6 +581,7 @@ class Scenarios:
         self.root: Path | None = None
         self._slots: threading.Semaphore | None = None
         self._threads: list[threading.Thread] = []
+        self._started: list[_Entry] = []
 
     def register(self, name: str, *, pooled: bool = True) -> Callable[[ScenarioFn], ScenarioFn]:
         """``pooled=False``: a long scenario that mostly waits on its peers; it starts at once,
@@ -598,6 +603,7 @@ class Scenarios:
         self.root = root
         self._slots = threading.Semaphore(workers)
         for name in sorted(names, key=lambda n: self.entries[n].pooled):  # unpooled (long) ones first
+            self._started.append(self.entries[name])
             thread = threading.Thread(target=self._run, args=(name,), name=f"scenario {name}", daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -608,6 +614,8 @@ class Scenarios:
         with self._slots if entry.pooled else contextlib.nullcontext():
             started = time.monotonic()
             try:
+                if _CANCELLED.is_set():
+                    raise RuntimeError("the test session ended before this scenario ran")
                 entry.verdict = entry.fn(self.root / re.sub(r"[^A-Za-z0-9_.-]", "_", name))
             except BaseException:  # reported by the scenario's test
                 entry.error = traceback.format_exc()
@@ -617,8 +625,8 @@ class Scenarios:
 
     def verdict(self, name: str, timeout: float = 600.0) -> Verdict:
         entry = self.entries[name]
-        if not self._threads:  # the session fixture did not start it (e.g. run by its node id alone)
-            raise RuntimeError("background scenarios were not started")
+        if not entry.done.is_set() and not any(e is entry for e in self._started):
+            raise RuntimeError(f"scenario {name} was not started: select its test, not only a parameter of it")
         if not entry.done.wait(timeout):
             raise AssertionError(f"scenario {name} did not finish within {timeout} s")
         if entry.error:
@@ -627,10 +635,21 @@ class Scenarios:
         entry.verdict.note(f"scenario took {entry.seconds:.1f} s")
         return entry.verdict
 
+    def drain(self, timeout: float = 600.0) -> None:
+        """Wait until every pooled scenario has finished, so that a test measuring a customer's
+        wait is not slowed down by this suite's own load (unpooled ones mostly sleep)."""
+        deadline = time.monotonic() + timeout
+        for entry in self._started:
+            if entry.pooled:
+                entry.done.wait(max(0.0, deadline - time.monotonic()))
+
     def stop(self) -> None:
+        _CANCELLED.set()
         kill_kiosks()
+        deadline = time.monotonic() + 60
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        kill_kiosks()
 
 
 SCENARIOS = Scenarios()
@@ -638,6 +657,16 @@ SCENARIOS = Scenarios()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(name): a background acceptance scenario checked by this test")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How much the acceptance set cost: kiosk processes started (each ~0.4 s of CPU to start)."""
+    if _PROCESSES:
+        slowest = sorted(((e.seconds, n) for n, e in SCENARIOS.entries.items() if e.done.is_set()), reverse=True)[:3]
+        terminalreporter.write_line(
+            f"acceptance: {len(_PROCESSES)} kiosk processes; slowest scenarios: "
+            + ", ".join(f"{n} {sec:.0f} s" for sec, n in slowest)
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

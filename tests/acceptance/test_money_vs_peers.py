@@ -201,7 +201,6 @@ FAULTS: dict[str, ScenarioFn] = {
     ),
     # Lookup and catalog of the wrong shape: an upstream error, one clear line, no charge.
     "lookup-wrong-shape": refused_scenario(Fault("lookup", reply="garbage", garbage="wrong_shape", times=None)),
-    "lookup-missing-carrier": refused_scenario(Fault("lookup", reply="garbage", garbage="missing_fields", times=None)),
     "catalog-wrong-shape": refused_scenario(Fault("catalog", reply="garbage", garbage="wrong_shape", times=None)),
     # This one checks v2 request signatures (DESIGN section 5: X-Nonce, X-Signature: v2:<hex>): the
     # peer verifies every request and answers 401 to anything else. Every other test runs the peer
@@ -262,7 +261,7 @@ def _wait_for_state(rig: Rig, state: str, timeout: float = 20.0) -> str | None:
         for txn, current in latest.items():
             if current == state:
                 return txn
-        time.sleep(0.2)
+        time.sleep(0.3)
     return None
 
 
