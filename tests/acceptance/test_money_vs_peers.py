@@ -336,7 +336,7 @@ def _arm_topup(rig: Rig) -> bool:
 def _arm_reversal(rig: Rig) -> bool:
     if rig.wait_for_booking("approval") is None:
         return False
-    replace_settings(rig, host_s=8.0)  # the reversal waits 8 s for the host
+    replace_settings(rig, host_s=HOLD_S)  # the reversal waits for the host
     return rig.wait_for_wire("0630")
 
 
@@ -344,22 +344,26 @@ def _arm_refund(rig: Rig) -> bool:
     if rig.wait_for_booking("approval") is None:
         return False
     rig.pt.close_batch()  # the terminal settles its day by itself: the reversal will answer B5
-    replace_settings(rig, card_s=8.0)  # the refund waits 8 s for the card
+    replace_settings(rig, card_s=HOLD_S)  # the refund waits for the card
     return rig.wait_for_wire("0631")
 
+
+#: How long a peer holds the live sale in one state: far longer than a `kiosk recover` that skips it.
+HOLD_S = 12.0
 
 _FAILING_TOPUP = (Fault("topups.post", outcome="fail", kind="transient", delay_s=1.0, stage="after"),)
 
 LIVE: dict[str, ScenarioFn] = {
-    # The customer takes 8 s with the card: the sale sits in payment_requested.
+    # The customer is slow with the card: the sale sits in payment_requested.
     "payment_requested": live_scenario(
         "payment_requested", expect="completed", arm=_arm_payment,
-        terminal=PeerSettings(card_s=8.0, pin_s=0.05, host_s=0.05),
+        terminal=PeerSettings(card_s=HOLD_S, pin_s=0.05, host_s=0.05),
     ),
-    # The provider takes 8 s to answer the submit (it has not even received it yet).
+    # The provider is slow to answer the submit (it has not even received it yet).
     "topup_requested": live_scenario(
         "topup_requested", expect="completed", arm=_arm_topup,
-        faults=(Fault("topups.post", delay_s=8.0, stage="before"),), config={"provider": {"timeout_s": 20.0}},
+        faults=(Fault("topups.post", delay_s=HOLD_S, stage="before"),),
+        config={"provider": {"timeout_s": HOLD_S + 10}},
     ),
     # The top-up fails, the reversal is slow at the host.
     "reversal_requested": live_scenario(
