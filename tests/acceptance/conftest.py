@@ -477,11 +477,9 @@ class Rig:
         unpaid: list[tuple[int, int, dict[str, Any] | None]] = []
         for charge in standing_charges(records):
             txns = by_receipt.get(charge.receipt_no, [])
-            if len(txns) != 1:
-                problems.append(
-                    f"terminal charge receipt {charge.receipt_no} ({charge.amount_cents} cents) stands, and the "
-                    f"ledger has {len(txns)} transactions with that receipt number"
-                )
+            if len(txns) > 1:
+                problems.append(f"terminal charge receipt {charge.receipt_no} is claimed by {len(txns)} transactions")
+            if len(txns) != 1:  # unknown to the ledger: only a refund can make up for it
                 unpaid.append((charge.receipt_no, charge.amount_cents, None))
                 continue
             txn = txns[0]
