@@ -269,6 +269,18 @@ def test_registration_answers_80_00_then_completion_with_tid_and_currency(peer: 
     assert peer.session.registered and peer.session.config == 0x8E
 
 
+def test_a_bare_ack_from_the_ecr_is_taken_like_dle_ack(peer: ZvtPeer, ecr: MiniEcr) -> None:
+    """Serial ECRs in the field acknowledge with a bare 06 (ecrterm, zvtlib): no repeat, no give-up."""
+    ecr.send(registration())
+    assert ecr.next_event()[1] == b"\x80\x00\x00"
+    ecr.ser.write(bytes([ACK]))
+    completion = ecr.receive()
+    assert completion[:2] == b"\x06\x0f"
+    ecr.answer()
+    assert [m for m in ecr.log if m == ("frame", b"\x80\x00\x00")] == [("frame", b"\x80\x00\x00")]
+    assert peer.session.registered
+
+
 def test_wrong_currency_is_refused_84_6f(ecr: MiniEcr) -> None:
     assert ecr.run(registration(currency=b"\x09\x78")) == [b"\x84\x6f\x00"]
 
@@ -317,6 +329,18 @@ def test_reversal_by_receipt_number_cancels_the_charge(peer: ZvtPeer, ecr: MiniE
     assert standing_charges(peer.records()) == [] and net_cents(peer.records()) == 0
     again = ecr.run(apdu(0x06, 0x30, bytes.fromhex("000000") + b"\x87" + receipt))
     assert again[-1] == b"\x06\x1e\x01\xb4"  # already reversed
+
+
+def test_terminal_closing_its_own_batch_refuses_later_reversals(peer: ZvtPeer, ecr: MiniEcr) -> None:
+    register(ecr)
+    receipt = status_info(ecr.run(authorization(700)))[0x87]
+    closed = peer.close_batch()
+    assert closed["kind"] == "end_of_day" and closed["batch"] == 1 and closed["charged_cents"] == 700
+    late = ecr.run(apdu(0x06, 0x30, bytes.fromhex("000000") + b"\x87" + receipt))
+    assert late[-1] == b"\x06\x1e\x01\xb5"
+    assert standing_charges(peer.records())[0].amount_cents == 700
+    assert status_info(ecr.run(authorization(100)))[0x27] == b"\x00"
+    assert peer.records()[-1]["batch"] == 2
 
 
 def test_refund_is_journaled(peer: ZvtPeer, ecr: MiniEcr) -> None:

@@ -77,6 +77,9 @@ writes one atomically):
   the card/PIN/host steps run: 80 00, then 06 1E 6C; refused (or after the booking): 84 83;
   ignored: only DLE ACK. 06 B0 while idle is answered ``idle_answer`` (80 00 by default).
 
+Not a fault but a terminal's own doing: ``peer.close_batch()`` settles the day without an ECR command
+(auto end-of-day), so reversals of earlier payments answer B5 from then on (a refund is needed).
+
 Readings of the spec that were ambiguous, and the one implemented:
 - The Registration currency code has no BMP number; it is taken as present when the bytes after the
   config byte do not parse as BMP 03/06 (currencies 03xx/06xx are therefore ambiguous).

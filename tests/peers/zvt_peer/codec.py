@@ -66,8 +66,9 @@ class Received:
 class FrameReader:
     """Turns the byte stream from the ECR into frames and single control bytes.
 
-    Bytes outside a frame that are not DLE ACK / NAK are line noise and are skipped, as a receiver
-    waiting for DLE STX does (PA00P016 ch. 3.2.1).
+    Bytes outside a frame that are not DLE ACK / ACK / NAK are line noise and are skipped, as a
+    receiver waiting for DLE STX does (PA00P016 ch. 3.2.1). A bare ACK (06) from the ECR is accepted
+    as well as DLE ACK: serial ECRs in the field send it.
     """
 
     def __init__(self) -> None:
@@ -90,6 +91,12 @@ class FrameReader:
             if buf[0] == NAK:
                 del buf[0]
                 yield NAK_BYTES
+                continue
+            if buf[0] == ACK:
+                # A bare ACK is what deployed ECRs send (ecrterm ``write_ack``, Wiffzack zvtlib
+                # ``RS232Transport.SendStatus(ACK)``): taken as positive like DLE ACK.
+                del buf[0]
+                yield ACK_BYTES
                 continue
             if buf[0] != DLE:
                 del buf[0]  # noise

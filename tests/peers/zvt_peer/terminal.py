@@ -157,6 +157,7 @@ class ZvtPeer:
         self._reappear_at = 0.0
         self._control_checked = 0.0
         self._batch, self._receipt_no, self._trace_no = self._resume_counters()
+        self._batch_lock = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -712,6 +713,22 @@ class ZvtPeer:
             return
         self._send(ACK_APDU)
         self._step(apdu.command, "host", IS_WAITING_FOR_HOST, self.settings.host_s)
+        with self._batch_lock:
+            record = self._settle_batch()
+        self._stage("after_booking", apdu.command)
+        self._tell(0x04, 0x0F, self._status_info(record), repeatable=True)
+        self._finish(apdu.command, self._receipt_text(record), admin=True)
+
+    def close_batch(self) -> Record:
+        """The terminal settles its day on its own, without an ECR command (auto end-of-day at a fixed
+        hour, as many terminals are set up): the batch's totals are journaled and a new batch opens,
+        so a reversal of an earlier payment answers B5 (use refund) from now on. Thread-safe enough
+        for a test calling it while the terminal idles or runs a command."""
+        with self._batch_lock:
+            return self._settle_batch()
+
+    def _settle_batch(self) -> Record:
+        """Journal the open batch's end-of-day record and open the next batch."""
         records = self.journal.records()
         batch = [r for r in records if r.get("batch") == self._batch]
         totals = batch_totals(records, self._batch)
@@ -737,9 +754,7 @@ class ZvtPeer:
             **totals,
         )
         self._batch += 1
-        self._stage("after_booking", apdu.command)
-        self._tell(0x04, 0x0F, self._status_info(record), repeatable=True)
-        self._finish(apdu.command, self._receipt_text(record), admin=True)
+        return record
 
     def _repeat_receipt(self, apdu: Apdu) -> None:
         """PA00P015 ch. 2.19: the last payment or end-of-day receipt again, with its 04 0F."""
