@@ -624,3 +624,15 @@ def _poll(http: httpx.Client, key: str, within_s: float = 5.0) -> dict[str, Any]
             raise AssertionError(f"{key} still {record} after {within_s} s")
         time.sleep(0.05)
 
+
+
+def test_v2_matches_the_documented_vector() -> None:
+    """docs/upstream-api.md's example: encoded pairs sorted bytewise (%2F before .)."""
+    from tests.peers.upstream_peer import canonical_query, v2_message
+
+    query = canonical_query("carrier=Mint+Mobile&b=%C3%A9&a=.&a=%2F")
+    assert query == "a=%2F&a=.&b=%C3%A9&carrier=Mint%20Mobile"
+    message = v2_message("GET", "/v1/catalog", "carrier=Mint+Mobile&b=%C3%A9&a=.&a=%2F",
+                         "2025-07-01T12:34:56Z", "f" * 32, b"")
+    assert hmac.new(b"secret", message, hashlib.sha256).hexdigest() == \
+        "b074cc0177c7d57481ef67abc5dee125b1ecb08461b81b615ff978d563e14b25"

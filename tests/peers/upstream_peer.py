@@ -534,9 +534,12 @@ def assert_money_consistent(journal: Path | str, standing_charges: Iterable[Char
 
 
 def canonical_query(raw_query: str) -> str:
-    """Signature v2 QUERY: decoded pairs sorted by name then value, each RFC 3986-encoded, '&'-joined."""
-    pairs = parse_qsl(raw_query, keep_blank_values=True)
-    return "&".join(f"{quote(name, safe='-._~')}={quote(value, safe='-._~')}" for name, value in sorted(pairs))
+    """Signature v2 QUERY as docs/upstream-api.md fixes it: decode the pairs ('+' is a space),
+    RFC 3986-encode each name and value, sort by encoded name then encoded value (bytes),
+    join with '&'."""
+    pairs = [(quote(name, safe="-._~"), quote(value, safe="-._~"))
+             for name, value in parse_qsl(raw_query, keep_blank_values=True)]
+    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
 
 
 def v2_message(method: str, path: str, raw_query: str, timestamp: str, nonce: str, body: bytes) -> bytes:
