@@ -110,6 +110,11 @@ class TopUps:
             raise ApiError(503, "provider_unavailable", "the aggregator cannot be asked now") from exc
         if account is None:
             return {"found": False}
+        if (msisdn is not None and account.get("msisdn") != msisdn) or \
+                (iccid is not None and account.get("iccid") not in (None, iccid)):
+            # both given and naming different accounts: docs/upstream-api.md says not found
+            log.info("lookup: the iccid and msisdn given name different accounts")
+            return {"found": False}
         return {"found": True, "account": account}
 
     def catalog(self, carrier: str | None) -> dict[str, Any]:

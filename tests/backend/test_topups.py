@@ -65,6 +65,10 @@ def test_catalog_and_lookup_through_the_kiosk_client(client: HttpTopUpProvider) 
     assert found is not None and (found.msisdn, found.carrier, found.current_plan) == \
         ("12025550123", "T-Mobile", "tmo-unl-50")
     assert client.lookup(msisdn="19995550000") is None
+    both = client.lookup(iccid="8901260123456789012", msisdn="12025550123")
+    assert both is not None and both.msisdn == "12025550123"
+    # the SIM of one account and the number of another: neither is the customer's account
+    assert client.lookup(iccid="8901260123456789012", msisdn="12025550124") is None
     assert client.health().ok
 
 
