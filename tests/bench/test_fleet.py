@@ -3,6 +3,7 @@ an independent implementation of signature v2 (the upstream test peer's)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import importlib.util
@@ -14,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.peers.upstream_peer import v2_message
+from tests.peers.upstream_peer import UpstreamPeer, v2_message
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ROOT / "bench" / "fleet.py"
@@ -42,6 +43,48 @@ def test_v2_signature_matches_an_independent_verifier() -> None:
                                            nonce, body), hashlib.sha256).hexdigest()
     assert headers["X-Signature"] == "v2:" + expected
     assert fleet.sign_v2(secret, "POST", "/p", (), "t", body)["X-Nonce"] != nonce  # fresh per request
+
+
+def test_v2_over_the_wire_against_the_upstream_peer(tmp_path: Path) -> None:
+    """The generator's own client, kiosk and sale, through the peer that verifies v2 (nonce, route)."""
+    fleet = _fleet()
+    kiosk_id, secret = "FLEET-000001", b"a-secret-only-this-test-knows"
+
+    class PeerTarget(fleet.Target):  # type: ignore[name-defined,misc]
+        def __init__(self, url: str) -> None:
+            self.base_url = url
+
+        def exited(self) -> None:
+            return None
+
+    async def sell(url: str) -> tuple[object, object]:
+        scheme, plans = await fleet.probe(PeerTarget(url), "v2", kiosk_id, secret, deadline_s=10)
+        assert scheme == "v2"
+        transport = fleet.AiohttpTransport(4, 10.0)
+        profile = fleet.LoadProfile(pending_poll_s=0.05, outcome_cycle=("pending", "ok", "failed"))
+        load = fleet.Fleet(url, "v2", transport, profile, plans, 1)
+        kiosk = fleet.Kiosk(kiosk_id, secret)
+        load.kiosks.append(kiosk)
+        loop = asyncio.get_running_loop()
+        try:
+            await load.heartbeat(kiosk, loop.time())
+            for _ in range(3):
+                kiosk.selling = True
+                await load.sale(kiosk, loop.time())
+            await load.heartbeat(kiosk, loop.time())
+        finally:
+            await transport.close()
+        return load, kiosk
+
+    with UpstreamPeer(tmp_path / "peer.jsonl", verify="v2", secret=secret, kiosk_id=kiosk_id) as peer:
+        load, kiosk = asyncio.run(sell(peer.url))
+        calls = [(c.route, c.status) for c in peer.calls]
+    assert load.errors_total == {}, load.errors_total  # type: ignore[attr-defined]
+    assert all(status is not None and status < 300 for _, status in calls), calls
+    assert {route for route, _ in calls} >= {"catalog", "heartbeat", "topups.post", "events"}
+    assert kiosk.acked == kiosk.seq >= 12  # type: ignore[attr-defined]
+    stored = {seq: event["hash"] for seq, event in peer.kiosk_events[kiosk_id].items()}
+    assert stored == {i + 1: h for i, h in enumerate(kiosk.hashes)}  # type: ignore[attr-defined]
 
 
 def test_chain_hash_matches_the_ledger_rule() -> None:
