@@ -1322,10 +1322,15 @@ def _start_py_spy(out_dir: Path | None, target: Target, n: int, warmup: float,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _package(file: str) -> str:
+    return file if file.startswith("backend/") else file.split("/")[0]
+
+
 def profile_summary(path: Path, top: int = 12) -> str:
     """Self time per function, and inclusive time per package and per backend function, from py-spy raw."""
     total = 0
     own: Counter[str] = Counter()
+    own_package: Counter[str] = Counter()
     package: Counter[str] = Counter()
     backend: Counter[str] = Counter()
     for line in path.read_text(errors="replace").splitlines():
@@ -1336,8 +1341,9 @@ def profile_summary(path: Path, top: int = 12) -> str:
         total += n
         frames = [f.rsplit(":", 1)[0] + ")" if f.endswith(")") else f for f in stack.split(";")[1:]] or ["(no frame)"]
         own[frames[-1]] += n
-        files = {f[f.rfind("(") + 1:-1] for f in frames}
-        for name in {f if f.startswith("backend/") else f.split("/")[0] for f in files}:
+        files = [f[f.rfind("(") + 1:-1] for f in frames]
+        own_package[_package(files[-1])] += n
+        for name in {_package(f) for f in files}:
             package[name] += n
         for name in {f for f in frames if "(backend/" in f}:
             backend[name] += n
@@ -1348,6 +1354,7 @@ def profile_summary(path: Path, top: int = 12) -> str:
         return f"  {title}:\n" + "\n".join(f"    {c / total:6.1%}  {k}" for k, c in counts.most_common(top))
 
     return "\n".join((f"{path.name}: {total} samples holding the GIL", block("self", own),
+                      block("self, by package or backend file", own_package),
                       block("inclusive, by package or backend file", package),
                       block("inclusive, by backend function", backend)))
 
