@@ -199,13 +199,14 @@ class CpuSnapshot:
     generator: float
     busy: float
     total: float
+    db_sessions: int = 0  # PostgreSQL sessions ever opened on the bench database
 
     @classmethod
-    def take(cls, backend_pid: int, postgres_pid: int) -> CpuSnapshot:
+    def take(cls, backend_pid: int, postgres_pid: int, db_sessions: int = 0) -> CpuSnapshot:
         table = _proc_table()
         busy, total = machine_cpu()
         return cls(time.monotonic(), tree_cpu_s(table, backend_pid), tree_cpu_s(table, postgres_pid),
-                   _own_cpu_s(), busy, total)
+                   _own_cpu_s(), busy, total, db_sessions)
 
 
 # --------------------------------------------------------------------------- HTTP clients
@@ -325,6 +326,7 @@ class StepResult:
     events_acked: int
     cpu: dict[str, float]  # shares of one core over the window
     cpu_ms_per_request: dict[str, float]
+    db_sessions_per_s: float
     passed: bool
     limit: str
     verdict: str
@@ -797,7 +799,8 @@ def evaluate(stats: StepStats, before: CpuSnapshot, after: CpuSnapshot, p99_limi
         achieved_rps=stats.completed / duration, per_endpoint=per_endpoint, errors=dict(stats.errors),
         lag_p99_ms=lag_p99, backlog_at_end=stats.backlog_at_end, max_inflight=stats.max_inflight,
         sales=stats.sales, events_acked=stats.events_acked, cpu=core, cpu_ms_per_request=per_request,
-        passed=passed, limit=limit, verdict=verdict)
+        db_sessions_per_s=(after.db_sessions - before.db_sessions) / duration, passed=passed, limit=limit,
+        verdict=verdict)
 
 
 def print_step(r: StepResult) -> None:
@@ -809,7 +812,8 @@ def print_step(r: StepResult) -> None:
           f"generator {r.cpu['generator']:.0%}, other processes {r.cpu['others']:.0%} "
           f"(machine {r.cpu['machine']:.2f}/{r.cpu['cores']:.0f} cores); per request: backend "
           f"{r.cpu_ms_per_request['backend']:.2f} ms, PostgreSQL {r.cpu_ms_per_request['postgres']:.2f} ms, "
-          f"generator {r.cpu_ms_per_request['generator']:.2f} ms", flush=True)
+          f"generator {r.cpu_ms_per_request['generator']:.2f} ms; PostgreSQL sessions opened "
+          f"{r.db_sessions_per_s:.1f}/s", flush=True)
     errors = ", ".join(f"{k} ×{v}" for k, v in sorted(r.errors.items(), key=lambda kv: -kv[1])) or "none"
     print(f"          sales {r.sales}, events acked {r.events_acked}, in flight max {r.max_inflight} / at end "
           f"{r.backlog_at_end}, generator lag p99 {r.lag_p99_ms:.1f} ms; errors: {errors}", flush=True)
@@ -842,6 +846,10 @@ class Target:
     def snapshot(self) -> CpuSnapshot:
         raise NotImplementedError
 
+    def roots(self) -> list[int]:
+        """The server's process trees (for --server-nice)."""
+        raise NotImplementedError
+
     def exited(self) -> str | None:
         raise NotImplementedError
 
@@ -861,6 +869,7 @@ class BackendTarget(Target):
                  data_dir: Path, log_path: Path, workers: int | None) -> None:
         self.db_url, self.pg_dsn, self.pg_pid, self.serve = db_url, pg_dsn, pg_pid, serve
         self.base_url, self.data_dir, self.log_path = base_url, data_dir, log_path
+        self._stats: Any = None
         self.label = ("kiosk-backend serve on PostgreSQL, "
                       + (f"--workers {workers}" if workers else "one process (serve has no --workers)"))
 
@@ -883,7 +892,30 @@ class BackendTarget(Target):
         return out
 
     def snapshot(self) -> CpuSnapshot:
-        return CpuSnapshot.take(self.serve.pid, self.pg_pid)
+        return CpuSnapshot.take(self.serve.pid, self.pg_pid, self._sessions())
+
+    def _sessions(self) -> int:
+        """pg_stat_database.sessions on one kept read-only connection (so it opens none itself)."""
+        import psycopg
+
+        try:
+            if self._stats is None:
+                self._stats = psycopg.connect(self.pg_dsn, autocommit=True,
+                                              options="-c default_transaction_read_only=on")
+            self._stats.execute("SELECT pg_stat_clear_snapshot()")
+            row = self._stats.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+                                      ).fetchone()
+        except psycopg.Error:
+            return 0  # a figure missing is no reason to stop the run
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def close(self) -> None:
+        if self._stats is not None:
+            self._stats.close()
+            self._stats = None
+
+    def roots(self) -> list[int]:
+        return [self.serve.pid, self.pg_pid]
 
     def exited(self) -> str | None:
         code = self.serve.poll()
@@ -944,6 +976,7 @@ def running_backend(workers: int | None, log_level: str) -> Iterator[tuple[Backe
         cleanup.callback(_stop, serve)
         target = BackendTarget(db_url, f"host=127.0.0.1 port={pg.port} user={pg.user} dbname=fleet", pg.proc.pid,
                                serve, f"http://127.0.0.1:{port}", data_dir, log_path, workers)
+        cleanup.callback(target.close)
         yield target, first, secret
 
 
@@ -969,6 +1002,9 @@ class StubTarget(Target):
 
     def snapshot(self) -> CpuSnapshot:
         return CpuSnapshot.take(self.proc.pid, -1)
+
+    def roots(self) -> list[int]:
+        return [self.proc.pid]
 
     def exited(self) -> str | None:
         code = self.proc.poll()
@@ -1162,6 +1198,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--generator-nice", type=int, default=-5,
                    help="nice increment for the generator's event loop (not the server), so its timing holds on a "
                         "busy machine; 0 to leave it")
+    p.add_argument("--server-nice", type=int, default=0,
+                   help="nice value for the backend's and PostgreSQL's processes (e.g. -5 to shield the "
+                        "measurement from other work on a shared machine; it is printed with the results)")
     p.add_argument("--stub", action="store_true",
                    help="run against a stub server that answers at once: the generator's own cost and capacity")
     p.add_argument("--quick", action="store_true",
@@ -1198,6 +1237,8 @@ async def run(args: argparse.Namespace) -> int:
     with target_cm as (target, first_id, first_secret):
         scheme, plans = await probe(target, "v1" if args.stub else args.signature, first_id, first_secret)
         nice = _raise_priority(args.generator_nice)  # after the server started: it keeps its own priority
+        if args.server_nice:
+            nice += f"; server and PostgreSQL {_renice_trees(target.roots(), args.server_nice)}"
         print(f"fleet bench: {target.label} at {target.base_url}; signature {scheme}; client {args.client}, "
               f"{args.connections} connections; heartbeat every {profile.heartbeat_s:g} s, a sale per kiosk every "
               f"{profile.sale_interval_s:g} s ({profile.pending_share:.0%} pending, {profile.failed_share:.0%} "
@@ -1271,6 +1312,27 @@ def _raise_priority(increment: int) -> str:
     except OSError as exc:
         return f"at normal priority (nice {increment:+d} refused: {exc.strerror})"
     return f"at nice {os.getpriority(os.PRIO_PROCESS, 0):+d}"
+
+
+def _renice_trees(roots: Sequence[int], nice: int) -> str:
+    """Every thread of the process trees; processes and threads they start later inherit it."""
+    table = _proc_table()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (ppid, _ticks) in table.items():
+        children[ppid].append(pid)
+    done, todo = 0, list(roots)
+    try:
+        while todo:
+            pid = todo.pop()
+            todo.extend(children.get(pid, ()))
+            with contextlib.suppress(FileNotFoundError):
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                        done += 1
+    except PermissionError as exc:
+        return f"at normal priority (nice {nice:+d} refused: {exc.strerror})"
+    return f"at nice {nice:+d} ({done} threads)"
 
 
 def summarize(results: Sequence[StepResult], steps: Sequence[int]) -> int | None:
