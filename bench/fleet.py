@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import heapq
 import hmac
+import itertools
 import json
 import math
 import os
@@ -658,7 +659,8 @@ class Fleet:
     # ------------------------------------------------------------------ one step
 
     async def run_step(self, n: int, warmup_s: float, duration_s: float, drain_s: float,
-                       snapshot: Callable[[], CpuSnapshot]) -> tuple[StepStats, CpuSnapshot, CpuSnapshot]:
+                       snapshot: Callable[[], CpuSnapshot]) -> tuple[StepStats, list[CpuSnapshot]]:
+        """Warm-up, then the measured window; CPU sampled every second of it; then drain."""
         loop = asyncio.get_running_loop()
         profile, rng = self.profile, self.rng
         kiosks = self.kiosks[:n]
@@ -672,17 +674,16 @@ class Fleet:
         sale_rate = n / profile.sale_interval_s
         next_sale = start + rng.expovariate(sale_rate)
         snaps: list[CpuSnapshot] = []
+        sampler = asyncio.ensure_future(_sample(snapshot, window, snaps))
         end = window[1]
         while True:
-            if not snaps and loop.time() >= window[0]:
-                snaps.append(snapshot())
             due_beat = beats[0][0]
             due = min(due_beat, next_sale)
             if due >= end:
                 break
             now = loop.time()
             if due > now:
-                await asyncio.sleep(min(due, window[0] if not snaps else due) - now)
+                await asyncio.sleep(due - now)
                 continue
             if due_beat <= next_sale:
                 _, i = heapq.heappop(beats)
@@ -697,10 +698,7 @@ class Fleet:
                         self.spawn(self.sale(kiosk, next_sale))
                         break
                 next_sale += rng.expovariate(sale_rate)
-        await asyncio.sleep(max(0.0, end - loop.time()))
-        if not snaps:
-            snaps.append(snapshot())
-        snaps.append(snapshot())
+        await sampler
         stats.backlog_at_end = self.inflight
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=drain_s)
@@ -715,7 +713,7 @@ class Fleet:
         for kiosk in kiosks:
             kiosk.selling = False
         self.stats = None
-        return stats, snaps[0], snaps[1]
+        return stats, snaps
 
     async def _flush_one(self, kiosk: Kiosk, gate: asyncio.Semaphore) -> None:
         async with gate:
@@ -736,6 +734,19 @@ class Fleet:
                     kiosk.retry = None
 
 
+async def _sample(snapshot: Callable[[], CpuSnapshot], window: tuple[float, float],
+                  out: list[CpuSnapshot]) -> None:
+    """A snapshot at the window's start, every second in it, and at its end."""
+    loop = asyncio.get_running_loop()
+    at = window[0]
+    while True:
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        out.append(await asyncio.to_thread(snapshot))  # reading /proc and one query: off the event loop
+        if at >= window[1]:
+            return
+        at = min(at + 1.0, window[1])
+
+
 def _error_code(raw: bytes) -> str:
     try:
         data = json.loads(raw)
@@ -747,8 +758,15 @@ def _error_code(raw: bytes) -> str:
 # --------------------------------------------------------------------------- evaluation
 
 
-def evaluate(stats: StepStats, before: CpuSnapshot, after: CpuSnapshot, p99_limit_ms: float) -> StepResult:
+def evaluate(stats: StepStats, snaps: Sequence[CpuSnapshot], p99_limit_ms: float) -> StepResult:
+    before, after = snaps[0], snaps[-1]
     duration = after.at - before.at
+    # per second: how often the machine had no CPU left, and the most other processes took
+    seconds = [(b.busy - a.busy, b.total - a.total, (b.busy - a.busy) - (b.backend - a.backend)
+                - (b.postgres - a.postgres) - (b.generator - a.generator)) for a, b in itertools.pairwise(snaps)]
+    saturated = sum(1 for busy, total, _ in seconds if total > 0 and busy > 0.95 * total) / max(1, len(seconds))
+    others_peak = max((o / (b.at - a.at) for (_, _, o), (a, b) in zip(seconds, itertools.pairwise(snaps),
+                                                                       strict=True)), default=0.0)
     per_endpoint: dict[str, dict[str, float]] = {}
     for endpoint in ENDPOINTS:
         values = sorted(stats.latencies.get(endpoint, ()))
@@ -764,13 +782,15 @@ def evaluate(stats: StepStats, before: CpuSnapshot, after: CpuSnapshot, p99_limi
     cores = (after.total - before.total) / duration
     core["machine"] = busy
     core["others"] = max(0.0, busy - core["backend"] - core["postgres"] - core["generator"])
+    core["others_peak"] = max(0.0, others_peak)
+    core["saturated_share"] = saturated
     core["cores"] = cores
     done = max(1, stats.completed)
     per_request = {k: core[k] * duration / done * 1e3 for k in ("backend", "postgres", "generator")}
     worst_p99 = max((v["p99_ms"] for v in per_endpoint.values()), default=math.nan)
     errors = sum(stats.errors.values())
     passed = errors == 0 and worst_p99 < p99_limit_ms and bool(per_endpoint)
-    machine_full = busy > 0.95 * cores
+    machine_full = busy > 0.95 * cores or saturated > 0.1
     server_share = core["backend"] + core["postgres"]
     split = (f"backend {core['backend']:.2f} + PostgreSQL {core['postgres']:.2f} + generator "
              f"{core['generator']:.2f} + other processes {core['others']:.2f} = {busy:.2f} of {cores:.0f} cores")
@@ -782,10 +802,11 @@ def evaluate(stats: StepStats, before: CpuSnapshot, after: CpuSnapshot, p99_limi
                    "about the server")
     elif machine_full and core["others"] > server_share:
         limit = "others"
-        verdict = f"limited by other processes on this machine ({split}): re-run on a quiet machine"
+        verdict = (f"limited by other processes on this machine ({split}; saturated {saturated:.0%} of the "
+                   f"seconds, others up to {others_peak:.2f} cores): re-run on a quiet machine")
     elif machine_full:
         limit = "server-cpu"
-        verdict = f"server-limited, CPU-bound ({split})"
+        verdict = f"server-limited, CPU-bound ({split}; saturated {saturated:.0%} of the seconds)"
         if core["others"] > 0.25:
             verdict += "; other processes took a share: a quiet machine would do better"
     else:
@@ -810,7 +831,8 @@ def print_step(r: StepResult) -> None:
           f"p50/p99 {eps}", flush=True)
     print(f"          CPU (share of one core): backend {r.cpu['backend']:.0%}, PostgreSQL {r.cpu['postgres']:.0%}, "
           f"generator {r.cpu['generator']:.0%}, other processes {r.cpu['others']:.0%} "
-          f"(machine {r.cpu['machine']:.2f}/{r.cpu['cores']:.0f} cores); per request: backend "
+          f"(machine {r.cpu['machine']:.2f}/{r.cpu['cores']:.0f} cores, saturated {r.cpu['saturated_share']:.0%} "
+          f"of the seconds, others up to {r.cpu['others_peak']:.2f}); per request: backend "
           f"{r.cpu_ms_per_request['backend']:.2f} ms, PostgreSQL {r.cpu_ms_per_request['postgres']:.2f} ms, "
           f"generator {r.cpu_ms_per_request['generator']:.2f} ms; PostgreSQL sessions opened "
           f"{r.db_sessions_per_s:.1f}/s", flush=True)
@@ -1256,15 +1278,15 @@ async def run(args: argparse.Namespace) -> int:
                 if ids:
                     print(f"  registered {len(ids)} kiosks in {time.monotonic() - started:.1f} s", flush=True)
                 spy = _start_py_spy(args.py_spy, target, n, args.warmup, args.duration)
-                stats, before, after = await fleet.run_step(n, args.warmup, args.duration,
-                                                            drain_s=args.timeout * 2 + 15, snapshot=target.snapshot)
+                stats, snaps = await fleet.run_step(n, args.warmup, args.duration, drain_s=args.timeout * 2 + 15,
+                                                    snapshot=target.snapshot)
                 if spy is not None and args.py_spy is not None:
                     spy.wait(timeout=120)
                     recorded = args.py_spy / f"backend-{n}.txt"
                     why = spy.stderr.read().decode(errors="replace")[-500:] if spy.stderr else ""
                     print(profile_summary(recorded) if recorded.exists() else f"py-spy recorded nothing: {why}",
                           flush=True)
-                result = evaluate(stats, before, after, args.p99_ms)
+                result = evaluate(stats, snaps, args.p99_ms)
                 results.append(result)
                 print_step(result)
                 gone = target.exited()
@@ -1352,9 +1374,10 @@ def summarize(results: Sequence[StepResult], steps: Sequence[int]) -> int | None
         print(f"every step held, up to {last.n} kiosks: the knee lies beyond", flush=True)
     upto = results[:len([r for r in results if r.passed]) + 1]
     others = max((r.cpu["others"] for r in upto), default=0.0)
+    peak = max((r.cpu["others_peak"] for r in upto), default=0.0)
     if others > 0.25:
-        print(f"note: other processes on this machine used up to {others:.2f} cores during these steps; "
-              "the knee is pessimistic", flush=True)
+        print(f"note: other processes on this machine used up to {others:.2f} cores on average over a step "
+              f"({peak:.2f} in its busiest second); the knee is pessimistic", flush=True)
     held = [r for r in results if r.passed] or results[:1]
     if held:
         # the dearest figures came from the step with the most load that still held
