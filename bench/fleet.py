@@ -200,14 +200,15 @@ class CpuSnapshot:
     generator: float
     busy: float
     total: float
-    db_sessions: int = 0  # PostgreSQL sessions ever opened on the bench database
+    #: pg_stat_database of the bench database: sessions opened, transactions committed, rolled back
+    db: tuple[int, int, int] = (0, 0, 0)
 
     @classmethod
-    def take(cls, backend_pid: int, postgres_pid: int, db_sessions: int = 0) -> CpuSnapshot:
+    def take(cls, backend_pid: int, postgres_pid: int, db: tuple[int, int, int] = (0, 0, 0)) -> CpuSnapshot:
         table = _proc_table()
         busy, total = machine_cpu()
         return cls(time.monotonic(), tree_cpu_s(table, backend_pid), tree_cpu_s(table, postgres_pid),
-                   _own_cpu_s(), busy, total, db_sessions)
+                   _own_cpu_s(), busy, total, db)
 
 
 # --------------------------------------------------------------------------- HTTP clients
@@ -328,6 +329,8 @@ class StepResult:
     cpu: dict[str, float]  # shares of one core over the window
     cpu_ms_per_request: dict[str, float]
     db_sessions_per_s: float
+    db_commits_per_request: float
+    db_rollbacks_per_request: float
     passed: bool
     limit: str
     verdict: str
@@ -820,7 +823,9 @@ def evaluate(stats: StepStats, snaps: Sequence[CpuSnapshot], p99_limit_ms: float
         achieved_rps=stats.completed / duration, per_endpoint=per_endpoint, errors=dict(stats.errors),
         lag_p99_ms=lag_p99, backlog_at_end=stats.backlog_at_end, max_inflight=stats.max_inflight,
         sales=stats.sales, events_acked=stats.events_acked, cpu=core, cpu_ms_per_request=per_request,
-        db_sessions_per_s=(after.db_sessions - before.db_sessions) / duration, passed=passed, limit=limit,
+        db_sessions_per_s=(after.db[0] - before.db[0]) / duration,
+        db_commits_per_request=(after.db[1] - before.db[1] - (len(snaps) - 1)) / done,  # less our own reads
+        db_rollbacks_per_request=(after.db[2] - before.db[2]) / done, passed=passed, limit=limit,
         verdict=verdict)
 
 
@@ -834,8 +839,10 @@ def print_step(r: StepResult) -> None:
           f"(machine {r.cpu['machine']:.2f}/{r.cpu['cores']:.0f} cores, saturated {r.cpu['saturated_share']:.0%} "
           f"of the seconds, others up to {r.cpu['others_peak']:.2f}); per request: backend "
           f"{r.cpu_ms_per_request['backend']:.2f} ms, PostgreSQL {r.cpu_ms_per_request['postgres']:.2f} ms, "
-          f"generator {r.cpu_ms_per_request['generator']:.2f} ms; PostgreSQL sessions opened "
-          f"{r.db_sessions_per_s:.1f}/s", flush=True)
+          f"generator {r.cpu_ms_per_request['generator']:.2f} ms", flush=True)
+    if r.db_sessions_per_s or r.db_commits_per_request:
+        print(f"          PostgreSQL: {r.db_sessions_per_s:.1f} sessions opened/s, per request "
+              f"{r.db_commits_per_request:.2f} commits and {r.db_rollbacks_per_request:.2f} rollbacks", flush=True)
     errors = ", ".join(f"{k} ×{v}" for k, v in sorted(r.errors.items(), key=lambda kv: -kv[1])) or "none"
     print(f"          sales {r.sales}, events acked {r.events_acked}, in flight max {r.max_inflight} / at end "
           f"{r.backlog_at_end}, generator lag p99 {r.lag_p99_ms:.1f} ms; errors: {errors}", flush=True)
@@ -914,22 +921,21 @@ class BackendTarget(Target):
         return out
 
     def snapshot(self) -> CpuSnapshot:
-        return CpuSnapshot.take(self.serve.pid, self.pg_pid, self._sessions())
+        return CpuSnapshot.take(self.serve.pid, self.pg_pid, self._db_stats())
 
-    def _sessions(self) -> int:
-        """pg_stat_database.sessions on one kept read-only connection (so it opens none itself)."""
+    def _db_stats(self) -> tuple[int, int, int]:
+        """pg_stat_database on one kept read-only connection (so it opens no session itself)."""
         import psycopg
 
         try:
             if self._stats is None:
                 self._stats = psycopg.connect(self.pg_dsn, autocommit=True,
                                               options="-c default_transaction_read_only=on")
-            self._stats.execute("SELECT pg_stat_clear_snapshot()")
-            row = self._stats.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-                                      ).fetchone()
+            row = self._stats.execute("SELECT sessions, xact_commit, xact_rollback FROM pg_stat_database "
+                                      "WHERE datname = current_database()").fetchone()
         except psycopg.Error:
-            return 0  # a figure missing is no reason to stop the run
-        return int(row[0]) if row and row[0] is not None else 0
+            return (0, 0, 0)  # a figure missing is no reason to stop the run
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
 
     def close(self) -> None:
         if self._stats is not None:
