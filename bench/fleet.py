@@ -824,7 +824,7 @@ def evaluate(stats: StepStats, snaps: Sequence[CpuSnapshot], p99_limit_ms: float
         lag_p99_ms=lag_p99, backlog_at_end=stats.backlog_at_end, max_inflight=stats.max_inflight,
         sales=stats.sales, events_acked=stats.events_acked, cpu=core, cpu_ms_per_request=per_request,
         db_sessions_per_s=(after.db[0] - before.db[0]) / duration,
-        db_commits_per_request=(after.db[1] - before.db[1] - (len(snaps) - 1)) / done,  # less our own reads
+        db_commits_per_request=max(0, after.db[1] - before.db[1] - (len(snaps) - 1)) / done,  # less our reads
         db_rollbacks_per_request=(after.db[2] - before.db[2]) / done, passed=passed, limit=limit,
         verdict=verdict)
 
@@ -840,7 +840,7 @@ def print_step(r: StepResult) -> None:
           f"of the seconds, others up to {r.cpu['others_peak']:.2f}); per request: backend "
           f"{r.cpu_ms_per_request['backend']:.2f} ms, PostgreSQL {r.cpu_ms_per_request['postgres']:.2f} ms, "
           f"generator {r.cpu_ms_per_request['generator']:.2f} ms", flush=True)
-    if r.db_sessions_per_s or r.db_commits_per_request:
+    if r.db_commits_per_request > 0:
         print(f"          PostgreSQL: {r.db_sessions_per_s:.1f} sessions opened/s, per request "
               f"{r.db_commits_per_request:.2f} commits and {r.db_rollbacks_per_request:.2f} rollbacks", flush=True)
     errors = ", ".join(f"{k} ×{v}" for k, v in sorted(r.errors.items(), key=lambda kv: -kv[1])) or "none"
