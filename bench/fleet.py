@@ -1211,14 +1211,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--failed-share", type=float, default=0.02, help="sales whose top-up fails (customer_fixable)")
     p.add_argument("--signature", choices=("v1", "v2", "auto"), default="v2",
                    help="request signing; auto: v2 if the server takes it, else v1")
-    p.add_argument("--client", choices=tuple(TRANSPORTS), default="aiohttp")
+    p.add_argument("--client", choices=tuple(TRANSPORTS), default="aiohttp",
+                   help="aiohttp costs ~0.3 ms CPU a request here; httpx ~1 ms, and its pool collapses with "
+                        "thousands of requests queued (encode/httpcore#1035)")
     p.add_argument("--connections", type=int, default=64, help="bounded keep-alive pool")
     p.add_argument("--timeout", type=float, default=30.0, help="per request, pool wait included")
     p.add_argument("--workers", default="auto",
                    help="serve --workers (auto: 2 when serve has the option; 'none' to not pass it)")
     p.add_argument("--p99-ms", type=float, default=250.0, help="a step holds when every endpoint's p99 is below")
     p.add_argument("--all-steps", action="store_true", help="go on after the first step that does not hold")
-    p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"),
+                   help="the server's")
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--seed", type=int, default=20)
     p.add_argument("--py-spy", type=Path, metavar="DIR",
