@@ -15,7 +15,7 @@ DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk 
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test bench lint deps venv translations clean soak
+.PHONY: demo test bench bench-fleet lint deps venv translations clean soak
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory deps
@@ -51,6 +51,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# N simulated kiosks against `kiosk-backend serve` on PostgreSQL, for growing N (about 10 min);
+# e.g. make bench-fleet FLEET_ARGS="--steps 10000,30000 --signature v1"; --quick for a smoke run.
+FLEET_ARGS ?=
+bench-fleet: $(STAMP)
+	$(BIN)/python bench/fleet.py $(FLEET_ARGS)
 
 # 1,000 simulated sessions through the real UI offscreen; exits 1 if memory, fds or threads grow.
 soak: $(STAMP)
