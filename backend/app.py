@@ -22,10 +22,11 @@ import math
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -53,7 +54,7 @@ from backend.operators import (
 from backend.provider import ProviderAdapter, load_provider
 from backend.provider_api import provider_routes
 from backend.settings import BackendSettings
-from backend.store import KioskAuth, Store
+from backend.store import KioskAuth, NonceClaim, Store
 from backend.throttle import LoginThrottle, TooManyAttempts
 from backend.topups import TopUps, parse_lookup, parse_topup
 from kiosk.ledger.chain import GENESIS
@@ -71,12 +72,13 @@ from kiosk.sync.signing import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-AUTH_CACHE_MAX = 10_000
+AUTH_CACHE_MAX = 200_000  # kiosks whose derived secret a worker keeps (LRU; ~0.3 KiB each)
 PURGE_EVERY_S = 60.0
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": left as they are when re-encoding a path
 REPORTED_CODES = frozenset({"tampered_event", "chain_broken", "chain_conflict", "sequence_gap"})
@@ -189,9 +191,10 @@ class Backend:
         self.topups = TopUps(store, provider)
         self.provider = provider
         self._master_key = master_key
-        # kiosk id -> (auth, derived secret). No expiry needed: recording the nonce re-checks
-        # the kiosk's generation and disabled flag in the database (Store.record_nonce).
-        self._auth_cache: dict[str, tuple[KioskAuth, bytes]] = {}
+        # kiosk id -> (auth, derived secret), least recently used first. No expiry needed:
+        # recording the nonce re-checks the kiosk's generation and disabled flag in the database
+        # in the same statement (Store.claim_nonce, Store.heartbeat, Store.ingest).
+        self._auth_cache: OrderedDict[str, tuple[KioskAuth, bytes]] = OrderedDict()
         self._auth_lock = threading.Lock()
         self._next_purge = 0.0
         self.login_throttle = LoginThrottle(store)
@@ -210,15 +213,23 @@ class Backend:
             raise ApiError(500, "server_key_mismatch", "the server's master key is not the one the "
                            "kiosk's secret was issued with")
         with self._auth_lock:
-            if len(self._auth_cache) >= AUTH_CACHE_MAX:
-                self._auth_cache.clear()
             self._auth_cache[kiosk_id] = (auth, secret)
+            self._auth_cache.move_to_end(kiosk_id)
+            while len(self._auth_cache) > AUTH_CACHE_MAX:
+                self._auth_cache.popitem(last=False)
         return auth, secret
 
     def authenticate(self, req: SignedRequest) -> str:
         """The signing kiosk's id, or a 401 (``bad_signature``, ``stale_timestamp``,
         ``unknown_kiosk``, ``replayed``). The nonce is recorded only once the signature is
         right, so unauthenticated junk writes nothing."""
+        claim = self.verify(req)
+        self.claim(claim)
+        return claim.kiosk_id
+
+    def verify(self, req: SignedRequest) -> NonceClaim:
+        """Every check of :meth:`authenticate` but the nonce's: the claim the caller records,
+        with :meth:`claim` or inside its own write (heartbeat, ingest), before anything else."""
         headers = req.headers
         kiosk_id = headers.get(HEADER_KIOSK.lower(), "")
         stamp = headers.get(HEADER_TIMESTAMP.lower(), "")
@@ -242,6 +253,8 @@ class Backend:
             raise ApiError(401, "bad_signature", f"{HEADER_NONCE} must be 32 lower-case hex characters")
         with self._auth_lock:
             cached = self._auth_cache.get(kiosk_id)
+            if cached is not None:
+                self._auth_cache.move_to_end(kiosk_id)
         found = cached or self._fresh_auth(kiosk_id)
         if found is None:
             raise ApiError(401, "unknown_kiosk", "unknown or disabled kiosk")
@@ -252,15 +265,32 @@ class Backend:
                                                  req.body):
                 raise ApiError(401, "bad_signature", "signature does not match")
         expires = int(at.timestamp() + self.settings.max_skew_s) + 1
-        if not self.store.record_nonce(kiosk_id, nonce, found[0].generation, expires):
-            fresh = self._fresh_auth(kiosk_id)
-            if fresh is None:
-                raise ApiError(401, "unknown_kiosk", "unknown or disabled kiosk")
-            if fresh[0].generation != found[0].generation:
-                raise ApiError(401, "bad_signature", "signed with a secret that has been replaced")
-            raise ApiError(401, "replayed", f"{HEADER_NONCE} was already used: every request needs a new one")
+        return NonceClaim(kiosk_id, nonce, found[0].generation, expires)
+
+    def claim(self, claim: NonceClaim) -> None:
+        """Record the nonce on its own (one statement), or the 401 that says why it was refused."""
+        if not self.store.claim_nonce(claim):
+            self.refused(claim)
         self._purge_now_and_then()
-        return kiosk_id
+
+    def refused(self, claim: NonceClaim) -> None:
+        """The nonce was not recorded: say why (the rare path, so the kiosk is read again)."""
+        fresh = self._fresh_auth(claim.kiosk_id)
+        if fresh is None:
+            raise ApiError(401, "unknown_kiosk", "unknown or disabled kiosk")
+        if fresh[0].generation != claim.generation:
+            raise ApiError(401, "bad_signature", "signed with a secret that has been replaced")
+        raise ApiError(401, "replayed", f"{HEADER_NONCE} was already used: every request needs a new one")
+
+    def checked(self, claim: NonceClaim, check: Callable[[], _T]) -> _T:
+        """Run the pure checks of a request whose nonce will be recorded with its write; when
+        one fails, the nonce is recorded first, so a replay is still refused as ``replayed``
+        before any other complaint (the order of docs/backend.md's table)."""
+        try:
+            return check()
+        except ApiError:
+            self.claim(claim)
+            raise
 
     def _purge_now_and_then(self) -> None:
         """Expired nonces and old login attempts go once a minute per worker, by index."""
@@ -276,19 +306,28 @@ class Backend:
 
     def _kiosk_request(self, url_kiosk: str, req: SignedRequest) -> str:
         kiosk_id = self.authenticate(req)
-        if kiosk_id != url_kiosk:
-            raise ApiError(403, "kiosk_mismatch", "the URL names another kiosk than the signature")
+        _same_kiosk(url_kiosk, kiosk_id)
         return kiosk_id
 
     # ------------------------------------------------------------------ kiosk endpoints
 
     def ingest(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
-        kiosk_id = self._kiosk_request(url_kiosk, req)
-        _require_json(req.headers)
-        events = parse_batch(req.body, self.settings.max_batch_events)
+        claim = self.verify(req)
+        kiosk_id = claim.kiosk_id
+
+        def parse() -> list[Any]:
+            _same_kiosk(url_kiosk, kiosk_id)
+            _require_json(req.headers)
+            return parse_batch(req.body, self.settings.max_batch_events)
+
+        events = self.checked(claim, parse)
         try:
-            check_hashes(events)
-            result = self.store.ingest(kiosk_id, events)
+            self.checked(claim, lambda: check_hashes(events))
+            result = self.store.ingest(kiosk_id, events, claim)
+            if result is None:
+                self.refused(claim)
+            assert result is not None
+            self._purge_now_and_then()
         except ApiError as exc:
             if exc.code in REPORTED_CODES:
                 log.warning("kiosk %s batch refused: %s", kiosk_id, exc.message,
@@ -301,20 +340,17 @@ class Backend:
                 "duplicates": result.duplicates}
 
     def heartbeat(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
-        kiosk_id = self._kiosk_request(url_kiosk, req)
-        _require_json(req.headers)
-        status = parse_json_object(req.body)
-        devices = status.get("devices", {})
-        if not isinstance(devices, dict) or not all(
-                isinstance(d, dict) and isinstance(d.get("ok"), bool) for d in devices.values()):
-            raise bad_request('devices must map a name to {"ok": true|false, ...}', field="devices")
-        for name in ("unsynced_events", "needs_attention", "last_seq", "acked_through"):
-            value = status.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise bad_request(f"{name} must be a non-negative integer", field=name)
-        at = self.store.heartbeat(kiosk_id, status)
-        acked, head = self.store.kiosk_state(kiosk_id)
-        return {"ok": True, "received_at": at, "acked_through": acked, "acked_hash": head if acked else GENESIS}
+        """One database statement: the nonce, the kiosk's heartbeat and its chain position."""
+        claim = self.verify(req)
+        status = self.checked(claim, lambda: _parse_heartbeat(url_kiosk, claim.kiosk_id, req))
+        result = self.store.heartbeat(claim.kiosk_id, status, claim)
+        if result is None:
+            self.refused(claim)
+        assert result is not None
+        self._purge_now_and_then()
+        acked = result.acked_through
+        return {"ok": True, "received_at": result.received_at, "acked_through": acked,
+                "acked_hash": result.head_hash if acked else GENESIS}
 
     def chain(self, url_kiosk: str, req: SignedRequest) -> dict[str, Any]:
         """How far the backend holds the kiosk's chain (``kiosk ledger verify --upstream``)."""
@@ -391,6 +427,27 @@ class Backend:
         return name, token, csrf
 
 
+def _same_kiosk(url_kiosk: str, kiosk_id: str) -> None:
+    if kiosk_id != url_kiosk:
+        raise ApiError(403, "kiosk_mismatch", "the URL names another kiosk than the signature")
+
+
+def _parse_heartbeat(url_kiosk: str, kiosk_id: str, req: SignedRequest) -> dict[str, Any]:
+    """The heartbeat body, checked (no I/O)."""
+    _same_kiosk(url_kiosk, kiosk_id)
+    _require_json(req.headers)
+    status = parse_json_object(req.body)
+    devices = status.get("devices", {})
+    if not isinstance(devices, dict) or not all(
+            isinstance(d, dict) and isinstance(d.get("ok"), bool) for d in devices.values()):
+        raise bad_request('devices must map a name to {"ok": true|false, ...}', field="devices")
+    for name in ("unsynced_events", "needs_attention", "last_seq", "acked_through"):
+        value = status.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise bad_request(f"{name} must be a non-negative integer", field=name)
+    return status
+
+
 def _check_origin(request: Request) -> None:
     """A browser's cross-site POST carries a foreign Origin: refuse it (defence in depth)."""
     origin = request.headers.get("origin")
@@ -422,7 +479,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
                provider: ProviderAdapter | None = None) -> Starlette:
     """Build the app; opens (and migrates) the database unless a store is given."""
     own_store = store is None
-    store = store or Store.open(settings.db_url)
+    store = store or Store.open(settings.db_url, pool_size=settings.db_pool_size)
     master_key = load_master_key(settings.master_key_file, create=True)
     backend = Backend(settings, store, master_key,
                       provider or load_provider(settings.provider, settings.provider_config))
@@ -592,3 +649,20 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
     app.state.backend = backend
     app.state.monitor = monitor
     return app
+
+
+#: ``kiosk-backend serve --workers N`` hands each worker process its options here (JSON).
+SERVE_OPTIONS_ENV = "SIMKIOSK_BACKEND__SERVE_OPTIONS"
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn's app factory in each worker process of ``serve --workers N``: the options the
+    command line resolved, passed through :data:`SERVE_OPTIONS_ENV`."""
+    import json
+    import os
+
+    options = json.loads(os.environ.get(SERVE_OPTIONS_ENV, "{}"))
+    settings = BackendSettings.resolve(db=options.get("db"), data_dir=options.get("data_dir"),
+                                       master_key_file=options.get("master_key_file"),
+                                       provider=options.get("provider"))
+    return create_app(settings)

@@ -1,6 +1,6 @@
 """``kiosk-backend``: serve the reference backend, register kiosks and operators.
 
-    kiosk-backend serve [--db URL] [--host 127.0.0.1] [--port N]
+    kiosk-backend serve [--db URL] [--host 127.0.0.1] [--port N] [--workers N]
     kiosk-backend add-kiosk ID [--location TEXT] [--rotate] [--secret-out FILE]
     kiosk-backend add-operator NAME [--reset]      (password from stdin or a prompt)
     kiosk-backend migrate
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[parent], help="run the HTTP server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="worker processes (uvicorn); every state they share lives in the database")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     _provider_options(serve)
@@ -102,16 +104,39 @@ def _emit(args: argparse.Namespace, obj: dict[str, object], text: str) -> None:
     print(json.dumps(obj) if args.json else text, flush=True)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be within 1..64")
+    return value
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """One process, or ``--workers N`` uvicorn worker processes on one socket. Workers share
+    nothing but the database (nonces, login attempts, each kiosk's row lock for ingest), so
+    they may equally be spread over several machines behind a load balancer."""
     import uvicorn
 
-    from backend.app import create_app
+    from backend.app import SERVE_OPTIONS_ENV, app_from_environment
+    from backend.store import Store
 
     settings = _settings(args)
-    app = create_app(settings)
-    log.info("serving", extra={"host": args.host, "port": args.port})
-    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, log_level=args.log_level,
-                timeout_graceful_shutdown=5)
+    options = {"db": settings.db_url, "data_dir": args.data_dir, "master_key_file": str(settings.master_key_file),
+               "provider": {"name": args.provider, "environment": args.provider_env,
+                            "credentials_file": args.provider_credentials, "base_url": args.provider_url}}
+    os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
+    log.info("serving", extra={"host": args.host, "port": args.port, "workers": args.workers})
+    common = {"host": args.host, "port": args.port, "access_log": args.access_log, "log_level": args.log_level,
+              "timeout_graceful_shutdown": 5}
+    if args.workers == 1:
+        uvicorn.run(app_from_environment(), **common)
+        return 0
+    load_master_key(settings.master_key_file, create=True)  # once, before the workers race to create it
+    Store.open(settings.db_url, pool_size=1).close()  # migrate once; a worker that finds it done goes on
+    uvicorn.run("backend.app:app_from_environment", factory=True, workers=args.workers, **common)
     return 0
 
 

@@ -38,6 +38,7 @@ class BackendSettings:
     session_ttl_s: float = 8 * 3600.0
     secure_cookies: bool = False  # set when served over HTTPS (behind a TLS proxy)
     offline_after_s: float = 180.0  # a kiosk without heartbeat for this long shows offline
+    db_pool_size: int = 10  # PostgreSQL connections per worker process (fixed: none opened per request)
     provider: str = "simulated"
     provider_config: ProviderConfig = field(default_factory=ProviderConfig)
 
@@ -59,7 +60,7 @@ class BackendSettings:
         key = master_key_file or environ.get(ENV_PREFIX + "MASTER_KEY_FILE") or str(base / "master.key")
         values: dict[str, object] = {}
         for name, typ in (("max_body_bytes", int), ("max_batch_events", int), ("max_skew_s", float),
-                          ("session_ttl_s", float), ("offline_after_s", float)):
+                          ("session_ttl_s", float), ("offline_after_s", float), ("db_pool_size", int)):
             raw = environ.get(ENV_PREFIX + name.upper())
             if raw is not None:
                 try:
@@ -67,6 +68,8 @@ class BackendSettings:
                 except ValueError as exc:
                     raise BackendError(f"bad value for {ENV_PREFIX}{name.upper()}: {raw!r}",
                                        code="config_error") from exc
+        if values.get("db_pool_size", 1) < 1:  # type: ignore[operator]
+            raise BackendError(f"{ENV_PREFIX}DB_POOL_SIZE must be at least 1", code="config_error")
         secure = environ.get(ENV_PREFIX + "SECURE_COOKIES", "").lower() in {"1", "true", "yes", "on"}
         # the aggregator: --provider* options over SIMKIOSK_BACKEND_PROVIDER* (backend/providers/config.py)
         provider_config = ProviderConfig.resolve(environ, **(provider or {}))

@@ -89,6 +89,8 @@ _PLAN_CONTENT = ("carrier", "name", "price_cents", "currency", "validity_days", 
 NONCES = cast(Table, RequestNonce.__table__)
 ATTEMPTS = cast(Table, LoginAttempt.__table__)
 _TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq")
+#: PostgreSQL connections per process (a request holds one only while it talks to the database).
+DEFAULT_POOL_SIZE = 10
 
 
 def now_text(now: dt.datetime | None = None) -> str:
@@ -105,6 +107,25 @@ class KioskAuth:
     generation: int
     check: str
     disabled: bool
+
+
+@dataclass(frozen=True)
+class NonceClaim:
+    """A signed request's nonce, to be recorded once; ``generation`` is the secret generation
+    its signature was verified with (recording it re-checks that generation and the disabled
+    flag in the same statement, so a rotation or a disable takes effect at once)."""
+
+    kiosk_id: str
+    nonce: str
+    generation: int
+    expires_at: int  # epoch seconds: the nonce is kept until its timestamp leaves the window
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    received_at: str
+    acked_through: int
+    head_hash: str
 
 
 @dataclass(frozen=True)
@@ -135,7 +156,7 @@ class Store:
         self._closed = False
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
+    def open(cls, url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE) -> Store:
         url = _normalise_url(url)
         try:
             if url.startswith("sqlite:///"):
@@ -145,8 +166,11 @@ class Store:
                                        pool_size=8, max_overflow=40)
                 configure_sqlite(engine, busy_timeout_ms=30_000)
             elif url.startswith("postgresql+psycopg://"):
-                engine = create_engine(url, pool_size=10, max_overflow=40, pool_recycle=300,
-                                       connect_args={"connect_timeout": 10})
+                # A fixed pool: no overflow connections that are closed on return (each new
+                # PostgreSQL session is a fork, ~1 ms of its CPU); a request waits for a free
+                # connection instead. Sized per worker process (docs/backend.md, "Pool sizing").
+                engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+                                       pool_recycle=3600, connect_args={"connect_timeout": 10})
             else:
                 raise BackendError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:/// "
                                    "or postgresql://", code="config_error")
@@ -229,11 +253,54 @@ class Store:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
+        """Single-statement reads. PostgreSQL: autocommit (no BEGIN before, no ROLLBACK when
+        the connection goes back to the pool: one round trip per statement)."""
+        if self.dialect != "postgresql":
+            with self._snapshot() as conn:
+                yield conn
+            return
+        try:
+            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """Reads of several statements that must agree, and streamed results (a server-side
+        cursor needs a transaction): one read transaction."""
         try:
             with self._engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    def _pg_row(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """PostgreSQL hot path: one statement on a pooled connection in autocommit, straight
+        through psycopg (a server-side prepared statement from its first use on a connection),
+        bypassing SQLAlchemy's per-statement layer; the first row or ``None``."""
+        try:
+            fairy = self._engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database connection failed: {exc.__class__.__name__}: {exc}") from exc
+        driver: Any = fairy.driver_connection
+        try:
+            driver.autocommit = True  # a client-side flag: nothing is sent
+            try:
+                with driver.cursor() as cur:
+                    cur.execute(sql, params, prepare=True)
+                    return cast(tuple[Any, ...] | None, cur.fetchone())
+            finally:
+                if not driver.closed:
+                    driver.autocommit = False
+        except Exception as exc:  # psycopg's errors (a broken connection is not put back)
+            if driver.closed or getattr(driver, "broken", False):
+                fairy.invalidate()
+            if isinstance(exc, ApiError):
+                raise
+            raise StoreError(f"database statement failed: {exc.__class__.__name__}: {exc}") from exc
+        finally:
+            fairy.close()
 
     # ------------------------------------------------------------------ kiosks
 
@@ -262,13 +329,16 @@ class Store:
             return secret
 
     def kiosk_auth(self, kiosk_id: str) -> KioskAuth | None:
-        reader = self._autocommit() if self.dialect == "postgresql" else self._read()
-        with reader as conn:
-            row = conn.execute(select(KIOSKS.c.secret_generation, KIOSKS.c.secret_check, KIOSKS.c.disabled)
-                               .where(KIOSKS.c.id == kiosk_id)).first()
-        if row is None:
+        if self.dialect == "postgresql":
+            found = self._pg_row(_PG_KIOSK_AUTH, {"kiosk": kiosk_id})
+        else:
+            with self._read() as conn:
+                found = conn.execute(select(KIOSKS.c.secret_generation, KIOSKS.c.secret_check, KIOSKS.c.disabled)
+                                     .where(KIOSKS.c.id == kiosk_id)).first()
+        if found is None:
             return None
-        return KioskAuth(kiosk_id, int(row.secret_generation), str(row.secret_check), bool(row.disabled))
+        generation, check, disabled = found
+        return KioskAuth(kiosk_id, int(generation), str(check), bool(disabled))
 
     def kiosk_state(self, kiosk_id: str) -> tuple[int, str]:
         with self._read() as conn:
@@ -283,13 +353,24 @@ class Store:
 
         One statement: the kiosk row is checked in the same ``INSERT ... SELECT``, so a
         rotation or a disable takes effect for the very next request, with no cache to expire."""
-        current = select(literal(kiosk_id), literal(nonce), literal(expires_at)).where(exists().where(
-            KIOSKS.c.id == kiosk_id, KIOSKS.c.secret_generation == generation, KIOSKS.c.disabled.is_(False)))
+        return self.claim_nonce(NonceClaim(kiosk_id, nonce, generation, expires_at))
+
+    def claim_nonce(self, claim: NonceClaim) -> bool:
+        """:meth:`record_nonce` for a :class:`NonceClaim`, as a statement of its own."""
+        if self.dialect == "postgresql":
+            return self._pg_row(_PG_CLAIM + " SELECT kiosk_id FROM claimed", _claim_params(claim)) is not None
+        with self._autocommit() as conn:
+            return self._claim_in(conn, claim)
+
+    def _claim_in(self, conn: Connection, claim: NonceClaim) -> bool:
+        """The nonce insert inside a transaction the caller holds (its fate is the transaction's)."""
+        current = select(literal(claim.kiosk_id), literal(claim.nonce), literal(claim.expires_at)).where(
+            exists().where(KIOSKS.c.id == claim.kiosk_id, KIOSKS.c.secret_generation == claim.generation,
+                           KIOSKS.c.disabled.is_(False)))
         maker = pg_insert if self.dialect == "postgresql" else sqlite_insert
         stmt = (maker(NONCES).from_select(["kiosk_id", "nonce", "expires_at"], current).on_conflict_do_nothing()
                 .returning(NONCES.c.nonce))
-        with self._autocommit() as conn:
-            return conn.execute(stmt).first() is not None
+        return conn.execute(stmt).first() is not None
 
     def purge_expired(self, now_s: int, attempts_before_ms: int) -> tuple[int, int]:
         """Drop nonces past their window and login attempts older than the throttle window;
@@ -331,19 +412,43 @@ class Store:
         with self._write() as conn:
             conn.execute(delete(ATTEMPTS).where(or_(ATTEMPTS.c.key.in_(keys), ATTEMPTS.c.id.in_(ids))))
 
-    def heartbeat(self, kiosk_id: str, status: dict[str, Any]) -> str:
+    def heartbeat(self, kiosk_id: str, status: dict[str, Any], claim: NonceClaim | None = None
+                  ) -> HeartbeatResult | None:
+        """Keep the kiosk's last heartbeat and answer its chain position; with ``claim``, the
+        request's nonce is recorded in the same transaction, and ``None`` is returned (nothing
+        written) when it is refused (replayed, secret rotated, kiosk disabled).
+
+        PostgreSQL: one statement, one round trip (nonce insert, kiosk update, position read).
+        The status text is written only when it differs from the stored one."""
         at = now_text()
+        text_status = json.dumps(status, sort_keys=True, separators=(",", ":"))
+        if self.dialect == "postgresql" and claim is not None:
+            row = self._pg_row(_PG_HEARTBEAT, {**_claim_params(claim), "at": at, "status": text_status})
+            return None if row is None else HeartbeatResult(at, int(row[0]), str(row[1]))
         with self._write() as conn:
-            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
-                last_heartbeat_at=at, status=json.dumps(status, sort_keys=True, separators=(",", ":"))))
-        return at
+            if claim is not None and not self._claim_in(conn, claim):
+                return None
+            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(last_heartbeat_at=at))
+            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id, or_(
+                KIOSKS.c.status.is_(None), KIOSKS.c.status != text_status)).values(status=text_status))
+            row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
+                               .where(KIOSKS.c.id == kiosk_id)).one()
+        return HeartbeatResult(at, int(row.acked_through), str(row.head_hash))
 
     # ------------------------------------------------------------------ ingest
 
-    def ingest(self, kiosk_id: str, events: Sequence[IncomingEvent]) -> IngestResult:
-        """Store the new events of a checked batch under the kiosk's row lock."""
+    def ingest(self, kiosk_id: str, events: Sequence[IncomingEvent], claim: NonceClaim | None = None
+               ) -> IngestResult | None:
+        """Store the new events of a checked batch under the kiosk's row lock. With ``claim``
+        the request's nonce is recorded first in the same transaction: ``None`` (nothing
+        written) when it is refused; a batch refused by the plan (409/422) still commits the
+        nonce alone, so a replay of it is refused as such and cannot add incidents."""
         received = now_text()
+        refused: ApiError | None = None
+        plan: IngestPlan | None = None
         with self._write() as conn:
+            if claim is not None and not self._claim_in(conn, claim):
+                return None
             row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
                                .where(KIOSKS.c.id == kiosk_id).with_for_update()).one()
             acked = int(row.acked_through)
@@ -353,9 +458,17 @@ class Store:
                 stored = {int(r.seq): str(r.hash) for r in conn.execute(
                     select(EVENTS.c.seq, EVENTS.c.hash).where(
                         EVENTS.c.kiosk_id == kiosk_id, EVENTS.c.seq.between(events[0].seq, top)))}
-            plan = plan_ingest(events, acked, str(row.head_hash), stored)
-            if plan.new:
+            try:
+                plan = plan_ingest(events, acked, str(row.head_hash), stored)
+            except ApiError as exc:
+                if claim is None:
+                    raise
+                refused = exc  # nothing of the batch is written; the nonce commits
+            if plan is not None and plan.new:
                 self._apply(conn, kiosk_id, plan, received)
+        if refused is not None:
+            raise refused
+        assert plan is not None
         return IngestResult(plan.acked_through, len(plan.new), plan.duplicates, plan.head_hash)
 
     def _apply(self, conn: Connection, kiosk_id: str, plan: IngestPlan, received: str) -> None:
@@ -392,7 +505,7 @@ class Store:
     # ------------------------------------------------------------------ operator views
 
     def kiosks_overview(self) -> list[dict[str, Any]]:
-        with self._read() as conn:
+        with self._snapshot() as conn:
             attention = {str(r[0]): int(r[1]) for r in conn.execute(
                 select(TXNS.c.kiosk_id, func.count()).where(TXNS.c.state == "needs_attention")
                 .group_by(TXNS.c.kiosk_id))}
@@ -428,7 +541,7 @@ class Store:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
-        with self._read() as conn:
+        with self._snapshot() as conn:
             result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
             for row in result.mappings():
                 yield dict(row)
@@ -577,7 +690,7 @@ class Store:
         query = select(PLANS).order_by(PLANS.c.withdrawn_at.is_not(None), PLANS.c.position, PLANS.c.plan_id)
         if not include_withdrawn:
             query = query.where(PLANS.c.withdrawn_at.is_(None))
-        with self._read() as conn:
+        with self._snapshot() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
             texts = [dict(r) for r in conn.execute(select(PLAN_I18N).order_by(PLAN_I18N.c.lang)).mappings()]
         i18n: dict[str, dict[str, Any]] = {}
@@ -643,6 +756,30 @@ class Store:
         return now
 
 
+#: PostgreSQL hot-path statements (psycopg placeholders), run through :meth:`Store._pg_row`.
+_PG_KIOSK_AUTH = "SELECT secret_generation, secret_check, disabled FROM kiosks WHERE id = %(kiosk)s::varchar"
+#: The nonce, recorded only while the kiosk has this secret generation and is not disabled.
+_PG_CLAIM = """WITH claimed AS (
+    INSERT INTO request_nonces (kiosk_id, nonce, expires_at)
+    SELECT %(kiosk)s::varchar, %(nonce)s::varchar, %(expires)s::bigint
+    WHERE EXISTS (SELECT 1 FROM kiosks WHERE id = %(kiosk)s::varchar AND secret_generation = %(generation)s::int
+                  AND NOT disabled)
+    ON CONFLICT DO NOTHING
+    RETURNING kiosk_id)"""
+#: Heartbeat: the nonce, the kiosk's heartbeat time and (when it changed) its status, and the
+#: chain position, in one autocommit statement; no row when the nonce is refused.
+_PG_HEARTBEAT = _PG_CLAIM + """
+UPDATE kiosks SET last_heartbeat_at = %(at)s::varchar,
+    status = CASE WHEN kiosks.status IS DISTINCT FROM %(status)s::text THEN %(status)s::text ELSE kiosks.status END
+FROM claimed WHERE kiosks.id = claimed.kiosk_id
+RETURNING kiosks.acked_through, kiosks.head_hash"""
+
+
+def _claim_params(claim: NonceClaim) -> dict[str, Any]:
+    return {"kiosk": claim.kiosk_id, "nonce": claim.nonce, "expires": claim.expires_at,
+            "generation": claim.generation}
+
+
 def _private_sqlite(path: Path) -> None:
     """The database file (and the WAL/SHM SQLite gives its mode) owner-only, its directory too."""
     try:
@@ -675,4 +812,4 @@ def key_of(values: dict[str, Any]) -> str:
     return str(values.get("key", "?"))
 
 
-__all__ = ["ApiError", "IngestResult", "KioskAuth", "Store", "now_text"]
+__all__ = ["ApiError", "HeartbeatResult", "IngestResult", "KioskAuth", "NonceClaim", "Store", "now_text"]
