@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
     Table,
     bindparam,
     create_engine,
@@ -170,7 +172,10 @@ class Store:
                 # PostgreSQL session is a fork, ~1 ms of its CPU); a request waits for a free
                 # connection instead. Sized per worker process (docs/backend.md, "Pool sizing").
                 engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
-                                       pool_recycle=3600, connect_args={"connect_timeout": 10})
+                                       pool_recycle=3600, connect_args={
+                                           "connect_timeout": 10,
+                                           # which worker a session belongs to, in pg_stat_activity
+                                           "application_name": f"kiosk-backend[{os.getpid()}]"})
             else:
                 raise BackendError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:/// "
                                    "or postgresql://", code="config_error")
@@ -418,8 +423,10 @@ class Store:
         request's nonce is recorded in the same transaction, and ``None`` is returned (nothing
         written) when it is refused (replayed, secret rotated, kiosk disabled).
 
-        PostgreSQL: one statement, one round trip (nonce insert, kiosk update, position read).
-        The status text is written only when it differs from the stored one."""
+        One row written (the kiosk's) besides the nonce; PostgreSQL: one statement, one round
+        trip (nonce insert, kiosk update, position read). Rewriting an unchanged status costs
+        nothing extra there: an update writes a new row version either way, and its WAL record
+        leaves out the bytes the old and new versions share."""
         at = now_text()
         text_status = json.dumps(status, sort_keys=True, separators=(",", ":"))
         if self.dialect == "postgresql" and claim is not None:
@@ -428,9 +435,8 @@ class Store:
         with self._write() as conn:
             if claim is not None and not self._claim_in(conn, claim):
                 return None
-            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(last_heartbeat_at=at))
-            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id, or_(
-                KIOSKS.c.status.is_(None), KIOSKS.c.status != text_status)).values(status=text_status))
+            conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(last_heartbeat_at=at,
+                                                                             status=text_status))
             row = conn.execute(select(KIOSKS.c.acked_through, KIOSKS.c.head_hash)
                                .where(KIOSKS.c.id == kiosk_id)).one()
         return HeartbeatResult(at, int(row.acked_through), str(row.head_hash))
@@ -505,13 +511,11 @@ class Store:
     # ------------------------------------------------------------------ operator views
 
     def kiosks_overview(self) -> list[dict[str, Any]]:
+        attention_q, incidents_q, kiosks_q = overview_queries()
         with self._snapshot() as conn:
-            attention = {str(r[0]): int(r[1]) for r in conn.execute(
-                select(TXNS.c.kiosk_id, func.count()).where(TXNS.c.state == "needs_attention")
-                .group_by(TXNS.c.kiosk_id))}
-            incidents = {str(r[0]): int(r[1]) for r in conn.execute(
-                select(INCIDENTS.c.kiosk_id, func.count()).group_by(INCIDENTS.c.kiosk_id))}
-            rows = conn.execute(select(KIOSKS).order_by(KIOSKS.c.id)).mappings().all()
+            attention = {str(r[0]): int(r[1]) for r in conn.execute(attention_q)}
+            incidents = {str(r[0]): int(r[1]) for r in conn.execute(incidents_q)}
+            rows = conn.execute(kiosks_q).mappings().all()
         out = []
         for r in rows:
             status = json.loads(r["status"]) if r["status"] else {}
@@ -528,19 +532,8 @@ class Store:
         state: str | None = None, limit: int | None = None, offset: int = 0,
     ) -> Iterator[dict[str, Any]]:
         """Projection rows by creation time (``since`` inclusive, ``until`` exclusive), streamed."""
-        query = select(TXNS).order_by(TXNS.c.created_at, TXNS.c.kiosk_id, TXNS.c.txn_id)
-        if since:
-            query = query.where(TXNS.c.created_at >= since)
-        if until:
-            query = query.where(TXNS.c.created_at < until)
-        if kiosk_id:
-            query = query.where(TXNS.c.kiosk_id == kiosk_id)
-        if state:
-            query = query.where(TXNS.c.state == state)
-        if limit is not None:
-            query = query.limit(limit)
-        if offset:
-            query = query.offset(offset)
+        query = transactions_query(since=since, until=until, kiosk_id=kiosk_id, state=state, limit=limit,
+                                   offset=offset)
         with self._snapshot() as conn:
             result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
             for row in result.mappings():
@@ -549,18 +542,7 @@ class Store:
     def daily_sales(self, *, since: str | None = None, until: str | None = None,
                     kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """Completed sales per UTC day, kiosk and currency."""
-        day = func.substr(TXNS.c.created_at, 1, 10).label("day")
-        query = (select(day, TXNS.c.kiosk_id, TXNS.c.currency, func.count().label("count"),
-                        func.coalesce(func.sum(TXNS.c.amount_cents), 0).label("amount_cents"))
-                 .where(TXNS.c.state == "completed")
-                 .group_by(day, TXNS.c.kiosk_id, TXNS.c.currency)
-                 .order_by(day, TXNS.c.kiosk_id))
-        if since:
-            query = query.where(TXNS.c.created_at >= since)
-        if until:
-            query = query.where(TXNS.c.created_at < until)
-        if kiosk_id:
-            query = query.where(TXNS.c.kiosk_id == kiosk_id)
+        query = daily_sales_query(since=since, until=until, kiosk_id=kiosk_id)
         with self._read() as conn:
             return [{"day": r.day, "kiosk_id": r.kiosk_id, "currency": r.currency, "count": int(r._mapping["count"]),
                      "amount_cents": int(r.amount_cents)} for r in conn.execute(query)]
@@ -766,11 +748,10 @@ _PG_CLAIM = """WITH claimed AS (
                   AND NOT disabled)
     ON CONFLICT DO NOTHING
     RETURNING kiosk_id)"""
-#: Heartbeat: the nonce, the kiosk's heartbeat time and (when it changed) its status, and the
-#: chain position, in one autocommit statement; no row when the nonce is refused.
+#: Heartbeat: the nonce, the kiosk's heartbeat time and status, and the chain position, in one
+#: autocommit statement; no row when the nonce is refused.
 _PG_HEARTBEAT = _PG_CLAIM + """
-UPDATE kiosks SET last_heartbeat_at = %(at)s::varchar,
-    status = CASE WHEN kiosks.status IS DISTINCT FROM %(status)s::text THEN %(status)s::text ELSE kiosks.status END
+UPDATE kiosks SET last_heartbeat_at = %(at)s::varchar, status = %(status)s::text
 FROM claimed WHERE kiosks.id = claimed.kiosk_id
 RETURNING kiosks.acked_through, kiosks.head_hash"""
 
@@ -778,6 +759,53 @@ RETURNING kiosks.acked_through, kiosks.head_hash"""
 def _claim_params(claim: NonceClaim) -> dict[str, Any]:
     return {"kiosk": claim.kiosk_id, "nonce": claim.nonce, "expires": claim.expires_at,
             "generation": claim.generation}
+
+
+# --------------------------------------------------------------------------- operator queries
+# Built here, apart from their execution, so bench/scale_backend.py can EXPLAIN exactly these.
+
+
+def transactions_query(*, since: str | None = None, until: str | None = None, kiosk_id: str | None = None,
+                       state: str | None = None, limit: int | None = None, offset: int = 0) -> Select[Any]:
+    query = select(TXNS).order_by(TXNS.c.created_at, TXNS.c.kiosk_id, TXNS.c.txn_id)
+    if since:
+        query = query.where(TXNS.c.created_at >= since)
+    if until:
+        query = query.where(TXNS.c.created_at < until)
+    if kiosk_id:
+        query = query.where(TXNS.c.kiosk_id == kiosk_id)
+    if state:
+        query = query.where(TXNS.c.state == state)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return query
+
+
+def daily_sales_query(*, since: str | None = None, until: str | None = None,
+                      kiosk_id: str | None = None) -> Select[Any]:
+    day = func.substr(TXNS.c.created_at, 1, 10).label("day")
+    query = (select(day, TXNS.c.kiosk_id, TXNS.c.currency, func.count().label("count"),
+                    func.coalesce(func.sum(TXNS.c.amount_cents), 0).label("amount_cents"))
+             .where(TXNS.c.state == "completed")
+             .group_by(day, TXNS.c.kiosk_id, TXNS.c.currency)
+             .order_by(day, TXNS.c.kiosk_id))
+    if since:
+        query = query.where(TXNS.c.created_at >= since)
+    if until:
+        query = query.where(TXNS.c.created_at < until)
+    if kiosk_id:
+        query = query.where(TXNS.c.kiosk_id == kiosk_id)
+    return query
+
+
+def overview_queries() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The fleet view: needs-attention counts, incident counts, the kiosks."""
+    return (select(TXNS.c.kiosk_id, func.count()).where(TXNS.c.state == "needs_attention")
+            .group_by(TXNS.c.kiosk_id),
+            select(INCIDENTS.c.kiosk_id, func.count()).group_by(INCIDENTS.c.kiosk_id),
+            select(KIOSKS).order_by(KIOSKS.c.id))
 
 
 def _private_sqlite(path: Path) -> None:
