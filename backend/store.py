@@ -484,11 +484,9 @@ class Store:
             for ev in plan.new])
         txn_ids = sorted({ev.txn_id for ev in plan.new if ev.txn_id is not None})
         rows: dict[str, TxnRow] = {}
-        if txn_ids:
-            for r in conn.execute(select(TXNS).where(TXNS.c.kiosk_id == kiosk_id,
-                                                     TXNS.c.txn_id.in_(txn_ids))).mappings():
-                rows[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
-                                           r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
+        for r in _projection_rows(conn, kiosk_id, txn_ids):
+            rows[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
+                                       r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
         existing = set(rows)
         fold(rows, kiosk_id, plan.new)
         inserts = [rows[t].as_row() for t in rows if t not in existing]
@@ -818,6 +816,34 @@ def _private_sqlite(path: Path) -> None:
     except OSError as exc:
         raise BackendError(f"cannot create the database file {path}: {exc.strerror or exc}",
                            code="config_error") from exc
+
+
+#: The projection rows a batch touches, looked up by their full primary key.
+_PG_TXN_ROWS = ("SELECT * FROM kiosk_transactions WHERE kiosk_id = %(kiosk)s::varchar "
+                "AND txn_id = ANY(%(ids)s::varchar[])")
+
+
+def _projection_rows(conn: Connection, kiosk_id: str, txn_ids: list[str]) -> list[dict[str, Any]]:
+    """The stored projection rows of ``txn_ids``.
+
+    PostgreSQL: planned afresh on every execution (never a server-side prepared statement).
+    psycopg prepares a statement after its 5th execution on a connection, and PostgreSQL then
+    keeps a *generic* plan, chosen once with the statistics of that moment: made while the table
+    was nearly empty (not yet analyzed), that plan found the kiosk's rows by ``kiosk_id`` alone
+    and filtered every one of them against the batch's ~330 ids, so each batch got slower as the
+    kiosk's history grew, until autoanalyze invalidated the plan (bench_sync's slow chunks;
+    docs/backend.md, "The periodic slowdown"). A custom plan sees the ids and probes the primary
+    key for each; planning it costs ~0.1 ms a batch."""
+    if not txn_ids:
+        return []
+    if conn.dialect.name != "postgresql":
+        return [dict(r) for r in conn.execute(select(TXNS).where(TXNS.c.kiosk_id == kiosk_id,
+                                                                TXNS.c.txn_id.in_(txn_ids))).mappings()]
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(_PG_TXN_ROWS, {"kiosk": kiosk_id, "ids": txn_ids}, prepare=False)
+        names = [d.name for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
