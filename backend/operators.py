@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -13,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from backend.errors import bad_request
-from kiosk.ledger.chain import format_at, parse_at
+from kiosk.ledger.chain import format_at
 from kiosk.ledger.export import neutralise_csv_cell
 from kiosk.privacy import mask_iccid, mask_msisdn
 
@@ -114,6 +115,12 @@ def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield buf.getvalue()
 
 
+@functools.lru_cache(maxsize=4)
+def _cutoff(now: dt.datetime, offline_after_s: float) -> str:
+    """The oldest heartbeat time that still counts as online, in the stored text form."""
+    return format_at(now - dt.timedelta(seconds=offline_after_s))
+
+
 def fleet_row(kiosk: dict[str, Any], now: dt.datetime, offline_after_s: float) -> dict[str, Any]:
     """One fleet-table row from the stored kiosk and its last heartbeat."""
     status = kiosk["status"] if isinstance(kiosk.get("status"), dict) else {}
@@ -121,10 +128,9 @@ def fleet_row(kiosk: dict[str, Any], now: dt.datetime, offline_after_s: float) -
     devices: dict[str, Any] = raw_devices if isinstance(raw_devices, dict) else {}
     faults = sorted(name for name, info in devices.items()
                     if not (isinstance(info, dict) and info.get("ok") is True))
-    online = False
-    if kiosk.get("last_heartbeat_at"):
-        age = (now - parse_at(kiosk["last_heartbeat_at"])).total_seconds()
-        online = age <= offline_after_s
+    # the stored times are fixed-width UTC text that sorts as the times do: compare as text
+    # (parsing each with strptime was most of the fleet view's time with 10,000 kiosks)
+    online = bool(kiosk.get("last_heartbeat_at")) and kiosk["last_heartbeat_at"] >= _cutoff(now, offline_after_s)
     unsynced = status.get("unsynced_events")
     return {
         "kiosk_id": kiosk["kiosk_id"], "location": kiosk["location"],
