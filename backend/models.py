@@ -51,8 +51,6 @@ class KioskEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[str] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_kiosk_events_txn", "kiosk_id", "txn_id"),)
-
 
 class KioskTransaction(Base):
     """Projection of each kiosk's transactions from its events (same fields as the kiosk's)."""
@@ -80,7 +78,8 @@ class KioskTransaction(Base):
 
     __table_args__ = (
         Index("ix_kiosk_transactions_created", "created_at"),
-        Index("ix_kiosk_transactions_state", "state"),
+        Index("ix_kiosk_transactions_kiosk_created", "kiosk_id", "created_at"),
+        Index("ix_kiosk_transactions_state_created", "state", "created_at"),
     )
 
 

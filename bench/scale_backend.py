@@ -290,6 +290,8 @@ def operator_queries(db: Database, kiosks: int) -> list[tuple[str, Params, Any]]
          transactions_query(kiosk_id="SCALE-000042", since=week[0], until=week[1], limit=501)),
         ("transactions needing attention", lambda rng: ("/api/transactions", {"state": "needs_attention"}),
          transactions_query(state="needs_attention", limit=501)),
+        ("completed transactions (page of 500)", lambda rng: ("/api/transactions", {"state": "completed"}),
+         transactions_query(state="completed", limit=501)),
         ("fleet view", lambda rng: ("/api/kiosks", {}), overview_queries()[0]),
         ("daily sales, one kiosk, last 30 days",
          lambda rng: ("/api/sales/daily", {"kiosk": kiosk(rng), "since": month[0], "until": month[1]}),
@@ -320,16 +322,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--levels", default="0,1000000,10000000", help="stored events at each level")
     parser.add_argument("--kiosks", type=int, default=10_000, help="kiosks the stored history belongs to")
+    parser.add_argument("--before-b0004", action="store_true",
+                        help="the indexes as they were before migration b0004 (for a before/after comparison)")
     args = parser.parse_args()
     levels = sorted({int(x) for x in args.levels.split(",")})
-    print(f"backend scale bench: {args.kiosks} kiosks, {DAYS} days of history, levels {levels}; baseline: the empty "
+    print(f"backend scale bench: {args.kiosks} kiosks, {DAYS} days of history, levels {levels}"
+          f"{' (indexes before b0004)' if args.before_b0004 else ''}; baseline: the empty "
           f"database's ingest rate; targets: ingest within {TARGET_INGEST_DROP:.0%} of it, operator queries p95 < "
           f"{TARGET_P95_MS:.0f} ms ({REPEAT} requests each)", flush=True)
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, running_postgres() as pg:
         root = Path(tmp)
         url = pg.create_database("scale")
-        Store.open(url).close()  # migrate
+        if args.before_b0004:
+            # the schema as it was: built at b0003, stamped head so the server does not migrate
+            from alembic import command
+            from sqlalchemy import text
+
+            with Store.open(url, migrate=False) as store, store._engine.begin() as conn:
+                command.upgrade(store._alembic(conn), "b0003")
+                conn.execute(text("UPDATE backend_alembic_version SET version_num = :head"),
+                             {"head": store.head_revision()})
+        else:
+            Store.open(url).close()  # migrate
         db = Database(f"host=127.0.0.1 port={pg.port} user={pg.user} dbname=scale", args.kiosks)
         db.add_kiosks()
         base_rate: float | None = None
