@@ -1,6 +1,6 @@
 """``kiosk-backend``: serve the reference backend, register kiosks and operators.
 
-    kiosk-backend serve [--db URL] [--host 127.0.0.1] [--port N] [--workers N]
+    kiosk-backend serve [--db URL] [--read-db URL] [--host 127.0.0.1] [--port N] [--workers N]
     kiosk-backend add-kiosk ID [--location TEXT] [--rotate] [--secret-out FILE]
     kiosk-backend add-operator NAME [--reset]      (password from stdin or a prompt)
     kiosk-backend migrate
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[parent], help="run the HTTP server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--read-db", metavar="URL",
+                       help="PostgreSQL read replica for the operator views (env SIMKIOSK_BACKEND_READ_DB)")
     serve.add_argument("--workers", type=_positive, default=1,
                        help="worker processes (uvicorn); every state they share lives in the database")
     serve.add_argument("--access-log", action="store_true", help="log every request")
@@ -96,8 +98,8 @@ def _settings(args: argparse.Namespace) -> BackendSettings:
     provider = {"name": getattr(args, "provider", None), "environment": getattr(args, "provider_env", None),
                 "credentials_file": getattr(args, "provider_credentials", None),
                 "base_url": getattr(args, "provider_url", None)}
-    return BackendSettings.resolve(db=args.db, data_dir=args.data_dir, master_key_file=args.master_key_file,
-                                   provider=provider)
+    return BackendSettings.resolve(db=args.db, read_db=getattr(args, "read_db", None), data_dir=args.data_dir,
+                                   master_key_file=args.master_key_file, provider=provider)
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, object], text: str) -> None:
@@ -124,7 +126,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from backend.store import Store
 
     settings = _settings(args)
-    options = {"db": settings.db_url, "data_dir": args.data_dir, "master_key_file": str(settings.master_key_file),
+    options = {"db": settings.db_url, "read_db": settings.read_db_url, "data_dir": args.data_dir,
+               "master_key_file": str(settings.master_key_file),
                "provider": {"name": args.provider, "environment": args.provider_env,
                             "credentials_file": args.provider_credentials, "base_url": args.provider_url}}
     os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)

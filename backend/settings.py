@@ -39,6 +39,7 @@ class BackendSettings:
     secure_cookies: bool = False  # set when served over HTTPS (behind a TLS proxy)
     offline_after_s: float = 180.0  # a kiosk without heartbeat for this long shows offline
     db_pool_size: int = 10  # PostgreSQL connections per worker process (fixed: none opened per request)
+    read_db_url: str | None = None  # a PostgreSQL read replica for the operator views
     provider: str = "simulated"
     provider_config: ProviderConfig = field(default_factory=ProviderConfig)
 
@@ -47,6 +48,7 @@ class BackendSettings:
         cls,
         *,
         db: str | None = None,
+        read_db: str | None = None,
         data_dir: str | None = None,
         master_key_file: str | None = None,
         environ: Mapping[str, str] | None = None,
@@ -73,6 +75,7 @@ class BackendSettings:
         secure = environ.get(ENV_PREFIX + "SECURE_COOKIES", "").lower() in {"1", "true", "yes", "on"}
         # the aggregator: --provider* options over SIMKIOSK_BACKEND_PROVIDER* (backend/providers/config.py)
         provider_config = ProviderConfig.resolve(environ, **(provider or {}))
-        return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure,
+        read_url = read_db or environ.get(ENV_PREFIX + "READ_DB") or None
+        return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure, read_db_url=read_url,
                    provider=provider_config.name, provider_config=provider_config,
                    **values)  # type: ignore[arg-type]

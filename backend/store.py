@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -150,47 +151,66 @@ def _normalise_url(url: str) -> str:
     return url
 
 
+def _engine(url: str, pool_size: int) -> Engine:
+    """An engine for ``url`` (SQLite file or PostgreSQL), with its pool."""
+    url = _normalise_url(url)
+    try:
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            _private_sqlite(path)
+            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                   pool_size=8, max_overflow=40)
+            configure_sqlite(engine, busy_timeout_ms=30_000)
+        elif url.startswith("postgresql+psycopg://"):
+            # A fixed pool: no overflow connections that are closed on return (each new
+            # PostgreSQL session is a fork, ~1 ms of its CPU); a request waits for a free
+            # connection instead. Sized per worker process (docs/backend.md, "Pool sizing").
+            engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+                                   pool_recycle=3600, connect_args={
+                                       "connect_timeout": 10,
+                                       # which worker a session belongs to, in pg_stat_activity
+                                       "application_name": f"kiosk-backend[{os.getpid()}]"})
+        else:
+            raise BackendError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:/// "
+                               "or postgresql://", code="config_error")
+        return engine
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the backend database: {exc.__class__.__name__}: {exc}") from exc
+
+
 class Store:
     """Open with :meth:`open`; close with :meth:`close` or as a context manager."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, replica: Engine | None = None) -> None:
         self._engine = engine
+        self._replica = replica  # operator views may read here (a streaming replica); None: the primary
         self._closed = False
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE) -> Store:
-        url = _normalise_url(url)
+    def open(cls, url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE,
+             read_url: str | None = None) -> Store:
+        """``read_url``: a PostgreSQL read replica for the operator views (transactions, CSV,
+        daily sales, fleet view, incidents); everything else, sessions included, stays on ``url``."""
         try:
-            if url.startswith("sqlite:///"):
-                path = Path(url.removeprefix("sqlite:///"))
-                _private_sqlite(path)
-                engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                                       pool_size=8, max_overflow=40)
-                configure_sqlite(engine, busy_timeout_ms=30_000)
-            elif url.startswith("postgresql+psycopg://"):
-                # A fixed pool: no overflow connections that are closed on return (each new
-                # PostgreSQL session is a fork, ~1 ms of its CPU); a request waits for a free
-                # connection instead. Sized per worker process (docs/backend.md, "Pool sizing").
-                engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
-                                       pool_recycle=3600, connect_args={
-                                           "connect_timeout": 10,
-                                           # which worker a session belongs to, in pg_stat_activity
-                                           "application_name": f"kiosk-backend[{os.getpid()}]"})
-            else:
-                raise BackendError(f"unsupported database URL {url.split(':', 1)[0]}: use sqlite:/// "
-                                   "or postgresql://", code="config_error")
-            store = cls(engine)
-            if migrate:
-                store.migrate()
-            return store
+            store = cls(_engine(url, pool_size),
+                        _engine(read_url, pool_size) if read_url else None)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the backend database: {exc.__class__.__name__}: {exc}") from exc
+        if store._replica is not None and store._replica.dialect.name != "postgresql":
+            store.close()
+            raise BackendError("a read replica must be PostgreSQL", code="config_error")
+        if migrate:
+            store.migrate()
+        return store
+
 
     def close(self) -> None:
         """Dispose of the connection pool (idempotent)."""
         if not self._closed:
             self._closed = True
             self._engine.dispose()
+            if self._replica is not None:
+                self._replica.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -279,6 +299,24 @@ class Store:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _operator_read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """Operator views: on the read replica when there is one (they tolerate its lag of a
+        second or so; nothing a kiosk is answered with is read there), else as ``_read`` or
+        ``_snapshot``."""
+        if self._replica is None:
+            with self._snapshot() if snapshot else self._read() as conn:
+                yield conn
+            return
+        try:
+            connection = self._replica.connect()
+            if not snapshot:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            with connection as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"replica read failed: {exc.__class__.__name__}: {exc}") from exc
 
     def _pg_row(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """PostgreSQL hot path: one statement on a pooled connection in autocommit, straight
@@ -510,13 +548,13 @@ class Store:
 
     def kiosks_overview(self) -> list[dict[str, Any]]:
         attention_q, incidents_q, kiosks_q = overview_queries()
-        with self._snapshot() as conn:
+        with self._operator_read(snapshot=True) as conn:
             attention = {str(r[0]): int(r[1]) for r in conn.execute(attention_q)}
             incidents = {str(r[0]): int(r[1]) for r in conn.execute(incidents_q)}
             rows = conn.execute(kiosks_q).mappings().all()
         out = []
         for r in rows:
-            status = json.loads(r["status"]) if r["status"] else {}
+            status = orjson.loads(r["status"]) if r["status"] else {}  # our own canonical JSON
             out.append({
                 "kiosk_id": r["id"], "location": r["location"], "acked_through": r["acked_through"],
                 "last_event_at": r["last_event_at"], "last_heartbeat_at": r["last_heartbeat_at"],
@@ -532,7 +570,7 @@ class Store:
         """Projection rows by creation time (``since`` inclusive, ``until`` exclusive), streamed."""
         query = transactions_query(since=since, until=until, kiosk_id=kiosk_id, state=state, limit=limit,
                                    offset=offset)
-        with self._snapshot() as conn:
+        with self._operator_read(snapshot=True) as conn:
             result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
             for row in result.mappings():
                 yield dict(row)
@@ -541,12 +579,12 @@ class Store:
                     kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """Completed sales per UTC day, kiosk and currency."""
         query = daily_sales_query(since=since, until=until, kiosk_id=kiosk_id)
-        with self._read() as conn:
+        with self._operator_read() as conn:
             return [{"day": r.day, "kiosk_id": r.kiosk_id, "currency": r.currency, "count": int(r._mapping["count"]),
                      "amount_cents": int(r.amount_cents)} for r in conn.execute(query)]
 
     def incidents(self, limit: int = 200) -> list[dict[str, Any]]:
-        with self._read() as conn:
+        with self._operator_read() as conn:
             return [dict(r) for r in conn.execute(
                 select(INCIDENTS).order_by(INCIDENTS.c.id.desc()).limit(limit)).mappings()]
 

@@ -179,3 +179,33 @@ def test_serve_refuses_a_worker_count_out_of_range() -> None:
     proc = subprocess.run([sys.executable, "-m", "backend", "serve", "--workers", "0"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--workers" in proc.stderr
+
+
+@pytest.mark.postgres
+def test_operator_views_read_the_replica_and_kiosks_the_primary(postgres_server: PostgresServer,
+                                                                tmp_path: Path) -> None:
+    """``--read-db``: the operator's lists come from the replica; sessions, kiosks' requests
+    and their answers from the primary (a second database stands in for the replica)."""
+    from backend.operators import hash_password
+
+    primary, replica = fresh_pg(postgres_server, "primary"), fresh_pg(postgres_server, "replica")
+    add_kiosk(replica, tmp_path / "master.key", "ONLY-ON-REPLICA")
+    server = ThreadedBackend(primary, tmp_path, read_db_url=replica).start()
+    try:
+        secret = server.add_kiosk("ONLY-ON-PRIMARY")
+        with Store.open(primary, migrate=False) as store:
+            store.add_operator("alice", hash_password("correct horse battery"))
+        beat = _heartbeat(server.base_url, "ONLY-ON-PRIMARY", secret, {"devices": {}})
+        assert beat["acked_through"] == 0
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            client.get("/")
+            login = client.post("/api/login", json={"username": "alice", "password": "correct horse battery"},
+                                headers={"X-CSRF-Token": client.cookies["kb_csrf"]})
+            assert login.status_code == 200, login.text
+            fleet = client.get("/api/kiosks")
+            assert fleet.status_code == 200, fleet.text
+            assert [k["kiosk_id"] for k in fleet.json()["kiosks"]] == ["ONLY-ON-REPLICA"]
+            assert client.get("/api/transactions").status_code == 200
+            assert client.get("/api/incidents").status_code == 200
+    finally:
+        server.stop()
