@@ -15,7 +15,7 @@ DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk 
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: demo test bench bench-fleet lint deps venv translations clean soak
+.PHONY: demo test bench bench-fleet bench-scale lint deps venv translations clean soak
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory deps
@@ -57,6 +57,12 @@ bench: $(STAMP)
 FLEET_ARGS ?=
 bench-fleet: $(STAMP)
 	$(BIN)/python bench/fleet.py $(FLEET_ARGS)
+
+# Ingest and operator queries with 0, 1M and 10M stored events on PostgreSQL (about 10 min; most of it
+# building the 10M events); e.g. make bench-scale SCALE_ARGS="--levels 0,1000000".
+SCALE_ARGS ?=
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale_backend.py $(SCALE_ARGS)
 
 # 1,000 simulated sessions through the real UI offscreen; exits 1 if memory, fds or threads grow.
 soak: $(STAMP)

@@ -841,7 +841,8 @@ def overview_queries() -> tuple[Select[Any], Select[Any], Select[Any]]:
     return (select(TXNS.c.kiosk_id, func.count()).where(TXNS.c.state == "needs_attention")
             .group_by(TXNS.c.kiosk_id),
             select(INCIDENTS.c.kiosk_id, func.count()).group_by(INCIDENTS.c.kiosk_id),
-            select(KIOSKS).order_by(KIOSKS.c.id))
+            select(KIOSKS.c.id, KIOSKS.c.location, KIOSKS.c.acked_through, KIOSKS.c.last_event_at,
+                   KIOSKS.c.last_heartbeat_at, KIOSKS.c.status, KIOSKS.c.disabled).order_by(KIOSKS.c.id))
 
 
 def _private_sqlite(path: Path) -> None:

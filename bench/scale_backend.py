@@ -219,20 +219,20 @@ def _nodes(plan: dict[str, Any]) -> Iterator[str]:
 # --------------------------------------------------------------------------- measurements
 
 
-def ingest_rate(backend: BackendProcess, root: Path, tag: str) -> float:
-    """Median events/s of three fresh kiosks syncing INGEST_EVENTS events each, one after another."""
+def ingest_rate(backend: BackendProcess, root: Path, tag: str, events: int = INGEST_EVENTS) -> float:
+    """Median events/s of three fresh kiosks syncing ``events`` events each, one after another."""
     rates = []
     for i in range(3):
         kiosk_id = f"INGEST-{tag}-{i}"
         data_dir = root / kiosk_id
-        bulk_ledger(data_dir, INGEST_EVENTS, kiosk_tag=kiosk_id)
+        bulk_ledger(data_dir, events, kiosk_tag=kiosk_id)
         secret = backend.add_kiosk(kiosk_id)
         with Ledger.open("", data_dir) as ledger, UpstreamClient(backend.base_url, kiosk_id, secret,
                                                                   timeout_s=120) as client:
             started = time.perf_counter()
             report = Syncer(ledger, client, batch_size=1000).sync_once()
-            rates.append(INGEST_EVENTS / (time.perf_counter() - started))
-        assert report.acked_through == INGEST_EVENTS, report
+            rates.append(events / (time.perf_counter() - started))
+        assert report.acked_through == events, report
     return statistics.median(rates)
 
 
@@ -329,7 +329,12 @@ def main() -> int:
     parser.add_argument("--kiosks", type=int, default=10_000, help="kiosks the stored history belongs to")
     parser.add_argument("--before-b0004", action="store_true",
                         help="the indexes as they were before migration b0004 (for a before/after comparison)")
+    parser.add_argument("--ingest-events", type=int, default=INGEST_EVENTS, help="events each ingest kiosk syncs")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run (tests/bench): 100 kiosks, levels 0 and 7,000, 2,000 events per ingest")
     args = parser.parse_args()
+    if args.quick:
+        args.levels, args.kiosks, args.ingest_events = "0,7000", 100, 2000
     levels = sorted({int(x) for x in args.levels.split(",")})
     print(f"backend scale bench: {args.kiosks} kiosks, {DAYS} days of history, levels {levels}"
           f"{' (indexes before b0004)' if args.before_b0004 else ''}; baseline: the empty "
@@ -359,10 +364,10 @@ def main() -> int:
             backend = BackendProcess(url, root)
             backend.start()
             try:
-                rate = ingest_rate(backend, root, str(level))
+                rate = ingest_rate(backend, root, str(level), args.ingest_events)
                 base_rate = base_rate or rate
                 drop = 1 - rate / base_rate
-                print(f"ingest, one kiosk, {INGEST_EVENTS} events in batches of 1000: {rate:,.0f} events/s "
+                print(f"ingest, one kiosk, {args.ingest_events} events in batches of 1000: {rate:,.0f} events/s "
                       f"({rate / base_rate:.2f}× the empty database)", flush=True)
                 if drop > TARGET_INGEST_DROP:
                     failures.append(f"ingest at {level:,}: {drop:.0%} slower than empty")
