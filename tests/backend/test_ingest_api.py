@@ -133,6 +133,30 @@ def test_a_gap_is_reported_with_where_the_backend_stands(pg_backend: BackendProc
         assert store.incidents(1)[0]["code"] == "sequence_gap"
 
 
+@pytest.mark.parametrize("refusal", ["chain_conflict", "tampered_event"])
+def test_a_refused_batch_replayed_is_refused_as_replayed_and_reported_once(
+        pg_backend: BackendProcess, refusal: str) -> None:
+    """The nonce is recorded with the ingest's own transaction; a batch refused by the plan
+    (409) or by a hash check (422) still records it, so its replay adds no incident."""
+    kiosk_id, secret = new_kiosk(pg_backend)
+    url = f"/v1/kiosks/{kiosk_id}/events"
+    assert signed_post(pg_backend.base_url, url, kiosk_id, secret,
+                       batch_body(list(event_rows(6)))).status_code == 200
+    if refusal == "chain_conflict":
+        body = batch_body(list(event_rows(8, kiosk_tag="x")))
+    else:
+        events = json.loads(batch_body(list(event_rows(10))))["events"]
+        _tamper_amount(events)
+        body = json.dumps({"events": events}).encode()
+    _, before = counts(pg_backend, kiosk_id)
+    refused = signed_post(pg_backend.base_url, url, kiosk_id, secret, body)
+    assert refused.json()["error"] == refusal
+    replay = httpx.post(str(refused.request.url), content=refused.request.content,
+                        headers=dict(refused.request.headers))
+    assert (replay.status_code, replay.json()["error"]) == (401, "replayed")
+    assert counts(pg_backend, kiosk_id) == (6, before + 1)
+
+
 # --------------------------------------------------------------------------- bad input
 
 
