@@ -166,12 +166,16 @@ class Database:
             conn.execute("VACUUM ANALYZE kiosk_events")
             conn.execute("VACUUM ANALYZE kiosk_transactions")
             conn.execute("VACUUM ANALYZE kiosks")
-            # the load's gigabytes written out before measuring: a running system has no bulk
-            # load in its page cache, and its WAL flushes must not queue behind one
-            conn.execute("CHECKPOINT")
-        os.sync()
         self.sales_per_kiosk = s1
         return time.monotonic() - started
+
+    def settle(self) -> None:
+        """The same starting point at every level: a checkpoint and the page cache written
+        out (a level's load must not be written back during its measurement; and right after
+        a checkpoint every page first touched logs a full image, so each level pays that alike)."""
+        with self.connect() as conn:
+            conn.execute("CHECKPOINT")
+        os.sync()
 
     @staticmethod
     def _drop_indexes(conn: psycopg.Connection[Any]) -> list[str]:
@@ -406,6 +410,7 @@ def main() -> int:
         base_cpu: float | None = None
         for level in levels:
             took = db.grow_to(level)
+            db.settle()
             print(f"\n--- {db.count():,} events stored ({db.sizes()}); built in {took:.0f} s", flush=True)
             backend = BackendProcess(url, root)
             backend.start()
