@@ -79,7 +79,7 @@ STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-AUTH_CACHE_MAX = 200_000  # kiosks whose derived secret a worker keeps (LRU; ~0.3 KiB each)
+AUTH_CACHE_MAX = 200_000  # kiosks whose derived secret a worker keeps (LRU; ~0.4 KiB each)
 PURGE_EVERY_S = 60.0
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": left as they are when re-encoding a path
 REPORTED_CODES = frozenset({"tampered_event", "chain_broken", "chain_conflict", "sequence_gap"})
