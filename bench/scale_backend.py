@@ -10,8 +10,8 @@ then ``VACUUM ANALYZE`` as autovacuum would have left a long-running database), 
 HTTP. Then, against ``kiosk-backend serve`` (one process) on that database:
 
 * ingest: fresh kiosks each sync 20,000 real chained events from a kiosk ledger (the kiosk's
-  own ``Syncer``, batches of 1,000, as ``bench_sync``), three into the loaded database and
-  three into an empty one, in turn: the best events/s of each, and the server's CPU (the
+  own ``Syncer``, batches of 1,000, as ``bench_sync``), four into the loaded database and
+  four into an empty one, in turn: the median events/s of each, and the server's CPU (the
   backend process and PostgreSQL's) per 1,000 events;
 * operator queries through the HTTP API with a logged-in session, each 20 times with varying
   parameters: p50/p95 of transactions by day, by kiosk, by kiosk and week, by state, the
@@ -296,13 +296,14 @@ class Ingest:
 
 
 def ingest_pair(loaded: BackendProcess, empty: BackendProcess, pg_pid: int, root: Path, tag: str,
-                events: int, rounds: int = 3) -> tuple[Ingest, Ingest]:
+                events: int, rounds: int = 4) -> tuple[Ingest, Ingest]:
     """The same work into the loaded database and into an empty one on the same server, in
-    turn, so both see the same machine (the ratio is what the target judges; other work on a
-    shared machine moves both)."""
+    turn (empty, loaded, loaded, empty, ...), so both see the same machine: the ratio of the
+    medians is what the target judges (other work on a shared machine moves both)."""
     out = {"loaded": Ingest(), "empty": Ingest()}
+    order = (("empty", empty), ("loaded", loaded))
     for i in range(rounds):
-        for which, backend in (("empty", empty), ("loaded", loaded)):
+        for which, backend in order if i % 2 == 0 else order[::-1]:
             with Cpu(backend, pg_pid) as cpu:
                 out[which].rates.append(sync_kiosk(backend, root, f"INGEST-{tag}-{which}-{i}", events))
             out[which].cpu_s += cpu.used_s
@@ -443,10 +444,11 @@ def main() -> int:
                 loaded, control = ingest_pair(backend, empty, pg.proc.pid, root, str(level), args.ingest_events)
                 empty.stop()
                 n = args.ingest_events
-                ratio = max(loaded.rates) / max(control.rates)  # best of each: the least disturbed
+                ratio = statistics.median(loaded.rates) / statistics.median(control.rates)
                 cpu_ratio = loaded.cpu_ms_per_1000(n) / control.cpu_ms_per_1000(n)
                 print(f"ingest, one kiosk, {n} events in batches of 1000, in turn with an empty database on the "
-                      f"same server: best {max(loaded.rates):,.0f} events/s against {max(control.rates):,.0f} "
+                      f"same server: median {statistics.median(loaded.rates):,.0f} events/s against "
+                      f"{statistics.median(control.rates):,.0f} "
                       f"({ratio:.2f}×; all: {', '.join(f'{r:,.0f}' for r in loaded.rates)} against "
                       f"{', '.join(f'{r:,.0f}' for r in control.rates)}); server CPU "
                       f"{loaded.cpu_ms_per_1000(n):.0f} ms per 1,000 events against "
