@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
+import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -336,11 +337,9 @@ class Store:
             finally:
                 if not driver.closed:
                     driver.autocommit = False
-        except Exception as exc:  # psycopg's errors (a broken connection is not put back)
-            if driver.closed or getattr(driver, "broken", False):
+        except psycopg.Error as exc:
+            if driver.closed or driver.broken:  # a broken connection is not put back in the pool
                 fairy.invalidate()
-            if isinstance(exc, ApiError):
-                raise
             raise StoreError(f"database statement failed: {exc.__class__.__name__}: {exc}") from exc
         finally:
             fairy.close()
