@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -274,7 +274,7 @@ class Backend:
             self.refused(claim)
         self._purge_now_and_then()
 
-    def refused(self, claim: NonceClaim) -> None:
+    def refused(self, claim: NonceClaim) -> NoReturn:
         """The nonce was not recorded: say why (the rare path, so the kiosk is read again)."""
         fresh = self._fresh_auth(claim.kiosk_id)
         if fresh is None:
@@ -327,7 +327,6 @@ class Backend:
             result = self.store.ingest(kiosk_id, events, claim)
             if result is None:
                 self.refused(claim)
-            assert result is not None
             self._purge_now_and_then()
         except ApiError as exc:
             if exc.code in REPORTED_CODES:
@@ -347,7 +346,6 @@ class Backend:
         result = self.store.heartbeat(claim.kiosk_id, status, claim)
         if result is None:
             self.refused(claim)
-        assert result is not None
         self._purge_now_and_then()
         acked = result.acked_through
         return {"ok": True, "received_at": result.received_at, "acked_through": acked,
