@@ -51,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import ApiError, BackendError, StoreError
 from backend.ingest import IncomingEvent, IngestPlan, TxnRow, fold, plan_ingest
@@ -655,13 +655,13 @@ class Store:
     def create_topup(self, values: dict[str, Any]) -> bool:
         """Insert a new record (``pending`` or ``void``); ``False`` when the key already exists."""
         at = now_text()
+        maker = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = (maker(TOPUPS).values(created_at=at, updated_at=at, **values)
+                .on_conflict_do_nothing(index_elements=[TOPUPS.c.key]).returning(TOPUPS.c.key))
         try:
-            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                conn.execute(insert(TOPUPS).values(created_at=at, updated_at=at, **values))
-            return True
-        except IntegrityError:
-            return False
-        except SQLAlchemyError as exc:
+            with self._autocommit() as conn:  # committed (durably) before the caller asks the aggregator
+                return conn.execute(stmt).first() is not None
+        except StoreError as exc:
             raise StoreError(f"cannot record top-up {key_of(values)}: {exc}") from exc
 
     def update_topup(self, key: str, *, status: str, failure_kind: str | None, provider_ref: str | None,
@@ -676,9 +676,11 @@ class Store:
                                   "updated_at": now_text()}
         if provider_ref is not None:
             values["provider_ref"] = provider_ref
-        with self._write() as conn:
-            conn.execute(query.values(**values))
-            row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().one()
+        with self._autocommit() as conn:  # one statement; the read only when nothing was pending
+            row = conn.execute(query.values(**values).returning(*TOPUPS.c)).mappings().first()
+        if row is None:
+            with self._read() as conn:
+                row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().one()
         return dict(row)
 
     def note_topup_ref(self, key: str, provider_ref: str) -> bool:

@@ -124,10 +124,9 @@ class TopUps:
         return {"version": version, "plans": plans}
 
     def submit(self, req: TopUpRequest) -> Answer:
+        """A new key is recorded ``pending`` (one insert that does nothing when the key exists)
+        and then performed; a known key is answered from its record, never performed again."""
         for _attempt in range(2):
-            existing = self._store.topup(req.key)
-            if existing is not None:
-                return self._known(req, existing)
             if self._store.create_topup({
                 "key": req.key, "kiosk_id": req.kiosk_id, "status": "pending", "failure_kind": None,
                 "provider_ref": None, "message": "", "msisdn": req.msisdn, "carrier": req.carrier,
@@ -135,6 +134,9 @@ class TopUps:
                 "currency": req.currency,
             }):
                 return self._perform(req)
+            existing = self._store.topup(req.key)
+            if existing is not None:
+                return self._known(req, existing)
         raise ApiError(503, "busy", "top-up key contended; ask GET /v1/topups/{key}")
 
     def _known(self, req: TopUpRequest, row: dict[str, Any]) -> Answer:
