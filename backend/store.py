@@ -519,13 +519,24 @@ class Store:
             {"kiosk_id": kiosk_id, "seq": ev.seq, "txn_id": ev.txn_id, "at": ev.at, "kind": ev.kind,
              "payload": ev.payload_text, "prev_hash": ev.prev_hash, "hash": ev.hash, "received_at": received}
             for ev in plan.new])
-        txn_ids = sorted({ev.txn_id for ev in plan.new if ev.txn_id is not None})
+        if conn.dialect.name == "postgresql":
+            _project_pg(conn, kiosk_id, plan.new)
+        else:
+            self._project(conn, kiosk_id, plan.new)
+        conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
+            acked_through=plan.acked_through, head_hash=plan.head_hash,
+            last_event_at=max(ev.at for ev in plan.new)))
+
+    @staticmethod
+    def _project(conn: Connection, kiosk_id: str, events: Sequence[IncomingEvent]) -> None:
+        """The transaction projection (SQLite): read the touched rows, fold, write back."""
+        txn_ids = sorted({ev.txn_id for ev in events if ev.txn_id is not None})
         rows: dict[str, TxnRow] = {}
         for r in _projection_rows(conn, kiosk_id, txn_ids):
             rows[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
                                        r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
         existing = set(rows)
-        fold(rows, kiosk_id, plan.new)
+        fold(rows, kiosk_id, events)
         inserts = [rows[t].as_row() for t in rows if t not in existing]
         updates = [{**{f: rows[t].as_row()[f] for f in _TXN_FIELDS}, "b_kiosk": kiosk_id, "b_txn": t}
                    for t in existing]
@@ -534,9 +545,6 @@ class Store:
         if updates:
             conn.execute(update(TXNS).where(TXNS.c.kiosk_id == bindparam("b_kiosk"),
                                             TXNS.c.txn_id == bindparam("b_txn")), updates)
-        conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
-            acked_through=plan.acked_through, head_hash=plan.head_hash,
-            last_event_at=max(ev.at for ev in plan.new)))
 
     def record_incident(self, kiosk_id: str, code: str, seq: int | None, detail: str) -> None:
         with self._write() as conn:
@@ -855,32 +863,67 @@ def _private_sqlite(path: Path) -> None:
                            code="config_error") from exc
 
 
-#: The projection rows a batch touches, looked up by their full primary key.
-_PG_TXN_ROWS = ("SELECT * FROM kiosk_transactions WHERE kiosk_id = %(kiosk)s::varchar "
-                "AND txn_id = ANY(%(ids)s::varchar[])")
+_TXN_COLUMNS = ("txn_id", "created_at", "updated_at", "last_seq", *PROJECTED_FIELDS)
+_TXN_TYPES = {"last_seq": "bigint", "amount_cents": "bigint"}
+_TXN_UNNEST = ("SELECT %(kiosk)s::varchar, " + ", ".join(f"r.{c}" for c in _TXN_COLUMNS) + " FROM unnest("
+               + ", ".join(f"%({c})s::{_TXN_TYPES.get(c, 'text')}[]" for c in _TXN_COLUMNS)
+               + ") AS r(" + ", ".join(_TXN_COLUMNS) + ")")
+#: Every transaction of a batch, proposed as new (from the batch's events alone): inserted when
+#: new; when stored, left as it is (the no-op update locks it and returns the stored values).
+_PG_TXN_PROPOSE = ("INSERT INTO kiosk_transactions AS t (kiosk_id, " + ", ".join(_TXN_COLUMNS) + ") "
+                   + _TXN_UNNEST + " ON CONFLICT (kiosk_id, txn_id) DO UPDATE SET last_seq = t.last_seq "
+                   "RETURNING (t.xmax <> 0) AS stored, " + ", ".join(f"t.{c}" for c in _TXN_COLUMNS))
+#: The stored transactions the batch continues, with their folded values.
+_PG_TXN_MERGE = ("INSERT INTO kiosk_transactions AS t (kiosk_id, " + ", ".join(_TXN_COLUMNS) + ") "
+                 + _TXN_UNNEST + " ON CONFLICT (kiosk_id, txn_id) DO UPDATE SET "
+                 + ", ".join(f"{c} = EXCLUDED.{c}" for c in _TXN_COLUMNS if c != "txn_id"))
+
+
+def _txn_arrays(kiosk_id: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"kiosk": kiosk_id, **{c: [r[c] for r in rows] for c in _TXN_COLUMNS}}
+
+
+def _project_pg(conn: Connection, kiosk_id: str, events: Sequence[IncomingEvent]) -> None:
+    """The transaction projection on PostgreSQL, without ever *looking rows up*.
+
+    Both statements find rows through the primary key's uniqueness check (``ON CONFLICT``),
+    which no query plan and no statistics can change. Before, the batch's rows were read with
+    ``kiosk_id = $1 AND txn_id IN (...)``: planned with the statistics of a nearly empty table
+    (a prepared statement's generic plan; stale statistics chose the same for a custom plan),
+    it read every stored transaction of the kiosk and filtered them against the batch's ~330
+    ids, so each batch got slower as the kiosk's history grew (bench_sync's slow chunks;
+    docs/backend.md, "The periodic slowdown").
+
+    1. every transaction of the batch is proposed as new (the batch's events folded alone):
+       new ones are inserted as they are; stored ones are left unchanged and come back with
+       their stored values (``xmax <> 0`` tells them apart);
+    2. those (usually none, or the one a batch boundary cut) are folded on from their stored
+       values and written back, again through ``ON CONFLICT``."""
+    proposed: dict[str, TxnRow] = {}
+    fold(proposed, kiosk_id, events)
+    if not proposed:
+        return
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(_PG_TXN_PROPOSE, _txn_arrays(kiosk_id, [r.as_row() for r in proposed.values()]))
+        names = [d.name for d in cur.description]
+        stored: dict[str, TxnRow] = {}
+        for values in cur.fetchall():
+            r = dict(zip(names, values, strict=True))
+            if r["stored"]:
+                stored[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
+                                             r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
+        if stored:
+            fold(stored, kiosk_id, [ev for ev in events if ev.txn_id in stored])
+            cur.execute(_PG_TXN_MERGE, _txn_arrays(kiosk_id, [r.as_row() for r in stored.values()]))
 
 
 def _projection_rows(conn: Connection, kiosk_id: str, txn_ids: list[str]) -> list[dict[str, Any]]:
-    """The stored projection rows of ``txn_ids``.
-
-    PostgreSQL: planned afresh on every execution (never a server-side prepared statement).
-    psycopg prepares a statement after its 5th execution on a connection, and PostgreSQL then
-    keeps a *generic* plan, chosen once with the statistics of that moment: made while the table
-    was nearly empty (not yet analyzed), that plan found the kiosk's rows by ``kiosk_id`` alone
-    and filtered every one of them against the batch's ~330 ids, so each batch got slower as the
-    kiosk's history grew, until autoanalyze invalidated the plan (bench_sync's slow chunks;
-    docs/backend.md, "The periodic slowdown"). A custom plan sees the ids and probes the primary
-    key for each; planning it costs ~0.1 ms a batch."""
+    """The stored projection rows of ``txn_ids`` (SQLite)."""
     if not txn_ids:
         return []
-    if conn.dialect.name != "postgresql":
-        return [dict(r) for r in conn.execute(select(TXNS).where(TXNS.c.kiosk_id == kiosk_id,
-                                                                TXNS.c.txn_id.in_(txn_ids))).mappings()]
-    driver: Any = conn.connection.driver_connection
-    with driver.cursor() as cur:
-        cur.execute(_PG_TXN_ROWS, {"kiosk": kiosk_id, "ids": txn_ids}, prepare=False)
-        names = [d.name for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return [dict(r) for r in conn.execute(select(TXNS).where(TXNS.c.kiosk_id == kiosk_id,
+                                                            TXNS.c.txn_id.in_(txn_ids))).mappings()]
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

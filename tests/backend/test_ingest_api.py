@@ -14,11 +14,20 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.ingest import TxnRow, fold, parse_batch
 from kiosk.ledger import Ledger
 from kiosk.ledger.chain import canonical_json, event_hash
 from kiosk.sync import Syncer, UpstreamClient
 from kiosk.sync.signing import format_timestamp, sign
-from tests.backend.harness import BackendProcess, batch_body, bulk_ledger, event_rows, sign_for, signed_post
+from tests.backend.harness import (
+    BackendProcess,
+    batch_body,
+    bulk_ledger,
+    custom_rows,
+    event_rows,
+    sign_for,
+    signed_post,
+)
 
 pytestmark = pytest.mark.postgres
 _ids = itertools.count(1)
@@ -65,6 +74,42 @@ def test_a_batch_replayed_byte_for_byte_is_refused_and_written_once(pg_backend: 
     with pg_backend.store() as store:
         assert {e["received_at"] for e in store.stored_events(kiosk_id)} == \
             {store.stored_events(kiosk_id)[0]["received_at"]}  # one write, never rewritten
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7, 100])
+def test_the_projection_across_batch_boundaries_is_the_fold_of_every_event(pg_backend: BackendProcess,
+                                                                          batch: int) -> None:
+    """Transactions cut by batch boundaries at every point: the stored projection equals the
+    fold of all the events at once (a field set in an earlier batch kept, a later one applied,
+    a field set to null cleared, created_at from the first event)."""
+    kiosk_id, secret = new_kiosk(pg_backend)
+    t0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
+    specs: list[tuple[str | None, dt.datetime, str, dict[str, Any]]] = []
+    for i in range(12):
+        txn, at = f"t{i:02d}", t0 + dt.timedelta(minutes=i)
+        specs += [
+            (txn, at, "txn.created", {"state": "created", "msisdn": f"120255501{i:02d}", "amount_cents": 1000 + i,
+                                      "currency": "USD", "carrier": "T-Mobile"}),
+            (None, at + dt.timedelta(seconds=1), "kiosk.note", {"text": "no transaction"}),
+            (txn, at + dt.timedelta(seconds=2), "txn.state", {"state": "payment_approved",
+                                                              "terminal_receipt_no": f"{i:04d}"}),
+            (txn, at + dt.timedelta(seconds=3), "txn.state", {"state": "completed", "carrier": None,
+                                                              "provider_ref": f"REF-{i}"}),
+        ]
+    rows = custom_rows(specs)
+    for first in range(0, len(rows), batch):
+        r = signed_post(pg_backend.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret,
+                        batch_body(rows[first:first + batch]))
+        assert r.status_code == 200, r.text
+    expected: dict[str, TxnRow] = {}
+    fold(expected, kiosk_id, parse_batch(batch_body(rows), 1000))
+    with pg_backend.store() as store:
+        stored = {t["txn_id"]: t for t in store.transactions(kiosk_id=kiosk_id)}
+    assert stored.keys() == expected.keys()
+    for txn_id, row in expected.items():
+        want = row.as_row()
+        assert {k: stored[txn_id][k] for k in want} == want, txn_id
+    assert stored["t00"]["carrier"] is None and stored["t00"]["msisdn"] == "12025550100"
 
 
 def test_a_replay_after_the_window_is_refused(pg_backend: BackendProcess) -> None:
