@@ -14,6 +14,7 @@ Run: ``make bench`` or ``.venv/bin/python bench/bench_sync.py [--events 20000] [
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from tests.pg import running_postgres
 DEFAULT_BATCH = UpstreamSection().batch_size  # what a kiosk sends by default
 TARGET_EVENTS_PER_S = 5000
 STEADY_SHARE = 0.8  # no chunk slower than this share of the median (issue 20)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def one_kiosk(backend: BackendProcess, root: Path, events: int, batch: int, tag: str) -> float:
@@ -49,24 +51,56 @@ def one_kiosk(backend: BackendProcess, root: Path, events: int, batch: int, tag:
     return events / elapsed
 
 
-def chunks(backend: BackendProcess, root: Path, count: int, size: int, batch: int, tag: str) -> list[float]:
+def _machine_busy_s() -> float:
+    with open("/proc/stat") as fh:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fh.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def _tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds of these processes and their descendants (reaped children included)."""
+    table: dict[int, tuple[int, int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    rest = fh.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            table[int(name)] = (int(rest[1]), sum(int(x) for x in rest[11:15]))
+    total, todo = 0, list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            total += table[pid][1]
+            todo.extend(child for child, (ppid, _) in table.items() if ppid == pid)
+    return total / CLK_TCK
+
+
+def chunks(backend: BackendProcess, root: Path, count: int, size: int, batch: int, tag: str,
+           pg_pid: int | None) -> tuple[list[float], list[float]]:
     """One kiosk syncing ``count`` chunks of ``size`` events in turn (its history growing):
-    events/s per chunk. A rate that falls as the history grows, or dips now and then, shows
-    here and not in a single run's average."""
+    events/s per chunk, and the cores other processes on the machine used meanwhile (so a dip
+    can be told from someone else's work). A rate that falls as the history grows, or dips
+    now and then, shows here and not in a single run's average."""
     kiosk_id = f"CHUNKS-{tag}"
     data_dir = root / kiosk_id
     bulk_ledger(data_dir, count * size, kiosk_tag=kiosk_id)
     secret = backend.add_kiosk(kiosk_id)
-    rates = []
+    assert backend.proc is not None
+    ours = [os.getpid(), backend.proc.pid] + ([pg_pid] if pg_pid else [])
+    rates, others = [], []
     with Ledger.open("", data_dir) as ledger, UpstreamClient(backend.base_url, kiosk_id, secret,
                                                               timeout_s=120) as client:
         syncer = Syncer(ledger, client, batch_size=batch)
         for _ in range(count):
-            started = time.perf_counter()
+            busy, mine, started = _machine_busy_s(), _tree_cpu_s(ours), time.perf_counter()
             syncer.sync_once(max_batches=size // batch)
-            rates.append(size / (time.perf_counter() - started))
+            elapsed = time.perf_counter() - started
+            rates.append(size / elapsed)
+            others.append(max(0.0, (_machine_busy_s() - busy) - (_tree_cpu_s(ours) - mine)) / elapsed)
     assert syncer.acked() == count * size
-    return rates
+    return rates, others
 
 
 def fleet(backend: BackendProcess, root: Path, kiosks: int, events_each: int, batch: int, tag: str) -> float:
@@ -124,13 +158,17 @@ def main() -> None:
                     results[f"{name} one kiosk batch {batch}"] = rate
                     print(f"{name:10s} one kiosk, {args.events} events, batch {batch:4d}: "
                           f"{rate:8.0f} events/s ({rate / TARGET_EVENTS_PER_S:.2f}× target)", flush=True)
-                rates = chunks(backend, root, args.chunks, args.events, DEFAULT_BATCH, name)
+                pg_pid = pg.proc.pid if name == "postgresql" and pg.proc is not None else None
+                rates, others = chunks(backend, root, args.chunks, args.events, DEFAULT_BATCH, name, pg_pid)
                 median = statistics.median(rates)
                 worst = min(rates) / median
                 results[f"{name} chunks worst/median"] = worst
+                slowest = rates.index(min(rates))
                 print(f"{name:10s} one kiosk, {args.chunks} chunks of {args.events} events in turn: median "
                       f"{median:8.0f} events/s, slowest chunk {worst:.0%} of the median (target ≥ "
-                      f"{STEADY_SHARE:.0%}); per chunk: {' '.join(f'{r / 1000:.1f}k' for r in rates)}", flush=True)
+                      f"{STEADY_SHARE:.0%}; other processes used {others[slowest]:.2f} cores during it, "
+                      f"{statistics.median(others):.2f} in the median chunk); per chunk: "
+                      f"{' '.join(f'{r / 1000:.1f}k' for r in rates)}", flush=True)
                 rate = fleet(backend, root, args.kiosks, args.events_per_kiosk, 200, name)
                 results[f"{name} fleet"] = rate
                 print(f"{name:10s} {args.kiosks} kiosks at once, {args.events_per_kiosk} events each, batch 200: "
