@@ -136,7 +136,29 @@ class Driver:
         self.screen("attract")
 
 
-def run(sessions: int, warmup: int) -> list[Sample]:
+def _snapshot() -> Any:
+    import tracemalloc
+
+    gc.collect()
+    return tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib._bootstrap>")])
+
+
+def _print_growth(before: Any, after: Any, sessions: int, top: int = 15) -> None:
+    """Where Python memory grew between the two snapshots (by allocating line)."""
+    stats = after.compare_to(before, "traceback")
+    grown = [s for s in stats if s.size_diff > 0]
+    total = sum(s.size_diff for s in stats)
+    print(f"tracemalloc: Python heap {total / 1024:+.1f} KiB over {sessions} sessions "
+          f"({total / 1024 / sessions:+.2f} KiB/session); largest growths:")
+    for stat in grown[:top]:
+        frame = stat.traceback[-1]
+        where = " <- ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}" for f in list(stat.traceback)[-4:][::-1])
+        print(f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+6d} blocks  {where}")
+        del frame
+
+
+def run(sessions: int, warmup: int, trace: bool = False) -> list[Sample]:
     from PySide6.QtCore import QSize
     from PySide6.QtGui import QGuiApplication
 
@@ -146,6 +168,11 @@ def run(sessions: int, warmup: int) -> list[Sample]:
     from ui.app import KioskUi
 
     app = QGuiApplication.instance() or QGuiApplication(["kiosk-soak"])
+    snapshots: list[Any] = []
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(8)
     started = time.monotonic()
     samples = [sample(0, started)]
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
@@ -160,6 +187,8 @@ def run(sessions: int, warmup: int) -> list[Sample]:
             for n in range(1, sessions + 1):
                 driver.session()
                 if n in (warmup, sessions):
+                    if trace:
+                        snapshots.append(_snapshot())
                     samples.append(sample(n, started))
                     s = samples[-1]
                     print(f"  after {n:5d} sessions: RSS {s.rss_mib:7.1f} MiB, fds {s.fds}, "
@@ -167,6 +196,8 @@ def run(sessions: int, warmup: int) -> list[Sample]:
                 elif n % 100 == 0:
                     print(f"  {n:5d} sessions: RSS {_status_field('VmRSS') / 1024:7.1f} MiB, "
                           f"{time.monotonic() - started:6.1f} s", flush=True)
+            if len(snapshots) == 2:
+                _print_growth(snapshots[0], snapshots[1], sessions - warmup)
             if driver.unprinted:
                 print(f"  receipts not printed (shown as QR only): {driver.unprinted}", flush=True)
             rows = list(services.ledger.transactions(states={"completed"}))
@@ -185,11 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--max-growth-mib", type=float, default=10.0)
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also print where the Python heap grew after the warm-up (slower)")
     args = parser.parse_args(argv)
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")
     print(f"soak: {args.sessions} complete sessions through the real UI (offscreen) and simulators", flush=True)
-    samples = run(args.sessions, args.warmup)
+    samples = run(args.sessions, args.warmup, args.tracemalloc)
     start, warm, end = samples[0], samples[1], samples[-1]
     growth = end.rss_mib - warm.rss_mib
     per_session_kib = growth * 1024 / (end.sessions - warm.sessions)
