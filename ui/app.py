@@ -434,6 +434,7 @@ class KioskUi(QObject):
     def _on_session(self, session: Session) -> None:
         if session.state.value == "attract" and self._last_state.value != "attract":
             self.theme.reset()  # the next customer starts with the defaults
+            self.worker.submit("control", _release_free_memory)
         self._last_state = session.state
         self._refresh(session)
 
@@ -477,6 +478,13 @@ class KioskUi(QObject):
             self.lockdown.release()
         self.window.close()
         self._close_built()
+
+
+def _release_free_memory() -> None:
+    """Between customers, on the control lane: freed heap back to the OS (emits nothing)."""
+    from kiosk.memory import release_free_memory
+
+    release_free_memory()
 
 
 def run(build_services: Callable[[], Any], settings: Settings, *, demo: bool, windowed: bool,
