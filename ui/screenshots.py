@@ -161,6 +161,7 @@ def staff_previews() -> dict[str, dict[str, Any]]:
         "staff_pin": {"mode": "pin", "pin_length": 3},
         "staff_pin_wrong": {"mode": "pin", "pin_message": "wrong_pin", "attempts_left": 2},
         "staff_pin_locked": {"mode": "pin", "pin_message": "locked", "locked_seconds": 287},
+        "staff_pin_locked_permanent": {"mode": "pin", "pin_message": "locked", "locked_permanent": True},
         "technician": {"mode": "technician", "results": results},
         "operator": {"mode": "operator", "targets": targets, "date_range": days,
                      "results": {"attention": results["attention"]},

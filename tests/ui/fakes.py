@@ -41,7 +41,8 @@ PLANS = {
                       ("Unlimited talk & text", "10 GB data"),
                       (PlanText("zh_CN", "基础套餐 40", ("无限通话和短信", "10 GB 流量")),
                        PlanText("es", "Esencial 40")))],
-    "AT&T": [Plan("att-25", "AT&T", "Prepaid 25", 2500, "USD", 30, ("5 GB data",))],
+    "AT&T": [Plan("att-25", "AT&T", "Prepaid 25", 2500, "USD", 30, ("5 GB data",)),
+             Plan("att-open", "AT&T", "Refill 10", 1000, "USD", 0, ("Airtime $10",))],  # no validity given
 }  # fmt: skip
 
 
@@ -136,7 +137,8 @@ class FakeProvider:
 
 @dataclass
 class FakeCheckout:
-    """``behaviour``: approve | decline | hang | topup_fail | unavailable | crash.
+    """``behaviour``: approve | decline | hang | topup_fail | unavailable | crash, or
+    ``refuse:<code>`` (the sale refused before payment, as ``check_sale`` does).
 
     ``gate`` holds the transaction after the first prompts until ``proceed()``,
     so tests can look at the payment screen; ``cancel()`` ends a waiting one.
@@ -173,6 +175,8 @@ class FakeCheckout:
             return self._outcome(txn, TxnResult.TERMINAL_UNAVAILABLE, plan)
         if self.behaviour == "crash":
             raise KioskError("ledger is gone", code="ledger_error")
+        if self.behaviour.startswith("refuse:"):
+            raise KioskError("sale refused before payment", code=self.behaviour.partition(":")[2])
         on_prompt(TerminalPrompt.PRESENT_CARD, "")
         if (self.hold or self.behaviour == "hang") and self._wait():
             return self._outcome(txn, TxnResult.CANCELLED, plan)

@@ -383,7 +383,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="61"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
@@ -442,12 +442,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <location filename="../qml/components/Keypad.qml" line="29"/>
         <source>Clear</source>
         <translation>Borrar</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <location filename="../qml/components/Keypad.qml" line="49"/>
         <source>Delete last digit</source>
         <translation>Borrar el último dígito</translation>
     </message>
@@ -792,22 +792,22 @@
         <translation>Número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>Revise el número: 10 dígitos, o el código de país y el número.</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <source>Please check the number: a US number has 10 digits, area code first.</source>
+        <translation>Revise el número: un número de EE. UU. tiene 10 dígitos, primero el código de área.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
         <source>Continue</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -836,41 +836,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
+        <translation>Demasiados PIN incorrectos. Bloqueado hasta que un técnico lo desbloquee.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>Demasiados PIN incorrectos. Bloqueado: vuelva a intentarlo en %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>Un PIN tiene al menos 4 dígitos.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="25"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>Este quiosco no tiene configurado ningún PIN del personal.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <location filename="../qml/screens/PinScreen.qml" line="26"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>Ahora no se puede verificar el PIN (registro contable no disponible).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>Ahora no se puede verificar el PIN (%1).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <location filename="../qml/screens/PinScreen.qml" line="56"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="82"/>
+        <location filename="../qml/screens/PinScreen.qml" line="86"/>
         <source>Sign in</source>
         <translation>Iniciar sesión</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="88"/>
+        <location filename="../qml/screens/PinScreen.qml" line="92"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
@@ -883,27 +888,27 @@
         <translation>Elija un plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>Este quiosco no tiene planes para esta compañía.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="75"/>
         <source>Your current plan</source>
         <translation>Su plan actual</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="96"/>
         <source>Days valid: %1</source>
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="122"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="128"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -931,17 +936,17 @@
         <translation>Por favor, retire su tarjeta SIM.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
         <source>Scan for your receipt</source>
         <translation>Escanee para ver su recibo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
         <source>Remind me 3 days before it ends</source>
         <translation>Recordarme 3 días antes del vencimiento</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
         <source>Done</source>
         <translation>Listo</translation>
     </message>
@@ -1341,88 +1346,113 @@
         <translation>terminado en %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="194"/>
-        <source>Renew %1 for %2</source>
+        <location filename="../viewmodels.py" line="145"/>
+        <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>No se puede recargar ese número: no es un número válido de EE. UU. No se cobró nada. Ingrese el número.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="146"/>
+        <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
+        <translation>El precio de ese plan acaba de cambiar. No se cobró nada. Elija de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="147"/>
+        <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
+        <translation>Ese plan ya no está a la venta. No se cobró nada. Elija otro plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="148"/>
+        <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
+        <translation>Ese plan no es de esta compañía. No se cobró nada. Elija de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="149"/>
+        <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
+        <translation>Ese plan no se puede pagar en este quiosco. No se cobró nada. Elija otro plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="214"/>
+        <source>Renew %1 for %2</source>
         <translation>Renovar %1 por %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="219"/>
+        <location filename="../viewmodels.py" line="241"/>
         <source>at least until %1</source>
         <translation>al menos hasta el %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="278"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Acerque, inserte o deslice su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="280"/>
         <source>Insert your card</source>
         <translation>Inserte su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Ingrese su PIN en la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Please wait…</source>
         <translation>Por favor, espere…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Processing your payment…</source>
         <translation>Procesando su pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please take your card</source>
         <translation>Por favor, retire su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Payment approved</source>
         <translation>Pago aprobado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Payment declined</source>
         <translation>Pago rechazado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>No aceptamos esta tarjeta. Por favor, use otra.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="276"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>The card could not be read. Please try again.</source>
         <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>Please try again</source>
         <translation>Inténtelo de nuevo</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="279"/>
+        <location filename="../viewmodels.py" line="301"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Siga las instrucciones de la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="295"/>
+        <location filename="../viewmodels.py" line="317"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelando el pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="297"/>
+        <location filename="../viewmodels.py" line="319"/>
         <source>The card terminal is not responding.</source>
         <translation>La terminal de tarjetas no responde.</translation>
     </message>

@@ -383,7 +383,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="61"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
@@ -442,12 +442,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <location filename="../qml/components/Keypad.qml" line="29"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <location filename="../qml/components/Keypad.qml" line="49"/>
         <source>Delete last digit</source>
         <translation>删除最后一位</translation>
     </message>
@@ -792,22 +792,22 @@
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>请检查号码：10位数字，或国家代码加号码。</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <source>Please check the number: a US number has 10 digits, area code first.</source>
+        <translation>请检查号码：美国手机号码为 10 位数字，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -836,41 +836,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
+        <translation>PIN 错误次数过多。已锁定，需技术人员解锁。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>PIN码错误次数过多，已锁定：请在 %1 后重试。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>PIN码至少为 4 位数字。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="25"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>本自助机未设置工作人员PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <location filename="../qml/screens/PinScreen.qml" line="26"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>目前无法验证PIN码（账本不可用）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>目前无法验证PIN码（%1）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <location filename="../qml/screens/PinScreen.qml" line="56"/>
         <source>PIN</source>
         <translation>PIN码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="82"/>
+        <location filename="../qml/screens/PinScreen.qml" line="86"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="88"/>
+        <location filename="../qml/screens/PinScreen.qml" line="92"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -883,27 +888,27 @@
         <translation>选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="75"/>
         <source>Your current plan</source>
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="96"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="122"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="128"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -931,17 +936,17 @@
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
         <source>Scan for your receipt</source>
         <translation>扫码查看收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
         <source>Remind me 3 days before it ends</source>
         <translation>到期前3天提醒我</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1341,88 +1346,113 @@
         <translation>尾号 %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="194"/>
-        <source>Renew %1 for %2</source>
+        <location filename="../viewmodels.py" line="145"/>
+        <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>该号码无法充值：不是有效的美国手机号码。未扣任何费用。请输入手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="146"/>
+        <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
+        <translation>该套餐的价格刚刚变更。未扣任何费用。请重新选择。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="147"/>
+        <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
+        <translation>该套餐已停售。未扣任何费用。请选择其他套餐。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="148"/>
+        <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
+        <translation>该套餐不适用于此运营商。未扣任何费用。请重新选择。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="149"/>
+        <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
+        <translation>此自助机无法支付该套餐。未扣任何费用。请选择其他套餐。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="214"/>
+        <source>Renew %1 for %2</source>
         <translation>续费“%1”，%2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="219"/>
+        <location filename="../viewmodels.py" line="241"/>
         <source>at least until %1</source>
         <translation>至少至%1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="278"/>
         <source>Tap, insert or swipe your card</source>
         <translation>请将银行卡贴近刷卡机，或插卡、刷卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="280"/>
         <source>Insert your card</source>
         <translation>请插入银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Enter your PIN on the terminal</source>
         <translation>请在刷卡机上输入密码</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>密码错误，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Processing your payment…</source>
         <translation>正在处理您的付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please take your card</source>
         <translation>请取回银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Payment approved</source>
         <translation>付款成功</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Payment declined</source>
         <translation>付款被拒绝</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>不支持此银行卡，请换一张。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="276"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>The card could not be read. Please try again.</source>
         <translation>无法读取银行卡，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>Please try again</source>
         <translation>请重试</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="279"/>
+        <location filename="../viewmodels.py" line="301"/>
         <source>Follow the instructions on the terminal</source>
         <translation>请按刷卡机上的提示操作</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="295"/>
+        <location filename="../viewmodels.py" line="317"/>
         <source>Cancelling the payment…</source>
         <translation>正在取消付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="297"/>
+        <location filename="../viewmodels.py" line="319"/>
         <source>The card terminal is not responding.</source>
         <translation>刷卡机没有响应。</translation>
     </message>
