@@ -776,9 +776,10 @@ def _checkout_failed(s: Session, e: Event) -> Result:
     if e.code == "invalid_number":  # nothing charged: the customer types the number
         s, cmds = _to_phone(s, e)
         return dataclasses.replace(s, notice=e.code), cmds
-    if e.code in CHOOSE_AGAIN and s.account is not None:  # nothing charged: choose again
+    account = s.account
+    if e.code in CHOOSE_AGAIN and account is not None:  # nothing charged: choose again
         s = dataclasses.replace(s, req=s.req + 1, plans=None, plan=None)
-        return _enter(s, State.PLANS, notice=e.code)[0], [LoadPlans(s.req, s.account.carrier)]
+        return _enter(s, State.PLANS, notice=e.code)[0], [LoadPlans(s.req, account.carrier)]
     if e.code == "terminal_unavailable":
         return _fail(s, State.TERMINAL_OFFLINE, e.code, State.CONFIRM)
     if e.code.startswith("upstream"):

@@ -121,6 +121,10 @@ class ScreenModel(QObject):
     def value(self, key: str, default: Any) -> Any:
         return self._data.get(key, default)
 
+    def snapshot(self) -> dict[str, Any]:
+        """What QML shows now (audio guidance says the same, see ui/speech.py)."""
+        return dict(self._data)
+
 
 def _str(key: str, notify: Signal) -> Property:
     return Property(str, lambda self: str(self.value(key, "")), notify=notify)
@@ -141,7 +145,7 @@ def _list(key: str, notify: Signal) -> Property:
 
 # Why the customer is choosing again (``Session.notice``): the checkout refused the sale
 # before anything was charged (a :data:`kiosk.flow.CHOOSE_AGAIN` code or ``invalid_number``).
-_NOTICES: dict[str, str] = {
+_NOTICES: dict[str, Any] = {
     "invalid_number": QT_TRANSLATE_NOOP("ViewModel", "That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number."),  # noqa: E501
     "plan_changed": QT_TRANSLATE_NOOP("ViewModel", "The price of that plan has just changed. Nothing was charged. Please choose again."),  # noqa: E501
     "plan_unavailable": QT_TRANSLATE_NOOP("ViewModel", "That plan is no longer on sale. Nothing was charged. Please choose another plan."),  # noqa: E501

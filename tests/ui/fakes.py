@@ -226,3 +226,43 @@ class FakeServices:
         if self.reader is not None:
             self.reader.close()
         self.checkout.close()
+
+
+class FakeSpeech:
+    """The speech port (``ui.audio.SpeechEngine``), recording what the kiosk hands it:
+    ``requests`` is every ``say`` call (each interrupts the one before), ``said`` all of it."""
+
+    def __init__(self, ok: bool = True) -> None:
+        self.ok = ok
+        self.started = False
+        self.requests: list[list[object]] = []
+        self.stops = 0
+        self.volume: float | None = None
+        self.rate: float | None = None
+        self.closed = False
+
+    def start(self, on_ready: Callable[[bool, str], None]) -> None:
+        self.started = True
+        on_ready(self.ok, "fake engine" if self.ok else "no engine")
+
+    def say(self, utterances: object) -> None:
+        self.requests.append(list(utterances))  # type: ignore[call-overload]
+
+    @property
+    def said(self) -> list[object]:
+        return [u for r in self.requests for u in r]
+
+    def texts(self) -> list[str]:
+        return [u.text for u in self.said]  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+
+    def close(self) -> None:
+        self.closed = True

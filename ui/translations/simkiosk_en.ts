@@ -893,22 +893,22 @@
         <translation>There are no plans for this carrier at this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="75"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
         <source>Your current plan</source>
         <translation>Your current plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="96"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
         <source>Days valid: %1</source>
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="122"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="128"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -988,6 +988,104 @@
         <location filename="../qml/components/ScreenBase.qml" line="120"/>
         <source>More below: swipe up or tap here</source>
         <translation>More below: swipe up or tap here</translation>
+    </message>
+</context>
+<context>
+    <name>Speech</name>
+    <message>
+        <location filename="../speech.py" line="47"/>
+        <source>Audio guidance is on.</source>
+        <translation>Audio guidance is on.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="48"/>
+        <source>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</source>
+        <translation>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="52"/>
+        <source>Options: %1.</source>
+        <translation>Options: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="53"/>
+        <source>Please wait.</source>
+        <translation>Please wait.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="54"/>
+        <source>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="59"/>
+        <source>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="64"/>
+        <source>%1 is selected: press Enter to choose it.</source>
+        <translation>%1 is selected: press Enter to choose it.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="65"/>
+        <source>%1 is selected: double-tap to choose it.</source>
+        <translation>%1 is selected: double-tap to choose it.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="66"/>
+        <source>%1, %2 of %3.</source>
+        <translation>%1, %2 of %3.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="67"/>
+        <source>%1: not available yet.</source>
+        <translation>%1: not available yet.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1: on</source>
+        <translation>%1: on</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="69"/>
+        <source>%1: off</source>
+        <translation>%1: off</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="70"/>
+        <source>Volume %1 percent.</source>
+        <translation>Volume %1 percent.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="71"/>
+        <source>%1 dollars</source>
+        <translation>%1 dollars</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="72"/>
+        <source>%1 dollars and %2 cents</source>
+        <translation>%1 dollars and %2 cents</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>Number typed so far: %1.</source>
+        <translation>Number typed so far: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="74"/>
+        <source>%1 digits typed.</source>
+        <translation>%1 digits typed.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="75"/>
+        <source>No digits typed yet. Type the number with the number keys.</source>
+        <translation>No digits typed yet. Type the number with the number keys.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="76"/>
+        <source>your current plan</source>
+        <translation>your current plan</translation>
     </message>
 </context>
 <context>
@@ -1234,17 +1332,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="28"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Phone top-up</source>
         <translation>Phone top-up</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="67"/>
+        <location filename="../qml/components/TopBar.qml" line="116"/>
         <source>Contrast</source>
         <translation>Contrast</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="74"/>
+        <location filename="../qml/components/TopBar.qml" line="123"/>
         <source>Large text</source>
         <translation>Large text</translation>
     </message>
@@ -1346,113 +1444,113 @@
         <translation>ending in %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="145"/>
+        <location filename="../viewmodels.py" line="149"/>
         <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
         <translation>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="146"/>
+        <location filename="../viewmodels.py" line="150"/>
         <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
         <translation>The price of that plan has just changed. Nothing was charged. Please choose again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="147"/>
+        <location filename="../viewmodels.py" line="151"/>
         <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
         <translation>That plan is no longer on sale. Nothing was charged. Please choose another plan.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="148"/>
+        <location filename="../viewmodels.py" line="152"/>
         <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
         <translation>That plan is not for this carrier. Nothing was charged. Please choose again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="149"/>
+        <location filename="../viewmodels.py" line="153"/>
         <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
         <translation>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="214"/>
+        <location filename="../viewmodels.py" line="218"/>
         <source>Renew %1 for %2</source>
         <translation>Renew %1 for %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="241"/>
+        <location filename="../viewmodels.py" line="245"/>
         <source>at least until %1</source>
         <translation>at least until %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Tap, insert or swipe your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="280"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Insert your card</source>
         <translation>Insert your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="282"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Enter your PIN on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="284"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>Wrong PIN. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="286"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please wait…</source>
         <translation>Please wait…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="288"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Processing your payment…</source>
         <translation>Processing your payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="290"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Please take your card</source>
         <translation>Please take your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="292"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>Payment approved</source>
         <translation>Payment approved</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="294"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>Payment declined</source>
         <translation>Payment declined</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="296"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>This card is not accepted. Please use another card.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="298"/>
+        <location filename="../viewmodels.py" line="302"/>
         <source>The card could not be read. Please try again.</source>
         <translation>The card could not be read. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="300"/>
+        <location filename="../viewmodels.py" line="304"/>
         <source>Please try again</source>
         <translation>Please try again</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="301"/>
+        <location filename="../viewmodels.py" line="305"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Follow the instructions on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="317"/>
+        <location filename="../viewmodels.py" line="321"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelling the payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="319"/>
+        <location filename="../viewmodels.py" line="323"/>
         <source>The card terminal is not responding.</source>
         <translation>The card terminal is not responding.</translation>
     </message>

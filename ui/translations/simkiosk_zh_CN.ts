@@ -893,22 +893,22 @@
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="75"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
         <source>Your current plan</source>
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="96"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="122"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="128"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -988,6 +988,104 @@
         <location filename="../qml/components/ScreenBase.qml" line="120"/>
         <source>More below: swipe up or tap here</source>
         <translation>下方还有内容：向上滑动或点击此处</translation>
+    </message>
+</context>
+<context>
+    <name>Speech</name>
+    <message>
+        <location filename="../speech.py" line="47"/>
+        <source>Audio guidance is on.</source>
+        <translation>语音引导已开启。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="48"/>
+        <source>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</source>
+        <translation>如需语音引导，请按数字键盘上的任意键，或按住屏幕左上角。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="52"/>
+        <source>Options: %1.</source>
+        <translation>可选项：%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="53"/>
+        <source>Please wait.</source>
+        <translation>请稍候。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="54"/>
+        <source>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>已选中%1：按回车键确认。按加号或减号切换到其他选项；按小数点键重听本页；按星号或斜杠调节音量。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="59"/>
+        <source>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>已选中%1：双击确认。向右或向左滑动切换到其他选项；向上或向下滑动重听本页。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="64"/>
+        <source>%1 is selected: press Enter to choose it.</source>
+        <translation>已选中%1：按回车键确认。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="65"/>
+        <source>%1 is selected: double-tap to choose it.</source>
+        <translation>已选中%1：双击确认。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="66"/>
+        <source>%1, %2 of %3.</source>
+        <translation>%1，第%2项，共%3项。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="67"/>
+        <source>%1: not available yet.</source>
+        <translation>%1：暂不可用。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1: on</source>
+        <translation>%1：已开启</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="69"/>
+        <source>%1: off</source>
+        <translation>%1：已关闭</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="70"/>
+        <source>Volume %1 percent.</source>
+        <translation>音量百分之%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="71"/>
+        <source>%1 dollars</source>
+        <translation>%1美元</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="72"/>
+        <source>%1 dollars and %2 cents</source>
+        <translation>%1美元%2美分</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>Number typed so far: %1.</source>
+        <translation>已输入的号码：%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="74"/>
+        <source>%1 digits typed.</source>
+        <translation>已输入%1位数字。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="75"/>
+        <source>No digits typed yet. Type the number with the number keys.</source>
+        <translation>尚未输入数字。请用数字键输入手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="76"/>
+        <source>your current plan</source>
+        <translation>您当前的套餐</translation>
     </message>
 </context>
 <context>
@@ -1234,17 +1332,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="28"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Phone top-up</source>
         <translation>手机充值</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="67"/>
+        <location filename="../qml/components/TopBar.qml" line="116"/>
         <source>Contrast</source>
         <translation>高对比度</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="74"/>
+        <location filename="../qml/components/TopBar.qml" line="123"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
@@ -1346,113 +1444,113 @@
         <translation>尾号 %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="145"/>
+        <location filename="../viewmodels.py" line="149"/>
         <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
         <translation>该号码无法充值：不是有效的美国手机号码。未扣任何费用。请输入手机号码。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="146"/>
+        <location filename="../viewmodels.py" line="150"/>
         <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
         <translation>该套餐的价格刚刚变更。未扣任何费用。请重新选择。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="147"/>
+        <location filename="../viewmodels.py" line="151"/>
         <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
         <translation>该套餐已停售。未扣任何费用。请选择其他套餐。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="148"/>
+        <location filename="../viewmodels.py" line="152"/>
         <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
         <translation>该套餐不适用于此运营商。未扣任何费用。请重新选择。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="149"/>
+        <location filename="../viewmodels.py" line="153"/>
         <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
         <translation>此自助机无法支付该套餐。未扣任何费用。请选择其他套餐。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="214"/>
+        <location filename="../viewmodels.py" line="218"/>
         <source>Renew %1 for %2</source>
         <translation>续费“%1”，%2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="241"/>
+        <location filename="../viewmodels.py" line="245"/>
         <source>at least until %1</source>
         <translation>至少至%1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Tap, insert or swipe your card</source>
         <translation>请将银行卡贴近刷卡机，或插卡、刷卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="280"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Insert your card</source>
         <translation>请插入银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="282"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Enter your PIN on the terminal</source>
         <translation>请在刷卡机上输入密码</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="284"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>密码错误，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="286"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="288"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Processing your payment…</source>
         <translation>正在处理您的付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="290"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Please take your card</source>
         <translation>请取回银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="292"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>Payment approved</source>
         <translation>付款成功</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="294"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>Payment declined</source>
         <translation>付款被拒绝</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="296"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>不支持此银行卡，请换一张。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="298"/>
+        <location filename="../viewmodels.py" line="302"/>
         <source>The card could not be read. Please try again.</source>
         <translation>无法读取银行卡，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="300"/>
+        <location filename="../viewmodels.py" line="304"/>
         <source>Please try again</source>
         <translation>请重试</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="301"/>
+        <location filename="../viewmodels.py" line="305"/>
         <source>Follow the instructions on the terminal</source>
         <translation>请按刷卡机上的提示操作</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="317"/>
+        <location filename="../viewmodels.py" line="321"/>
         <source>Cancelling the payment…</source>
         <translation>正在取消付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="319"/>
+        <location filename="../viewmodels.py" line="323"/>
         <source>The card terminal is not responding.</source>
         <translation>刷卡机没有响应。</translation>
     </message>

@@ -57,6 +57,7 @@ ScreenBase {
                     border.color: mouse.pressed || modelData.current ? theme.accent : theme.border
                     Accessible.role: Accessible.Button
                     Accessible.name: modelData.name + ", " + modelData.price
+                    function activate() { session.send("choose_plan", modelData.id) }
                     ColumnLayout {
                         id: cardBody
                         anchors { left: parent.left; right: parent.right; top: parent.top; margins: planCard.pad }
@@ -111,6 +112,7 @@ ScreenBase {
                         anchors.fill: parent
                         onClicked: session.send("choose_plan", modelData.id)
                     }
+                    FocusRing { key: planCard.objectName; radius: planCard.radius }
                 }
             }
         }
