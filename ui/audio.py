@@ -102,6 +102,7 @@ class _Worker(QObject):
     """Lives on the speech thread; owns the QTextToSpeech object."""
 
     ready = Signal(bool, str)
+    drained = Signal()  # everything asked for was said (or the engine gave up on it)
 
     def __init__(self, engine: str, rate: float, volume: float) -> None:
         super().__init__()
@@ -163,6 +164,8 @@ class _Worker(QObject):
 
         if state in (QTextToSpeech.State.Ready, QTextToSpeech.State.Error):
             self._stopping = False
+            if not self._queue:
+                self.drained.emit()
             self._next()
 
     def _next(self) -> None:
@@ -235,6 +238,8 @@ class QtSpeechEngine(QObject):
     _rate = Signal(float)
     _shutdown = Signal()
     _ready = Signal(bool, str)
+    #: The engine finished (or dropped) the last request: for tests and the benchmark.
+    drained = Signal()
 
     def __init__(self, engine: str = "speechd", *, rate: float = 0.0, volume: float = 0.8,
                  parent: QObject | None = None) -> None:
@@ -250,6 +255,7 @@ class QtSpeechEngine(QObject):
         self._rate.connect(self._worker.set_rate)
         self._shutdown.connect(self._worker.shutdown)
         self._worker.ready.connect(self._ready)  # queued back to this (GUI) thread
+        self._worker.drained.connect(self.drained)
         self._on_ready: Callable[[bool, str], None] | None = None
         self._ready.connect(self._got_ready)
         self._started = False

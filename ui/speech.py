@@ -193,11 +193,12 @@ def join(lang: str, parts: Sequence[str]) -> str:
 
 
 def digits_spoken(digits: str) -> str:
-    """Digit by digit, in groups as a US number is read: ``2 0 2, 5 5 5, 0 1 2 3``."""
+    """Digit by digit, grouped as a US number is read (as the keypad display groups them):
+    ``2 0 2, 5 5 5, 0 1 2 3``."""
     d = "".join(c for c in digits if c.isalnum())
     if len(d) == 11 and d.startswith("1"):
         d = d[1:]
-    groups = [d[:3], d[3:6], d[6:]] if len(d) == 10 else [d[i:i + 4] for i in range(0, len(d), 4)]
+    groups = [d[:3], d[3:6], d[6:]] if len(d) <= 10 else [d[i:i + 4] for i in range(0, len(d), 4)]
     return ", ".join(" ".join(g) for g in groups if g)
 
 
