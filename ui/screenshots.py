@@ -241,3 +241,40 @@ def render(
         ui.close()
         ui.deleteLater()
     return written
+
+
+def speech_scripts(settings: Settings, *, langs: Sequence[str] = LANGUAGES, private: bool | None = None,
+                   screens: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
+    """``(screen, lang, script)`` for every sample screen: what audio guidance says there, from
+    the same view models and catalogues the screen shows (``kiosk screenshots --speech``)."""
+    from ui import speech
+    from ui.audio import QtTexts
+
+    app = QGuiApplication.instance()
+    if app is None:
+        raise RuntimeError("speech_scripts() needs a QGuiApplication")
+    ui = KioskUi(None, settings, size=QSize(1080, 1920))
+    ui.controller.close()
+    texts = QtTexts(ui.language.translateIn)
+    kiosk_langs = [lang for lang in settings.kiosk.languages if lang in LANGUAGES] or ["en"]
+    out: list[tuple[str, str, str]] = []
+    try:
+        for lang in langs:
+            ui.language.switch(lang)
+            for name, session in sample_sessions(lang).items():
+                if screens is not None and name not in screens:
+                    continue
+                ui.controller.show_snapshot(session)
+                data = {n: m.snapshot() for n, m in ui.models.items()}
+                script = speech.describe(session, data, texts, langs=kiosk_langs,
+                                         private=settings.speech.headphones if private is None else private,
+                                         idle_remaining=int(settings.kiosk.idle_countdown_s))
+                out.append((name, lang, script.text(texts)))
+            if screens is None or "attract_invitation" in screens:
+                out.append(("attract_invitation", lang, "\n".join(
+                    f"[{u.lang}] {u.text}" for u in speech.invitation(texts, kiosk_langs))))
+    finally:
+        ui.language.switch("en")
+        ui.close()
+        ui.deleteLater()
+    return out

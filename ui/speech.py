@@ -135,7 +135,8 @@ class Script:
         labels = [i.label for i in self.listed if not i.lang or i.lang == self.lang]
         if not self.listed:
             return texts.get(SPEECH, NO_OPTIONS)
-        return fill(texts.get(SPEECH, OPTIONS), "; ".join(labels)) if labels else ""
+        sep = "；" if self.lang.split("_")[0] in _FULL_WIDTH else "; "
+        return fill(texts.get(SPEECH, OPTIONS), sep.join(labels)) if labels else ""
 
     def utterances(self, texts: Texts, *, touch: bool = False, focus: int = 0,
                    full_hint: bool = True) -> list[Utterance]:

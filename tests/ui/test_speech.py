@@ -388,3 +388,16 @@ def test_speech_dispatcher_with_espeak_ng_speaks_english_mandarin_and_spanish(qt
     assert "en: English (America)" in detail, detail
     assert "zh_CN: Chinese (Mandarin" in detail, detail
     assert "es: Spanish (Latin America)" in detail, detail
+
+
+def test_screenshots_speech_prints_the_script_of_every_screen(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    assert main(["screenshots", "--speech", "--lang", "es", "--json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)["speech"]
+    screens = {s["screen"] for s in out}
+    assert set(sample_sessions("es")) | {"attract_invitation"} == screens
+    confirm = next(s["script"] for s in out if s["screen"] == "confirm")
+    assert "Revise y pague" in confirm and "terminado en 0 1 2 3" in confirm and "payButton: Pagar 40 dólares" in confirm
