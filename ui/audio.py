@@ -3,10 +3,11 @@ who cannot see the screen move through it with a USB numeric keypad or touch ges
 
 * :class:`SpeechEngine` is the small port the controller talks to: ``start``, ``say``
   (interrupts whatever is being said), ``set_volume``, ``set_rate``, ``close``.
-  :class:`QtSpeechEngine` is Qt TextToSpeech (PySide6-Addons) on its own thread: the
-  engine's creation (speech-dispatcher lists ~10,000 espeak-ng voices: about a second)
-  and every call into it (a socket to speech-dispatcher) stay off the GUI thread; the
-  GUI thread only hands over the latest request. Tests use a recording fake.
+  :class:`QtSpeechEngine` is Qt TextToSpeech (PySide6-Addons) in a helper process
+  (:mod:`ui.speech_helper`): the engine's creation (speech-dispatcher lists ~10,000
+  espeak-ng voices: a second or more) and every call into it (a socket to
+  speech-dispatcher) stay out of the kiosk process; the GUI thread writes one line per
+  request. Tests use a recording fake.
 * :class:`SpeechController` (QML ``speech``) decides what to say and when: the whole
   screen when it changes, only the new line when a live line changes (the terminal's
   prompt), the focused item when focus moves, the attract screen's invitation in every
@@ -24,7 +25,6 @@ a swipe up / down repeats.
 
 from __future__ import annotations
 
-import collections
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,7 +37,6 @@ from PySide6.QtCore import (
     QObject,
     QPointF,
     QRectF,
-    QThread,
     QTimer,
     Signal,
     Slot,
@@ -83,218 +82,125 @@ class SpeechEngine(Protocol):
 # --------------------------------------------------------------------------- Qt TextToSpeech
 
 
-#: Voice preferences per kiosk language: espeak-ng's voice names as speech-dispatcher
-#: reports them, then locales. Mandarin (espeak-ng "cmn") has no locale Qt knows (it
-#: reports "C"), so it is found by name.
-VOICE_NAMES: dict[str, tuple[str, ...]] = {
-    "en": ("English (America)",),
-    "zh_CN": ("Chinese (Mandarin, latin as English)", "Chinese (Mandarin, latin as Pinyin)", "Mandarin"),
-    "es": ("Spanish (Latin America)",),
-}
-VOICE_LOCALES: dict[str, tuple[str, ...]] = {
-    "en": ("en_US", "en_GB"),
-    "zh_CN": ("zh_CN", "zh_TW"),
-    "es": ("es_419", "es_MX", "es_US", "es_ES"),
-}
-
-
-class _Worker(QObject):
-    """Lives on the speech thread; owns the QTextToSpeech object."""
-
-    ready = Signal(bool, str)
-    drained = Signal()  # everything asked for was said (or the engine gave up on it)
-
-    def __init__(self, engine: str, rate: float, volume: float) -> None:
-        super().__init__()
-        self._engine = engine
-        self._rate = rate
-        self._volume = volume
-        self._tts: Any = None
-        self._voices: dict[str, Any] = {}
-        self._queue: collections.deque[Utterance] = collections.deque()
-        self._stopping = False
-        self._lang = ""
-
-    @Slot()
-    def init(self) -> None:
-        try:
-            from PySide6.QtTextToSpeech import QTextToSpeech
-        except ImportError as exc:
-            self.ready.emit(False, f"Qt TextToSpeech is not installed (PySide6-Addons): {exc}")
-            return
-        engines = QTextToSpeech.availableEngines()
-        if self._engine not in engines:
-            self.ready.emit(False, f"no {self._engine!r} speech engine (available: {', '.join(engines) or 'none'})")
-            return
-        tts = QTextToSpeech(self._engine, self)
-        if tts.state() == QTextToSpeech.State.Error:
-            self.ready.emit(False, f"{self._engine} failed: {tts.errorString() or tts.errorReason().name}")
-            return
-        self._tts = tts
-        self._voices = pick_voices(tts)
-        tts.setRate(self._rate)
-        tts.setVolume(self._volume)
-        tts.stateChanged.connect(self._on_state)
-        tts.errorOccurred.connect(lambda reason, text: log.warning("speech engine error %s: %s", reason, text))
-        voices = ", ".join(f"{lang}: {v.name()}" for lang, v in self._voices.items()) or "default voice only"
-        self.ready.emit(True, f"{self._engine} ({voices})")
-
-    @Slot(object)
-    def say(self, utterances: object) -> None:
-        if self._tts is None:
-            return
-        from PySide6.QtTextToSpeech import QTextToSpeech
-
-        self._queue = collections.deque(utterances)  # type: ignore[call-overload]
-        if self._tts.state() in (QTextToSpeech.State.Speaking, QTextToSpeech.State.Synthesizing,
-                                 QTextToSpeech.State.Paused):
-            self._stopping = True
-            self._tts.stop(QTextToSpeech.BoundaryHint.Immediate)  # its Ready state speaks the next
-            QTimer.singleShot(500, self._unstick)
-        else:
-            self._next()
-
-    def _unstick(self) -> None:
-        if self._stopping:  # an engine that never reported the stop
-            self._stopping = False
-            self._next()
-
-    def _on_state(self, state: Any) -> None:
-        from PySide6.QtTextToSpeech import QTextToSpeech
-
-        if state in (QTextToSpeech.State.Ready, QTextToSpeech.State.Error):
-            self._stopping = False
-            if not self._queue:
-                self.drained.emit()
-            self._next()
-
-    def _next(self) -> None:
-        if not self._queue or self._tts is None:
-            return
-        u = self._queue.popleft()
-        if u.lang != self._lang:
-            voice = self._voices.get(u.lang)
-            if voice is not None:
-                self._tts.setVoice(voice)
-            else:
-                from PySide6.QtCore import QLocale
-
-                self._tts.setLocale(QLocale(VOICE_LOCALES.get(u.lang, (u.lang,))[0]))
-            self._lang = u.lang
-        self._tts.say(u.text)
-
-    @Slot()
-    def stop(self) -> None:
-        self._queue.clear()
-        if self._tts is not None:
-            self._tts.stop()
-
-    @Slot(float)
-    def set_volume(self, volume: float) -> None:
-        if self._tts is not None:
-            self._tts.setVolume(volume)
-
-    @Slot(float)
-    def set_rate(self, rate: float) -> None:
-        if self._tts is not None:
-            self._tts.setRate(rate)
-
-    @Slot()
-    def shutdown(self) -> None:
-        if self._tts is not None:
-            self._tts.stop()
-            self._tts.deleteLater()
-            self._tts = None
-
-
-def pick_voices(tts: Any) -> dict[str, Any]:
-    """The best voice the engine has for each kiosk language (see :data:`VOICE_NAMES`)."""
-    from PySide6.QtCore import QLocale
-
-    before = tts.locale()
-    wanted = {QLocale.Language.English, QLocale.Language.Chinese, QLocale.Language.Spanish, QLocale.Language.C}
-    voices: list[tuple[str, Any]] = []
-    for loc in tts.availableLocales():
-        if loc.language() in wanted:
-            tts.setLocale(loc)
-            voices += [(loc.name(), v) for v in tts.availableVoices()]
-    tts.setLocale(before)
-    chosen: dict[str, Any] = {}
-    for lang, names in VOICE_NAMES.items():
-        found = next((v for name in names for _, v in voices if v.name() == name), None)
-        found = found or next((v for loc in VOICE_LOCALES[lang] for ln, v in voices
-                               if ln == loc and "+" not in v.name()), None)
-        if found is not None:
-            chosen[lang] = found
-    return chosen
-
-
 class QtSpeechEngine(QObject):
-    """Qt TextToSpeech on a thread of its own; every method returns at once."""
+    """Qt TextToSpeech in its own process (:mod:`ui.speech_helper`), spoken to over a pipe.
 
-    _say = Signal(object)
-    _stop = Signal()
-    _volume = Signal(float)
-    _rate = Signal(float)
-    _shutdown = Signal()
-    _ready = Signal(bool, str)
-    #: The engine finished (or dropped) the last request: for tests and the benchmark.
+    Why a process, not a thread: creating the engine blocks for a second or more
+    (speech-dispatcher lists ~10,000 espeak-ng voices; five the first time, when it
+    starts the daemon), and PySide6 keeps the GIL through such Qt calls, so on a thread
+    of the kiosk it froze every Python callback of the GUI thread for that long (measured:
+    1.2 s). The GUI thread only writes one JSON line per request; the helper's stdout is
+    read as it arrives. Every method returns at once; a helper that dies or never gets
+    ready means no speech, nothing else."""
+
+    #: The helper finished (or dropped) the last request: for tests and the benchmark.
     drained = Signal()
 
     def __init__(self, engine: str = "speechd", *, rate: float = 0.0, volume: float = 0.8,
-                 parent: QObject | None = None) -> None:
+                 ready_timeout_s: float = 60.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("kiosk-speech")
-        self._worker = _Worker(engine, rate, volume)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.init)
-        self._say.connect(self._worker.say)
-        self._stop.connect(self._worker.stop)
-        self._volume.connect(self._worker.set_volume)
-        self._rate.connect(self._worker.set_rate)
-        self._shutdown.connect(self._worker.shutdown)
-        self._worker.ready.connect(self._ready)  # queued back to this (GUI) thread
-        self._worker.drained.connect(self.drained)
+        from PySide6.QtCore import QProcess
+
+        self._args = ["-m", "ui.speech_helper", "--engine", engine, "--rate", f"{rate:g}", "--volume", f"{volume:g}"]
+        self._proc = QProcess(self)
+        self._proc.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        self._proc.readyReadStandardOutput.connect(self._read)
+        self._proc.finished.connect(self._finished)
+        self._proc.errorOccurred.connect(lambda err: self._fail(f"speech helper: {err.name}"))
         self._on_ready: Callable[[bool, str], None] | None = None
-        self._ready.connect(self._got_ready)
-        self._started = False
+        self._ready = False
+        self._answered = False
+        self._buffer = b""
+        self._timeout = QTimer(self)
+        self._timeout.setSingleShot(True)
+        self._timeout.setInterval(int(ready_timeout_s * 1000))
+        self._timeout.timeout.connect(lambda: self._fail(f"no speech engine after {ready_timeout_s:g} s"))
 
     def start(self, on_ready: Callable[[bool, str], None]) -> None:
-        self._on_ready = on_ready
-        if not self._started:
-            self._started = True
-            self._thread.start()
+        import sys
+        from pathlib import Path
 
-    def _got_ready(self, ok: bool, detail: str) -> None:
-        if self._on_ready is not None:
+        self._on_ready = on_ready
+        self._proc.setWorkingDirectory(str(Path(__file__).resolve().parents[1]))
+        self._proc.start(sys.executable, self._args)
+        self._timeout.start()
+
+    def _answer(self, ok: bool, detail: str) -> None:
+        if not self._answered and self._on_ready is not None:
+            self._answered = True
             self._on_ready(ok, detail)
 
+    def _fail(self, detail: str) -> None:
+        self._timeout.stop()
+        if not self._answered:
+            self._answer(False, detail)
+        elif self._ready:
+            log.warning("audio guidance stopped: %s", detail)
+        self._ready = False
+        self._kill()
+
+    def _finished(self, code: int, _status: object) -> None:
+        self._fail(f"speech helper exited ({code})")
+
+    def _read(self) -> None:
+        import json
+
+        self._buffer += bytes(self._proc.readAllStandardOutput().data())
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                log.warning("speech helper said %r", line[:200])
+                continue
+            if "ready" in msg:
+                self._timeout.stop()
+                self._ready = bool(msg["ready"])
+                self._answer(self._ready, str(msg.get("detail", "")))
+                if not self._ready:
+                    self._kill()
+            elif msg.get("drained"):
+                self.drained.emit()
+
+    def _send(self, msg: dict[str, Any]) -> None:
+        import json
+
+        from PySide6.QtCore import QProcess
+
+        if self._proc.state() == QProcess.ProcessState.Running:
+            self._proc.write(json.dumps(msg, ensure_ascii=False).encode("utf-8") + b"\n")
+
     def say(self, utterances: Sequence[Utterance]) -> None:
-        self._say.emit(list(utterances))
+        self._send({"say": [[u.lang, u.text] for u in utterances]})
 
     def stop(self) -> None:
-        self._stop.emit()
+        self._send({"stop": True})
 
     def set_volume(self, volume: float) -> None:
-        self._volume.emit(float(volume))
+        self._send({"volume": float(volume)})
 
     def set_rate(self, rate: float) -> None:
-        self._rate.emit(float(rate))
+        self._send({"rate": float(rate)})
+
+    def _kill(self) -> None:
+        from PySide6.QtCore import QProcess
+
+        if self._proc.state() != QProcess.ProcessState.NotRunning:
+            self._proc.kill()
+            self._proc.waitForFinished(1000)
 
     def close(self) -> None:
-        """Stop the engine and its thread (a hung engine is left behind, never waited for long)."""
-        if not self._started:
+        """Ask the helper to stop (it closes the engine), kill it if it does not within 2 s."""
+        from PySide6.QtCore import QProcess
+
+        self._timeout.stop()
+        self._answered = True
+        if self._proc.state() == QProcess.ProcessState.NotRunning:
             return
-        self._started = False
-        self._shutdown.emit()
-        self._thread.quit()
-        if not self._thread.wait(3000):
-            log.warning("the speech thread did not stop within 3 s; leaving it")
-            _ABANDONED.append((self._thread, self._worker))
-
-
-_ABANDONED: list[tuple[QThread, QObject]] = []  # never destroyed while running
+        self._proc.finished.disconnect(self._finished)
+        self._proc.closeWriteChannel()  # end of input: the helper quits
+        if not self._proc.waitForFinished(2000):
+            self._kill()
 
 
 def engine_from_settings(section: SpeechSection) -> SpeechEngine | None:
