@@ -212,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import os
 
     os.nice(NICE)
+    # Qt Multimedia (linked by Qt TextToSpeech) looks for PipeWire, which a kiosk has none of
+    rules = os.environ.get("QT_LOGGING_RULES", "")
+    os.environ["QT_LOGGING_RULES"] = ";".join(r for r in (rules, "qt.multimedia.symbolsresolver=false") if r)
     logging.basicConfig(level=logging.WARNING, format="speech helper: %(message)s")
     app = QCoreApplication(["simkiosk-speech"])
     worker = _Worker(args.engine, args.rate, args.volume)
