@@ -170,6 +170,29 @@ def staff_previews() -> dict[str, dict[str, Any]]:
     }
 
 
+class SilentSpeech:
+    """A speech engine that is ready and says nothing: screens are rendered as on a kiosk
+    whose audio guidance works (the speaker in the top bar shows)."""
+
+    def start(self, on_ready: Any) -> None:
+        on_ready(True, "silent preview")
+
+    def say(self, utterances: Any) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def set_volume(self, volume: float) -> None:
+        pass
+
+    def set_rate(self, rate: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _settle(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
@@ -204,8 +227,9 @@ def render(
     if app is None:
         raise RuntimeError("render() needs a QGuiApplication")
     out_dir.mkdir(parents=True, exist_ok=True)
-    ui = KioskUi(None, settings, size=QSize(1080, 1920))
+    ui = KioskUi(None, settings, size=QSize(1080, 1920), speech_engine=SilentSpeech())
     ui.controller.close()  # snapshots only: no timers, no lanes
+    ui.speech.start()
     ui.window.show()
     written: list[Path] = []
     try:
