@@ -60,6 +60,10 @@ BOOT_FALLBACK_MS = 500
 #: often while nobody is in staff mode: a passing fault (a locked database, a terminal
 #: that was still booting) must not leave the kiosk out of service.
 BOOT_RETRY_MS = 30_000
+#: Audio guidance starts this long after the kiosk is ready to serve: its helper process
+#: (Qt TextToSpeech, speech-dispatcher listing its voices) then does not compete for the
+#: CPU with the start-up itself.
+SPEECH_START_MS = 2000
 
 
 class UiLoadError(KioskError):
@@ -348,10 +352,15 @@ class KioskUi(QObject):
         self.window.update()  # a frame for READY=1 even if nothing moves
         if not self.staff.active and self.controller.suspended:
             self.controller.resume()
-        self.speech.start()  # its own thread loads the engine and its voices
+        QTimer.singleShot(SPEECH_START_MS, self, self._start_speech)
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
+
+    def _start_speech(self) -> None:
+        """Audio guidance: its helper process loads the engine and its voices."""
+        if not self._closing:
+            self.speech.start()
 
     def _boot_failed(self, error: str) -> None:
         """Out of service: the process is up and showing it, so systemd hears READY=1 (and

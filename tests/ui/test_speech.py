@@ -158,6 +158,7 @@ def speaking(qtbot: object, settings: Settings) -> Iterator[Kiosk]:
     services = FakeServices()
     for k in make_kiosk(qtbot, services, settings, speech_engine=engine):
         k.engine = engine  # type: ignore[attr-defined]
+        k.ui.speech.start()  # at once, not SPEECH_START_MS after start-up
         yield k
 
 
@@ -173,7 +174,7 @@ def test_a_renewal_with_the_keypad_alone(speaking: Kiosk, lang: str) -> None:
     k, engine = speaking, speaking.engine  # type: ignore[attr-defined]
     k.wait_screen("attractScreen")
     k.qtbot.waitUntil(lambda: k.ui.speech.available)
-    assert k.find("audioIndicator") is not None
+    k.wait_item("audioIndicator")  # the speaker in the top bar: where the long press starts it
     press(k, Qt.Key.Key_5)  # any key: audio guidance on
     heard(k, engine, 0, "Audio guidance is on.", "Top up your phone plan")
     assert k.ui.speech.active and k.ui.speech.focusKey == "attractLang_en"
@@ -227,6 +228,7 @@ def test_typing_a_number_with_the_keypad_echoes_it(qtbot: object, settings: Sett
     private = dataclasses.replace(settings, speech=dataclasses.replace(settings.speech, headphones=True))
     services = FakeServices(checkout=FakeCheckout(hold=False))
     with running(make_kiosk(qtbot, services, private, speech_engine=engine)) as k:
+        k.ui.speech.start()
         k.qtbot.waitUntil(lambda: k.ui.speech.available)
         k.tap("attractTouch")
         k.tap("chooseLang_en")
@@ -288,7 +290,7 @@ def test_no_speech_engine_falls_back_silently(qtbot: object, settings: Settings)
     engine = FakeSpeech(ok=False)
     for k in make_kiosk(qtbot, FakeServices(), settings, speech_engine=engine):
         k.wait_screen("attractScreen")
-        k.qtbot.waitUntil(lambda: engine.started)
+        k.qtbot.waitUntil(lambda: engine.started, timeout=5000)
         press(k, Qt.Key.Key_Enter)
         k.tap("attractTouch")
         k.wait_screen("languageScreen")
@@ -301,7 +303,7 @@ def test_the_attract_screen_invites_in_every_language(qtbot: object, settings: S
     engine = FakeSpeech()
     quick = dataclasses.replace(settings, speech=dataclasses.replace(settings.speech, attract_interval_s=5.0))
     for k in make_kiosk(qtbot, FakeServices(), quick, speech_engine=engine):
-        k.qtbot.waitUntil(lambda: len(engine.requests) >= 1, timeout=6000)
+        k.qtbot.waitUntil(lambda: len(engine.requests) >= 1, timeout=10000)  # start-up + the first delay
         first = engine.requests[0]
         assert [u.lang for u in first] == list(LANGUAGES)
         assert "keypad" in first[0].text and "键盘" in first[1].text and "teclado" in first[2].text

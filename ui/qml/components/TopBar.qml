@@ -28,7 +28,7 @@ Rectangle {
             objectName: "audioIndicator"
             visible: !!speech && speech.available
             readonly property color ink: speech && speech.active ? theme.topBar : theme.topBarText
-            Layout.preferredWidth: 96 * bar.u
+            Layout.preferredWidth: 72 * bar.u
             Layout.preferredHeight: 96 * bar.u
             radius: 20 * bar.u
             color: speech && speech.active ? theme.topBarText : "transparent"
@@ -36,33 +36,33 @@ Rectangle {
             border.color: theme.topBarText
             Shape {
                 anchors.centerIn: parent
-                width: 56 * bar.u
-                height: 56 * bar.u
+                width: 48 * bar.u
+                height: 48 * bar.u
                 ShapePath {
                     strokeWidth: -1
                     fillColor: audio.ink
-                    startX: 0; startY: 56 * bar.u * 0.34
-                    PathLine { x: 56 * bar.u * 0.24; y: 56 * bar.u * 0.34 }
-                    PathLine { x: 56 * bar.u * 0.52; y: 56 * bar.u * 0.08 }
-                    PathLine { x: 56 * bar.u * 0.52; y: 56 * bar.u * 0.92 }
-                    PathLine { x: 56 * bar.u * 0.24; y: 56 * bar.u * 0.66 }
-                    PathLine { x: 0; y: 56 * bar.u * 0.66 }
+                    startX: 0; startY: 48 * bar.u * 0.34
+                    PathLine { x: 48 * bar.u * 0.24; y: 48 * bar.u * 0.34 }
+                    PathLine { x: 48 * bar.u * 0.52; y: 48 * bar.u * 0.08 }
+                    PathLine { x: 48 * bar.u * 0.52; y: 48 * bar.u * 0.92 }
+                    PathLine { x: 48 * bar.u * 0.24; y: 48 * bar.u * 0.66 }
+                    PathLine { x: 0; y: 48 * bar.u * 0.66 }
                 }
                 ShapePath {
                     strokeWidth: 5 * bar.u
                     strokeColor: audio.ink
                     fillColor: "transparent"
                     capStyle: ShapePath.RoundCap
-                    startX: 56 * bar.u * 0.68; startY: 56 * bar.u * 0.3
-                    PathArc { x: 56 * bar.u * 0.68; y: 56 * bar.u * 0.7; radiusX: 56 * bar.u * 0.24; radiusY: 56 * bar.u * 0.24 }
+                    startX: 48 * bar.u * 0.68; startY: 48 * bar.u * 0.3
+                    PathArc { x: 48 * bar.u * 0.68; y: 48 * bar.u * 0.7; radiusX: 48 * bar.u * 0.24; radiusY: 48 * bar.u * 0.24 }
                 }
                 ShapePath {
                     strokeWidth: 5 * bar.u
                     strokeColor: audio.ink
                     fillColor: "transparent"
                     capStyle: ShapePath.RoundCap
-                    startX: 56 * bar.u * 0.8; startY: 56 * bar.u * 0.12
-                    PathArc { x: 56 * bar.u * 0.8; y: 56 * bar.u * 0.88; radiusX: 56 * bar.u * 0.42; radiusY: 56 * bar.u * 0.42 }
+                    startX: 48 * bar.u * 0.8; startY: 48 * bar.u * 0.12
+                    PathArc { x: 48 * bar.u * 0.8; y: 48 * bar.u * 0.88; radiusX: 48 * bar.u * 0.42; radiusY: 48 * bar.u * 0.42 }
                 }
             }
         }
@@ -110,7 +110,7 @@ Rectangle {
                 FocusRing { key: langButton.objectName; radius: langButton.radius }
             }
         }
-        Item { Layout.preferredWidth: 8 * bar.u }
+        Item { visible: !audio.visible; Layout.preferredWidth: 8 * bar.u }
         Toggle {
             objectName: "contrastToggle"
             text: qsTr("Contrast")
