@@ -12,7 +12,10 @@
    (simulated devices, the real saga, ledger and receipt printing: what
    ``kiosk run --demo`` runs) made slow (reader 1.0 s, lookups and catalogs
    0.4 s, payment 2.0 s with prompts), measured by a 1 ms precise heartbeat
-   timer on the GUI thread. Target < 50 ms.
+   timer on the GUI thread. Target < 50 ms. Measured twice: without speech, and
+   with audio guidance on (Qt TextToSpeech on speech-dispatcher with espeak-ng, a
+   private daemon playing into ALSA's null device; Qt's silent mock engine when
+   speech-dispatcher is not installed), every screen and prompt spoken.
 3. Peak RSS after 100 whole sessions (card → account → plan → pay → success
    → attract) on the same real demo services, QML and view models (the soak's
    driver, ``bench/soak.py``). Target ≤ 200 MiB.
@@ -116,7 +119,7 @@ class _SlowProvider:
         return getattr(self._inner, name)
 
 
-def _demo(data_dir: Path, *, slow: bool) -> tuple[Any, Any, Any]:
+def _demo(data_dir: Path, *, slow: bool, speech_engine: Any = None) -> tuple[Any, Any, Any]:
     """The real demo services (simulated devices, real saga, real ledger), the kiosk UI on
     them, and a driver of whole sessions (bench/soak.py's)."""
     import dataclasses
@@ -138,18 +141,66 @@ def _demo(data_dir: Path, *, slow: bool) -> tuple[Any, Any, Any]:
         terminal.set_delays(SimulatedDelays(card_s=0.5, pin_s=0.5, processing_s=0.5, remove_s=0.5))
     else:
         terminal.set_delays(SimulatedDelays(card_s=0.01, pin_s=0.01, processing_s=0.01, remove_s=0.0))
-    ui = KioskUi(services, settings, size=QSize(1080, 1920))
+    ui = KioskUi(services, settings, size=QSize(1080, 1920), speech_engine=speech_engine)
     ui.window.show()
     return services, ui, Driver(ui, services)
 
 
-def _child_stall() -> None:
+def _private_speech_dispatcher(tmp: Path) -> subprocess.Popen[bytes] | None:
+    """speech-dispatcher with espeak-ng playing into ALSA's null device, on its own socket
+    (``SPEECHD_ADDRESS``); ``None`` when it is not installed."""
+    import re
+    import shutil
+
+    binary = shutil.which("speech-dispatcher")
+    if binary is None or not Path("/etc/speech-dispatcher").is_dir():
+        return None
+    conf = tmp / "conf"
+    shutil.copytree("/etc/speech-dispatcher", conf)
+    text = (conf / "speechd.conf").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^#?\s*AudioOutputMethod .*$', 'AudioOutputMethod "alsa"', text)
+    text = re.sub(r'(?m)^#?\s*AudioALSADevice .*$', 'AudioALSADevice "null"', text)
+    (conf / "speechd.conf").write_text(text, encoding="utf-8")
+    sock = tmp / "speechd.sock"
+    from ui.speech_helper import NICE  # as the helper's autospawned daemon inherits it
+
+    argv = ["nice", "-n", str(NICE), binary, "-s", "-t", "0", "-C", str(conf), "-c", "unix_socket",
+            "-S", str(sock), "-L", str(tmp)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    os.environ["SPEECHD_ADDRESS"] = f"unix_socket:{sock}"
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return proc
+
+
+def _child_stall(with_speech: bool = False) -> None:
     from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication([])
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
-        services, ui, driver = _demo(Path(tmp), slow=True)
+        real = with_speech and not os.environ.get("BENCH_SPEECH_MOCK")  # 1: Qt's silent engine
+        daemon = _private_speech_dispatcher(Path(tmp)) if real else None
+        engine = None
+        if with_speech:
+            from ui.audio import QtSpeechEngine
+
+            engine = QtSpeechEngine("speechd" if daemon is not None else "mock")
+        data = Path(tmp) / "data"
+        data.mkdir()
+        services, ui, driver = _demo(data, slow=True, speech_engine=engine)
+        said: list[int] = []
+        if with_speech:
+            ui.speech.spoken.connect(lambda utterances: said.append(len(utterances)))
+            deadline = time.monotonic() + 60
+            while not ui.speech.available:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"speech engine not ready: {ui.speech.detail}")
+                QCoreApplication.processEvents()
+                time.sleep(0.01)
+            ui.speech.begin()
         driver.screen("attract")
         for _ in range(20):  # let the first frames render before measuring
             QCoreApplication.processEvents()
@@ -165,10 +216,15 @@ def _child_stall() -> None:
         driver.session()
         heartbeat.stop()
         took = time.monotonic() - started
+        detail = ui.speech.detail.split(" (")[0] if with_speech else "off"
         ui.close(wait=True)
         services.close()
+        if daemon is not None:
+            os.killpg(daemon.pid, 15)
+            daemon.wait(10)
     ordered = sorted(gaps)
-    print(f"{max(gaps)} {ordered[len(ordered) * 99 // 100]} {took:.2f} {len(gaps)}", flush=True)
+    print(f"{max(gaps)} {ordered[len(ordered) * 99 // 100]} {took:.2f} {len(gaps)} {len(said)} {detail}",
+          flush=True)
     del app
 
 
@@ -207,8 +263,11 @@ def main() -> None:
           f"minimal {' '.join(f'{x * 1000:.0f}' for x in minimal)} ms")  # fmt: skip
     print(f"  ready to serve (services built, recovery run; READY=1): {r * 1000:.0f} ms after launch")
 
-    worst, p99, took, beats = _run_child("stall").split()
+    worst, p99, took, beats, _, _ = _run_child("stall").split()
     print(f"GUI thread during one sale on the real demo services with slow devices ({float(took):.1f} s, {beats} "
+          f"heartbeats): longest stall {worst} ms, p99 {p99} ms (target < 50 ms)")  # fmt: skip
+    worst, p99, took, beats, said, engine = _run_child("stall_speech").split()
+    print(f"  with audio guidance on ({engine} engine, {said} requests spoken; {float(took):.1f} s, {beats} "
           f"heartbeats): longest stall {worst} ms, p99 {p99} ms (target < 50 ms)")  # fmt: skip
 
     peak, first = _run_child("rss").split()
@@ -221,6 +280,8 @@ if __name__ == "__main__":
         part = sys.argv[2]
         if part == "stall":
             _child_stall()
+        elif part == "stall_speech":
+            _child_stall(with_speech=True)
         elif part == "rss":
             _child_rss()
         else:

@@ -109,6 +109,9 @@ ADVICE_DISK_ERROR = "data disk unreadable: call support, do not power off"
 ADVICE_SOFTWARE = "software incomplete: reinstall the kiosk software"
 ADVICE_TIMEOUT = "{what} did not answer within {seconds:g} s: retry in a minute; if it persists, restart it"
 ADVICE_INTERNAL = "diagnostics failed unexpectedly: note the detail and call support"
+ADVICE_SPEECH_SOFTWARE = ("audio guidance unavailable: reinstall the kiosk software "
+                          "(PySide6-Addons, speech-dispatcher, espeak-ng)")
+ADVICE_SPEECH_VOICE = "no voice for {lang}: install the Debian package espeak-ng-data"
 
 #: Packages reported by the versions check; ``True`` = the kiosk cannot run without it.
 VERSION_PACKAGES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -156,6 +159,7 @@ class CheckDeadlines:
     attention: float = 30.0
     disk: float = 5.0
     versions: float = 10.0
+    speech: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CheckDeadlines:
@@ -637,6 +641,68 @@ def versions_check(*, version_of: Callable[[str], str] | None = None) -> DeviceH
     return DeviceHealth("versions", True, summary, "", found)
 
 
+#: espeak-ng voices (``espeak-ng --voices``) the audio guidance uses for each kiosk language.
+SPEECH_VOICES: Mapping[str, str] = {"en": "en-us", "zh_CN": "cmn", "es": "es-419"}
+ESPEAK_MODULE = Path("/usr/lib/speech-dispatcher-modules/sd_espeak-ng")
+
+
+def _pyside_dir() -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("PySide6")  # the package's location only: no Qt module loads
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def speech_check(settings: Settings, *, pyside: Path | None = None, which: Callable[[str], str | None] = shutil.which,
+                 espeak_module: Path = ESPEAK_MODULE, voices: Callable[[], str] | None = None) -> DeviceHealth:
+    """Audio guidance (``[speech]``): Qt TextToSpeech and its engine plugin are installed, and
+    for speech-dispatcher the daemon, its espeak-ng module and a voice for every kiosk
+    language. Without them the kiosk works but says nothing (it falls back silently)."""
+    sp = settings.speech
+    data: dict[str, object] = {"engine": sp.engine, "rate": sp.rate, "volume": sp.volume,
+                               "headphones": sp.headphones}
+    if sp.engine == "none":
+        return DeviceHealth("speech", True, "audio guidance off ([speech] engine = none)", "", data)
+    qt = pyside if pyside is not None else _pyside_dir()
+    missing: list[str] = []
+    if qt is None or not any(qt.glob("QtTextToSpeech*.so")):
+        missing.append("Qt TextToSpeech (PySide6-Addons)")
+    elif not (qt / "Qt" / "plugins" / "texttospeech" / f"libqtexttospeech_{sp.engine}.so").exists():
+        missing.append(f"the Qt {sp.engine} speech plugin")
+    if sp.engine == "speechd":
+        if which("speech-dispatcher") is None:
+            missing.append("speech-dispatcher")
+        if not espeak_module.exists():
+            missing.append("speech-dispatcher-espeak-ng")
+    if missing:
+        return DeviceHealth("speech", False, "missing: " + ", ".join(missing), ADVICE_SPEECH_SOFTWARE, data)
+    if sp.engine != "speechd":
+        return DeviceHealth("speech", True, f"{sp.engine} engine (silent: for tests)", "", data)
+    listing = voices() if voices is not None else _espeak_voices()
+    names = {line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1}
+    data["voices"] = {lang: v for lang, v in SPEECH_VOICES.items() if v in names}
+    for lang in settings.kiosk.languages:
+        wanted = SPEECH_VOICES.get(lang)
+        if wanted and wanted not in names:
+            return DeviceHealth("speech", False, f"espeak-ng has no {wanted} voice",
+                                ADVICE_SPEECH_VOICE.format(lang=lang), data)
+    said = ", ".join(f"{lang} {SPEECH_VOICES[lang]}" for lang in settings.kiosk.languages if lang in SPEECH_VOICES)
+    return DeviceHealth("speech", True, f"speech-dispatcher with espeak-ng; voices {said}; rate {sp.rate:g}, "
+                        f"volume {sp.volume:g}, {'headphones' if sp.headphones else 'speaker'}", "", data)
+
+
+def _espeak_voices() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=8, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise KioskError(f"espeak-ng --voices failed: {exc}", code="speech_unavailable") from exc
+    return out.stdout
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -676,8 +742,10 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
 #: What ``kiosk diag`` runs: everything that neither prints nor touches money.
 RUN_ALL_ORDER: tuple[str, ...] = (
-    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "disk", "versions",
+    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "disk", "versions", "speech",
 )
+#: Checks ``kiosk diag`` runs that are not buttons on the technician screen.
+DIAG_ONLY: frozenset[str] = frozenset({"speech"})
 
 
 class Diagnostics:
@@ -734,7 +802,7 @@ class Diagnostics:
     def run(self, action: str) -> DeviceHealth:
         """Run one action by its :data:`ACTIONS` name (the view model's single entry point)."""
         method: Callable[[], DeviceHealth] | None = getattr(self, f"check_{action}", None)
-        if action not in ACTIONS_BY_NAME or method is None:
+        if (action not in ACTIONS_BY_NAME and action not in DIAG_ONLY) or method is None:
             return DeviceHealth(action, False, f"unknown diagnostic {action!r}", ADVICE_INTERNAL)
         return method()
 
@@ -834,6 +902,11 @@ class Diagnostics:
 
     def check_versions(self) -> DeviceHealth:
         return guarded("versions", versions_check, self.deadlines.versions, what="the version check")
+
+    def check_speech(self) -> DeviceHealth:
+        return guarded("speech", lambda: speech_check(self.settings), self.deadlines.speech,
+                       classify=lambda exc: DeviceHealth("speech", False, exc.message, ADVICE_SPEECH_SOFTWARE),
+                       what="the speech check")
 
 
 # --------------------------------------------------------------------------- kiosk diag

@@ -42,6 +42,7 @@ from ui.workers import Worker
 
 if TYPE_CHECKING:  # imported by _build_flow, after the first frame under ``kiosk run``
     from kiosk.flow import Session, State
+    from ui.audio import SpeechController, SpeechEngine
     from ui.demo import DemoModel
     from ui.session import SessionController
     from ui.staff import StaffController
@@ -59,6 +60,10 @@ BOOT_FALLBACK_MS = 500
 #: often while nobody is in staff mode: a passing fault (a locked database, a terminal
 #: that was still booting) must not leave the kiosk out of service.
 BOOT_RETRY_MS = 30_000
+#: Audio guidance starts this long after the kiosk is ready to serve: its helper process
+#: (Qt TextToSpeech, speech-dispatcher listing its voices) then does not compete for the
+#: CPU with the start-up itself.
+SPEECH_START_MS = 2000
 
 
 class UiLoadError(KioskError):
@@ -85,13 +90,18 @@ class KioskUi(QObject):
         sync: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
         monotonic: Callable[[], float] | None = None,
+        speech_engine: SpeechEngine | Callable[[], SpeechEngine | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         """Shows what the first frame needs (window, top bar, attract screen), then builds
         the customer flow, staff mode and view models: at once, or, with
         ``build_services`` (``kiosk run``), right after the first frame, so importing
         them does not delay it. Until then ``session``, ``staff`` and ``demo`` are null
-        in QML and touches only reveal the start-up overlay."""
+        in QML and touches only reveal the start-up overlay.
+
+        ``speech_engine``: audio guidance, or a function that makes it after the first frame
+        (``kiosk run``: the configured one); started once the kiosk is ready to serve.
+        Without one nothing is offered or said."""
         super().__init__(parent)
         if QGuiApplication.instance() is None:
             raise UiLoadError("KioskUi needs a QGuiApplication")
@@ -134,9 +144,11 @@ class KioskUi(QObject):
         self.notifier = notifier
         self._ready_sent = False
         self.models: dict[str, ScreenModel] = {}
-        self.controller: SessionController  # these four: see _build_flow
+        self.controller: SessionController  # these five: see _build_flow
         self.staff: StaffController
         self.demo: DemoModel
+        self.speech: SpeechController
+        self._speech_engine = speech_engine
         self._last_state: State
         self._ctx = {
             "languages": ",".join(self._langs),
@@ -149,7 +161,7 @@ class KioskUi(QObject):
         root.setContextProperty("boot", self.boot)
         root.setContextProperty("symbolFont", SYMBOL_FAMILY)
         root.setContextProperty("kioskLanguages", self._langs)
-        for name in ("session", "staff", "demo"):
+        for name in ("session", "staff", "demo", "speech"):
             root.setContextProperty(name, None)  # set by _build_flow
         self.language.switch(self._default_lang)
         self.engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
@@ -186,6 +198,7 @@ class KioskUi(QObject):
         """The customer flow, staff mode, demo panel and view models, handed to QML."""
         if self._flow_ready or self._closing:
             return
+        from ui.audio import SpeechController
         from ui.demo import DemoModel
         from ui.session import SessionController
         from ui.staff import StaffController, can_open_staff
@@ -228,17 +241,30 @@ class KioskUi(QObject):
             "resultModel": ResultModel(self),
             "slotModel": SlotModel(self),
         }
+        engine = self._speech_engine() if callable(self._speech_engine) else self._speech_engine
+        self.speech = SpeechController(
+            engine, settings.speech, window=self.window, session=self.controller,
+            models=self.models, theme=self.theme, language=self.language, langs=self._langs,
+            staff=self.staff, parent=self,
+        )
         self._last_state = self.controller.session.state
         self.controller.sessionChanged.connect(self._on_session)
+        self.controller.sessionChanged.connect(self.speech.on_session)  # after the view models
         self.controller.languageRequested.connect(self._on_language)
         self.controller.transactionFinished.connect(self._nudge_sync)
+        self.theme.changed.connect(self.speech.on_theme)
+        self.staff.entered.connect(self.speech.on_staff)
         self._refresh(self.controller.session)
         root = self.engine.rootContext()
         for name, model in self.models.items():
             root.setContextProperty(name, model)
         root.setContextProperty("demo", self.demo)
         root.setContextProperty("staff", self.staff)
+        root.setContextProperty("speech", self.speech)
         root.setContextProperty("session", self.controller)
+        # Filters installed later run first: the session and staff see every key (activity)
+        # before audio guidance takes the keypad's keys.
+        self.window.installEventFilter(self.speech)
         self.window.installEventFilter(self.controller)
         self.window.installEventFilter(self.staff)
         self._flow_ready = True
@@ -326,9 +352,15 @@ class KioskUi(QObject):
         self.window.update()  # a frame for READY=1 even if nothing moves
         if not self.staff.active and self.controller.suspended:
             self.controller.resume()
+        QTimer.singleShot(SPEECH_START_MS, self, self._start_speech)
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
+
+    def _start_speech(self) -> None:
+        """Audio guidance: its helper process loads the engine and its voices."""
+        if not self._closing:
+            self.speech.start()
 
     def _boot_failed(self, error: str) -> None:
         """Out of service: the process is up and showing it, so systemd hears READY=1 (and
@@ -472,6 +504,7 @@ class KioskUi(QObject):
         if service is not None:
             service.stop()
         if self._flow_ready:
+            self.speech.close()
             self.controller.close(wait=wait)
         self.worker.close(wait=wait)
         if self.lockdown is not None:
@@ -499,8 +532,13 @@ def run(build_services: Callable[[], Any], settings: Settings, *, demo: bool, wi
     assert isinstance(app, QGuiApplication)
     app.setApplicationName("simkiosk")
     notifier = notifier or SystemdNotifier()
+    def speech_engine() -> SpeechEngine | None:  # after the first frame: Qt TextToSpeech is not needed for it
+        from ui.audio import engine_from_settings
+
+        return engine_from_settings(settings.speech)
+
     ui = KioskUi(None, settings, demo=demo, lang=lang, kiosk_mode=not windowed, notifier=notifier,
-                 build_services=build_services, sync=True)
+                 build_services=build_services, sync=True, speech_engine=speech_engine)
     if windowed:
         screen = app.primaryScreen()
         avail = screen.availableGeometry().size() if screen is not None else PORTRAIT

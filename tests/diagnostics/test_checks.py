@@ -441,3 +441,33 @@ def test_run_all_reports_a_missing_terminal(settings, data_dir):
         settings.terminal, backend="zvt", port=str(data_dir / "no-such-tty"), ack_timeout_s=0.2))
     results = d.run_all(zvt, data_dir, names=["terminal"])
     assert not results[0].ok and results[0].advice == d.ADVICE_TERMINAL_MISSING, results[0]
+
+
+def test_speech_check_reports_what_audio_guidance_lacks(settings, data_dir, tmp_path):
+    """kiosk diag shows whether the kiosk can speak: the Qt module and plugin, the daemon, its
+    espeak-ng module and a voice per kiosk language (Mandarin is espeak-ng's cmn)."""
+    qt = tmp_path / "PySide6"
+    (qt / "Qt/plugins/texttospeech").mkdir(parents=True)
+    (qt / "QtTextToSpeech.abi3.so").touch()
+    (qt / "Qt/plugins/texttospeech/libqtexttospeech_speechd.so").touch()
+    module = tmp_path / "sd_espeak-ng"
+    module.touch()
+    listing = "Pty Language Age/Gender VoiceName\n 2 en-us --/M English_(America)\n 5 cmn --/M Chinese\n" \
+              " 5 es-419 --/M Spanish_(Latin_America)\n"
+
+    def check(**kw):
+        args = {"pyside": qt, "which": lambda name: f"/usr/bin/{name}", "espeak_module": module,
+                "voices": lambda: listing, **kw}
+        return d.speech_check(settings, **args)
+
+    good = check()
+    assert good.ok and "en en-us, zh_CN cmn, es es-419" in good.detail
+    no_voice = check(voices=lambda: listing.replace("cmn", "yue"))
+    assert not no_voice.ok and no_voice.advice == d.ADVICE_SPEECH_VOICE.format(lang="zh_CN")
+    no_daemon = check(which=lambda name: None)
+    assert not no_daemon.ok and "speech-dispatcher" in no_daemon.detail and no_daemon.advice == d.ADVICE_SPEECH_SOFTWARE
+    (qt / "QtTextToSpeech.abi3.so").unlink()
+    assert "PySide6-Addons" in check().detail and not check().ok
+    off = dataclasses.replace(settings, speech=dataclasses.replace(settings.speech, engine="none"))
+    assert d.speech_check(off, pyside=tmp_path / "nothing").ok
+    assert d.Diagnostics(settings, data_dir).run("speech").name == "speech"

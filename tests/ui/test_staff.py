@@ -203,6 +203,39 @@ def test_five_wrong_pins_lock_the_pad_for_five_minutes(qtbot: object, real_servi
     assert kinds[-1] in ("audit.login", "audit.logout")
 
 
+def test_lockouts_escalate_then_hold_until_a_technician_unlocks(qtbot: object, real_services: Any) -> None:
+    """5 min, 15 min, 1 h ("1:00:00", not "60:00"), then locked for good: the pad says so
+    instead of counting down ten years, also after leaving and coming back."""
+    clock = MovableClock()
+
+    def five_wrong(k: Kiosk) -> None:
+        for _ in range(5):
+            k.qtbot.waitUntil(lambda: not k.ui.staff.pinBusy and not k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+            for d in "9999":
+                k.ui.staff.pinDigit(d)
+            k.ui.staff.submitPin()
+        k.qtbot.waitUntil(lambda: k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+
+    with running(staff_kiosk(qtbot, real_services, clock=clock)) as k:
+        corner_taps(k, 5)
+        k.wait_screen("pinScreen")
+        for minutes, shown in ((5, "5:00"), (15, "15:00"), (60, "1:00:00")):
+            five_wrong(k)
+            assert k.ui.staff.lockedSeconds == minutes * 60 and not k.ui.staff.lockedPermanent
+            assert shown in k.text("pinMessage")
+            clock.advance(minutes * 60 + 1)
+            k.qtbot.waitUntil(lambda: not k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+        five_wrong(k)
+        assert k.ui.staff.lockedPermanent
+        assert k.text("pinMessage") == "Too many wrong PINs. Locked until a technician unlocks it."
+        k.tap("pinCancelButton")
+        k.wait_screen("attractScreen")
+        corner_taps(k, 5)
+        k.wait_screen("pinScreen")
+        k.qtbot.waitUntil(lambda: k.ui.staff.lockedPermanent, timeout=STAFF_WAIT_MS)
+        assert "unlocks" in k.text("pinMessage") and not k.find("key_2").isEnabled()  # type: ignore[union-attr]
+
+
 def test_the_operator_pin_opens_the_operator_screen(kiosk_real: Kiosk) -> None:
     login(kiosk_real, OPERATOR_PIN, "operatorScreen")
     assert kiosk_real.ui.staff.role == "operator"

@@ -9,6 +9,7 @@ QtObject {
         QT_TRANSLATE_NOOP("Advice", "%1 transaction(s) need attention: settle each with the payment provider using its receipt number, then tell support"),
         QT_TRANSLATE_NOOP("Advice", "%1 unfinished transaction(s): run `kiosk recover` or restart the kiosk"),
         QT_TRANSLATE_NOOP("Advice", "SIM removed during the test: push it fully in and retry"),
+        QT_TRANSLATE_NOOP("Advice", "audio guidance unavailable: reinstall the kiosk software (PySide6-Addons, speech-dispatcher, espeak-ng)"),
         QT_TRANSLATE_NOOP("Advice", "SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader"),
         QT_TRANSLATE_NOOP("Advice", "card reader service not running: restart pcscd (or reboot the kiosk)"),
         QT_TRANSLATE_NOOP("Advice", "data disk unreadable: call support, do not power off"),
@@ -33,6 +34,7 @@ QtObject {
         QT_TRANSLATE_NOOP("Advice", "terminal not found: check the serial cable and the terminal's power"),
         QT_TRANSLATE_NOOP("Advice", "terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists"),
         QT_TRANSLATE_NOOP("Advice", "upstream refuses the kiosk: check [upstream] url"),
+        QT_TRANSLATE_NOOP("Advice", "no voice for %1: install the Debian package espeak-ng-data"),
         QT_TRANSLATE_NOOP("Advice", "upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)"),
         QT_TRANSLATE_NOOP("Advice", "upstream server error: sales continue offline; tell support if it persists"),
         QT_TRANSLATE_NOOP("Advice", "upstream unreachable: check the network cable; sales continue offline")
