@@ -302,9 +302,11 @@ def reconcile_ledger(ledger: LedgerLike, report: TerminalReport) -> Reconciliati
     return reconcile(report, moves, since=since, unsettled=unsettled)
 
 
-def journal_end_of_day(ledger: LedgerLike, report: TerminalReport, rec: Reconciliation) -> None:
-    """Journal the terminal's totals and the comparison (the alert when they differ)."""
+def journal_end_of_day(ledger: LedgerLike, report: TerminalReport, rec: Reconciliation, *,
+                       at: dt.datetime | None = None) -> None:
+    """Journal the terminal's totals and the comparison (the alert when they differ);
+    ``at``: when (default now), which the scheduled end of day reads back."""
     payload = {**rec.as_json(), "ok": report.ok, "result_code": report.result_code,
                "message": report.message, "summary": rec.summary(),
                "at": report.at.isoformat() if report.at else None}
-    ledger.append(END_OF_DAY_EVENT, payload)
+    ledger.append(END_OF_DAY_EVENT, payload, at=at)

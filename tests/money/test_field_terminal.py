@@ -120,7 +120,7 @@ def test_a_terminal_without_repeat_receipt_sells_and_journals_its_evidence_mark(
     second = field.runner().run(ACCOUNT, PLAN, lambda p, t: None)
     assert first.result is TxnResult.COMPLETED and second.result is TxnResult.COMPLETED
     assert term.calls.count("last_result") == 1  # once known, never asked again
-    requested = [p for p in txn_events(field, second.txn_id) if p.get("state") == "payment_requested"][0]
+    requested = next(p for p in txn_events(field, second.txn_id) if p.get("state") == "payment_requested")
     assert requested["settle_by"] == "evidence" and requested["baseline"] == "evidence"
     assert requested["evidence_receipt_no"] == "0001" and isinstance(requested["evidence_op_seq"], int)
     assert "last_result" in term.asked and "authorize" in term.asked  # deadlines from the terminal
@@ -185,7 +185,7 @@ def test_completion_missing_is_journaled_and_the_sale_completes(field: Rig) -> N
     field.terminal.mode = "no_completion"
     out = field.runner().run(ACCOUNT, PLAN, lambda p, t: None)
     assert out.result is TxnResult.COMPLETED
-    approved = [p for p in txn_events(field, out.txn_id) if p.get("state") == "payment_approved"][0]
+    approved = next(p for p in txn_events(field, out.txn_id) if p.get("state") == "payment_approved")
     assert approved["completion_missing"] is True
 
 

@@ -126,6 +126,11 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>end of day failed: retry in a minute; if it fails again call the payment provider</translation>
     </message>
@@ -143,6 +148,11 @@
         <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no SIM in the reader: insert a SIM and retry</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>no end of day since %1: check the terminal, then run its end of day here</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
@@ -1069,6 +1079,11 @@
         <location filename="../qml/components/StaffTitles.qml" line="16"/>
         <source>Transactions needing attention</source>
         <translation>Transactions needing attention</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>Last end of day (reconciliation)</translation>
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>

@@ -126,6 +126,11 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>el cierre del día difiere del registro en %1: compare el recibo de cierre de la terminal con la exportación del registro, revise las transacciones indicadas y avise a ayuda técnica</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>el cierre del día falló: vuelva a intentarlo en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
     </message>
@@ -143,6 +148,11 @@
         <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no hay SIM en el lector: inserte una SIM y vuelva a intentarlo</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>no hay cierre del día desde %1: revise la terminal y ejecute aquí su cierre del día</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
@@ -1069,6 +1079,11 @@
         <location filename="../qml/components/StaffTitles.qml" line="16"/>
         <source>Transactions needing attention</source>
         <translation>Transacciones que requieren atención</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>Último cierre del día (conciliación)</translation>
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>

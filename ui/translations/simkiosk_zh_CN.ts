@@ -126,6 +126,11 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>日结与账本相差 %1：请将支付终端的日结小票与账本导出核对，检查列出的交易，然后联系技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>日结失败：请一分钟后重试；如再次失败，请联系支付服务商</translation>
     </message>
@@ -143,6 +148,11 @@
         <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>读卡器中没有 SIM卡：请插入 SIM卡后重试</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>自 %1 以来没有日结：请检查支付终端，然后在此处执行日结</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
@@ -1069,6 +1079,11 @@
         <location filename="../qml/components/StaffTitles.qml" line="16"/>
         <source>Transactions needing attention</source>
         <translation>需要处理的交易</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>最近一次日结（对账）</translation>
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
