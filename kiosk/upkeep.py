@@ -180,6 +180,10 @@ class Upkeep:
 
     # ------------------------------------------------------------------ recovery
 
+    def defer_recovery(self) -> None:
+        """Recovery just ran (start-up): the next idle one after the interval."""
+        self._next_recovery = self._monotonic() + self.recovery_interval_s
+
     def recovery_due(self) -> bool:
         if self._monotonic() < self._next_recovery:
             return False
