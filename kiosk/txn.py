@@ -1153,6 +1153,11 @@ class TransactionRunner:
             raise LeaseLost(f"cannot take the lease of the new transaction {txn_id}")
         try:
             preauth = bool(self.settings.terminal.preauth and isinstance(self.terminal, PreauthTerminal))
+            caps = terminal_capabilities(self.terminal)
+            if preauth and caps is not None and caps.preauth is False:
+                log.warning("[terminal] preauth is set but this terminal does not permit pre-authorisation: "
+                            "selling with authorization and reversal")
+                preauth = False
             ctx = TxnContext(txn_id=txn_id, saga=Saga(Phase.CREATED, preauth=preauth), lease=lease)
             created = {
                 "state": Phase.CREATED.value, "carrier": account.carrier, "msisdn": account.msisdn,

@@ -284,3 +284,19 @@ def test_the_simulated_terminals_evidence_names_the_next_payment(tmp_path: Path)
     paid = term.authorize(250, "USD", noop)
     own = [s for s in term.evidence().since(mark) if s.op_seq == mark + 1]
     assert [(s.receipt_no, s.amount_cents) for s in own] == [(paid.receipt_no, 250)]
+
+
+def test_preauth_is_not_used_on_a_terminal_that_does_not_permit_it(field: Rig) -> None:
+    import dataclasses
+
+    term = field.terminal
+    assert isinstance(term, FieldFake)
+    field.settings = dataclasses.replace(field.settings,
+                                         terminal=dataclasses.replace(field.settings.terminal, preauth=True))
+    term.capabilities = lambda: TerminalCapabilities(repeat_receipt=False, preauth=False)  # type: ignore[method-assign]
+    out = field.runner().run(ACCOUNT, PLAN, lambda p, t: None)
+    assert out.result is TxnResult.COMPLETED
+    assert "preauth" not in term.calls and "approval" in term.calls
+    term.capabilities = lambda: TerminalCapabilities(repeat_receipt=False, preauth=None)  # type: ignore[method-assign]
+    field.runner().run(ACCOUNT, PLAN, lambda p, t: None)
+    assert "preauth" in term.calls  # not known: the configuration decides
