@@ -35,6 +35,8 @@ def buy_with_sim(k: Kiosk, sim: str = "T-Mobile") -> str:
     k.wait_screen("accountScreen", timeout=WAIT_MS)
     k.tap("choosePlanButton")
     k.wait_screen("plansScreen")
+    # the screen shows a spinner until the catalogue arrives (slow on a loaded machine)
+    k.qtbot.waitUntil(lambda: bool(k.ui.controller.session.plans), timeout=WAIT_MS)  # type: ignore[attr-defined]
     plans = k.ui.controller.session.plans
     assert plans
     plan_id = plans[0].id
