@@ -937,7 +937,8 @@ def run_all(
     """``kiosk diag``: open what the configuration names, run the non-invasive checks, close.
 
     Recovery is not run and nothing is printed or settled. An adapter that cannot
-    even be built (bad configuration, missing driver) is reported by its check.
+    even be built (bad configuration, missing driver) is reported by its check. The
+    caller holds the terminal lock around it (``kiosk/cli/diag.py``).
     """
     from kiosk import app
 
@@ -953,15 +954,12 @@ def run_all(
         opened.append(obj)
         return obj
 
-    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
-
     ledger = build("ledger", lambda: _open_ledger(settings, data_dir))
     reader = build("reader", lambda: app.make_reader(settings))
     terminal = build("terminal", lambda: app.make_terminal(settings, data_dir))
     printer = build("printer", lambda: app.make_printer(settings, data_dir))
-    lock = TerminalLock(terminal_identity(settings.terminal), data_dir / LOCK_DIR)
     diag = Diagnostics(settings, data_dir, ledger=ledger, reader=reader, terminal=terminal, printer=printer,
-                       deadlines=deadlines, http_get=http_get, unavailable=unavailable, terminal_lock=lock)
+                       deadlines=deadlines, http_get=http_get, unavailable=unavailable)
     try:
         wanted = list(names)
         results = {h.name: h for h in diag.run_all([n for n in wanted if n != "sim"])}
