@@ -576,3 +576,38 @@ def test_kiosk_run_stops_within_5_s_while_the_terminal_is_silent_mid_payment(tmp
     assert [r["from"] for r in report["resolved"]] == ["payment_requested"], recover.stdout + recover.stderr
     assert report["resolved"][0]["to"] == "payment_declined"
     assert [r for r in read_journal(journal) if r["kind"] == "approval"] == []
+
+
+def test_the_terminal_health_probe_holds_the_terminal_lock_and_skips_while_another_sells(tmp_path: Path) -> None:
+    from kiosk.lease import TerminalLock
+    from kiosk.ports import DeviceHealth
+    from ui.shell import HealthCache
+
+    lock = TerminalLock("zvt:/dev/test", tmp_path)
+    held: list[bool] = []
+
+    class Terminal:
+        def health(self) -> DeviceHealth:
+            held.append(lock.held_here)
+            return DeviceHealth("terminal", True, "ready")
+
+    cache = HealthCache()
+    cache.probe("terminal", Terminal(), lock=lock)
+    assert held == [True] and [h.detail for h in cache.snapshot()] == ["ready"]
+    other = TerminalLock("zvt:/dev/test", tmp_path)  # another process's sale, as far as the file lock goes
+    taken, release = threading.Event(), threading.Event()
+
+    def sale() -> None:
+        with other.hold(1.0):
+            taken.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=sale)
+    thread.start()
+    try:
+        assert taken.wait(5)
+        cache.probe("terminal", Terminal(), lock=lock)
+        assert held == [True]  # not asked while the other sells; the last health stays
+    finally:
+        release.set()
+        thread.join(5)
