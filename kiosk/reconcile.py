@@ -38,6 +38,9 @@ from kiosk.ports import SeenStatus, TerminalEvidence, TerminalReport
 
 END_OF_DAY_EVENT = "terminal.end_of_day"
 
+#: Operations whose status repeats an earlier transaction (no receipt number of their own).
+REPEATS = frozenset({"last_result"})
+
 #: Transaction states in which a charge may exist that the ledger does not show yet.
 UNSETTLED = frozenset({"payment_requested", "payment_unknown", "needs_attention"})
 
@@ -262,7 +265,8 @@ def payment_from_evidence(evidence: TerminalEvidence, *, mark_op_seq: int,
                     f"for a payment of {money}: check its journal"))
             return EvidenceVerdict("approved", st)
         return EvidenceVerdict("declined", st)
-    numbered = [s for s in later if s.receipt_no and s.receipt_no.isdigit()]
+    # a repeated receipt (Repeat Receipt's status) names an old transaction's number, not a new one
+    numbered = [s for s in later if s.receipt_no and s.receipt_no.isdigit() and s.operation not in REPEATS]
     if mark_receipt_no is None or not mark_receipt_no.isdigit():
         return EvidenceVerdict("undetermined", pending=False, task=(
             f"payment of {money} in doubt and the terminal has no receipt number from before it: "

@@ -300,3 +300,19 @@ def test_preauth_is_not_used_on_a_terminal_that_does_not_permit_it(field: Rig) -
     term.capabilities = lambda: TerminalCapabilities(repeat_receipt=False, preauth=None)  # type: ignore[method-assign]
     field.runner().run(ACCOUNT, PLAN, lambda p, t: None)
     assert "preauth" in term.calls  # not known: the configuration decides
+
+
+def test_a_repeated_receipt_is_not_taken_for_the_next_transactions_number() -> None:
+    """Repeat Receipt's status names an old receipt number: it neither proves the payment in
+    doubt uncharged nor opens a gap; only the next real transaction's number does."""
+    from kiosk.reconcile import payment_from_evidence
+
+    at = dt.datetime.now(dt.UTC)
+    repeat = SeenStatus(12, "last_result", at, 0, 500, "0041", "000041")
+    sale = SeenStatus(13, "authorize", at, 0, 900, "0042", "000042")
+    verdict = payment_from_evidence(TerminalEvidence(12, (repeat,)), mark_op_seq=10, mark_receipt_no="0041",
+                                    amount_cents=500)
+    assert verdict.outcome == "undetermined" and verdict.pending and not verdict.missing_receipts
+    settled = payment_from_evidence(TerminalEvidence(13, (repeat, sale)), mark_op_seq=10,
+                                    mark_receipt_no="0041", amount_cents=500)
+    assert settled.outcome == "not_charged"
