@@ -90,6 +90,11 @@ ADVICE_TERMINAL_FAULT = (
     "terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists"
 )
 ADVICE_END_OF_DAY_FAILED = "end of day failed: retry in a minute; if it fails again call the payment provider"
+ADVICE_END_OF_DAY_MISMATCH = (
+    "end of day differs from the ledger by {difference}: compare the terminal's end-of-day receipt with "
+    "the ledger export, check the transactions listed, then tell support"
+)
+ADVICE_END_OF_DAY_OVERDUE = "no end of day since {since}: check the terminal, then run its end of day here"
 ADVICE_PRINTER_PAPER = "printer out of paper: load a roll"
 ADVICE_PRINTER_OFFLINE = "printer offline: check its power and cable, and that the cover is closed"
 ADVICE_PRINTER_NONE = "no printer configured: receipts are shown as a QR code only ([printer] backend)"
@@ -294,7 +299,7 @@ def sim_read_test(reader: CardReader, wait_s: float, *, require_card: bool = Tru
 
 def terminal_advice(exc: KioskError) -> str:
     """Busy (84 xx), absent (port) or silent: three different trips to the kiosk."""
-    if getattr(exc, "nack_code", None) is not None:
+    if getattr(exc, "nack_code", None) is not None or exc.code == "terminal_busy":  # 84 xx, or its lock
         return ADVICE_TERMINAL_BUSY
     text = exc.message.lower()
     if "busy" in text:
@@ -350,8 +355,44 @@ def terminal_diagnosis(terminal: PaymentTerminal) -> DeviceHealth:
 
 
 def terminal_end_of_day(terminal: PaymentTerminal) -> DeviceHealth:
-    """ZVT end of day (06 50): settles the day's payments; an operator action, never automatic."""
+    """ZVT end of day (06 50) alone: closes the terminal's batch (see :meth:`Diagnostics.
+    check_terminal_end_of_day` for the one the kiosk journals and reconciles)."""
     return _from_report("terminal_end_of_day", terminal.end_of_day(), ADVICE_END_OF_DAY_FAILED)
+
+
+def _money(cents: object) -> str:
+    return f"{cents / 100:.2f}" if isinstance(cents, int) else "?"
+
+
+def end_of_day_check(ledger: Any, settings: Settings, now: dt.datetime) -> DeviceHealth:
+    """The last end of day in the ledger: when, whether it matched the ledger (with the
+    transactions that could explain a difference), and whether the scheduled one
+    (``[terminal] end_of_day_at``) is overdue."""
+    from kiosk.reconcile import end_of_day_due
+    from kiosk.upkeep import last_end_of_day, local_now
+
+    at = settings.terminal.end_of_day_at
+    last, payload = last_end_of_day(ledger)
+    schedule = f"scheduled daily at {at}" if at else "not scheduled ([terminal] end_of_day_at)"
+    data: dict[str, object] = {"scheduled_at": at or None, "last_at": last.isoformat() if last else None}
+    local = local_now(settings.kiosk.timezone, now)
+    if last is None:
+        return DeviceHealth("end_of_day", True, f"no end of day in the ledger yet; {schedule}", "", data)
+    when = local_now(settings.kiosk.timezone, last)
+    data.update({k: payload.get(k) for k in ("matches", "batch_no", "terminal_cents", "ledger_cents",
+                                             "difference_cents", "suspects", "terminal_count", "ledger_count")})
+    stamp = when.strftime("%Y-%m-%d %H:%M")
+    if payload.get("matches") is False:
+        summary = str(payload.get("summary") or "the terminal's total differs from the ledger")
+        return DeviceHealth("end_of_day", False, f"last end of day {stamp}: {summary}",
+                            ADVICE_END_OF_DAY_MISMATCH.format(difference=_money(payload.get("difference_cents"))),
+                            data)
+    if at and end_of_day_due(local - dt.timedelta(hours=2), at, when):
+        return DeviceHealth("end_of_day", False, f"the end of day {schedule} has not run since {stamp}",
+                            ADVICE_END_OF_DAY_OVERDUE.format(since=stamp), data)
+    return DeviceHealth("end_of_day", True,
+                        f"last end of day {stamp}: reconciled (batch {payload.get('batch_no') or '?'}, "
+                        f"total {_money(payload.get('terminal_cents'))}); {schedule}", "", data)
 
 
 # --------------------------------------------------------------------------- printer
@@ -731,6 +772,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("terminal", "Payment terminal status", _TECH),
     Action("terminal_diagnosis", "Payment terminal diagnosis", _TECH),
     Action("terminal_end_of_day", "Payment terminal end of day", _BOTH, invasive=True),
+    Action("end_of_day", "Last end of day (reconciliation)", _BOTH),
     Action("printer", "Printer status", _TECH),
     Action("printer_test", "Printer test page", _TECH, invasive=True),
     Action("upstream", "Upstream reachability and unsynced events", _TECH),
@@ -742,7 +784,8 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
 #: What ``kiosk diag`` runs: everything that neither prints nor touches money.
 RUN_ALL_ORDER: tuple[str, ...] = (
-    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "disk", "versions", "speech",
+    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "end_of_day", "disk", "versions",
+    "speech",
 )
 #: Checks ``kiosk diag`` runs that are not buttons on the technician screen.
 DIAG_ONLY: frozenset[str] = frozenset({"speech"})
@@ -770,6 +813,7 @@ class Diagnostics:
         chain_position: ChainPosition | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         unavailable: Mapping[str, str] | None = None,
+        terminal_lock: Any | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
@@ -787,10 +831,15 @@ class Diagnostics:
         self._clock = clock
         #: Why an adapter is missing, e.g. {"ledger": "cannot open ledger: ..."}.
         self.unavailable = dict(unavailable or {})
+        #: :class:`kiosk.lease.TerminalLock`: every terminal check holds it, so it never
+        #: talks to the terminal while a sale (of any process on this data directory) does.
+        self.terminal_lock = terminal_lock
 
     @classmethod
     def from_services(cls, services: Any, **kwargs: Any) -> Diagnostics:
         """From :class:`kiosk.app.Services` (the running kiosk's adapters, shared)."""
+        ownership = getattr(services, "ownership", None)
+        kwargs.setdefault("terminal_lock", ownership.terminal if ownership is not None else None)
         return cls(services.settings, services.data_dir, ledger=services.ledger, reader=services.reader,
                    terminal=services.terminal, printer=services.printer, **kwargs)
 
@@ -850,9 +899,19 @@ class Diagnostics:
     def _terminal(self, name: str, fn: Callable[[PaymentTerminal], DeviceHealth], timeout: float) -> DeviceHealth:
         if self.terminal is None:
             return self._absent(name, "terminal", ADVICE_TERMINAL_MISSING)
-        terminal = self.terminal
-        return guarded(name, lambda: fn(terminal), timeout, classify=_terminal_error(name),
-                       what="the payment terminal")
+        terminal, lock = self.terminal, self.terminal_lock
+        wait_s = min(self.settings.terminal.lock_wait_s, max(timeout / 2, 0.0))
+
+        def check() -> DeviceHealth:
+            if lock is None:
+                return fn(terminal)
+            lock.acquire(wait_s)  # TerminalBusy: "terminal busy" with the holder's pid
+            try:
+                return fn(terminal)
+            finally:
+                lock.release()
+
+        return guarded(name, check, timeout, classify=_terminal_error(name), what="the payment terminal")
 
     def check_terminal(self) -> DeviceHealth:
         return self._terminal("terminal", terminal_status, self.deadlines.terminal_status)
@@ -861,7 +920,35 @@ class Diagnostics:
         return self._terminal("terminal_diagnosis", terminal_diagnosis, self.deadlines.terminal_diagnosis)
 
     def check_terminal_end_of_day(self) -> DeviceHealth:
-        return self._terminal("terminal_end_of_day", terminal_end_of_day, self.deadlines.terminal_end_of_day)
+        """End of day: with a ledger, journaled and reconciled like the scheduled one (a
+        batch closed without it would land in the next end of day's comparison)."""
+        if self.ledger is None:
+            return self._terminal("terminal_end_of_day", terminal_end_of_day, self.deadlines.terminal_end_of_day)
+        ledger = self.ledger
+
+        def closed(terminal: PaymentTerminal) -> DeviceHealth:
+            from kiosk.txn import Deadlines
+            from kiosk.upkeep import close_batch
+
+            report, rec = close_batch(terminal, ledger, lock=None, wait_s=0.0,
+                                      deadlines=Deadlines.from_settings(self.settings), clock=self._clock)
+            health = _from_report("terminal_end_of_day", report, ADVICE_END_OF_DAY_FAILED)
+            if rec is None:
+                return health
+            data = {**health.data, "reconciliation": rec.as_json()}
+            if rec.matches:
+                return dataclasses.replace(health, detail=f"{health.detail}; {rec.summary()}", data=data)
+            return DeviceHealth("terminal_end_of_day", False, f"{health.detail}; {rec.summary()}",
+                                ADVICE_END_OF_DAY_MISMATCH.format(difference=_money(rec.difference_cents)), data)
+
+        return self._terminal("terminal_end_of_day", closed, self.deadlines.terminal_end_of_day)
+
+    def check_end_of_day(self) -> DeviceHealth:
+        if self.ledger is None:
+            return self._absent("end_of_day", "ledger", ADVICE_LEDGER_UNREADABLE)
+        ledger = self.ledger
+        return guarded("end_of_day", lambda: end_of_day_check(ledger, self.settings, self._clock()),
+                       self.deadlines.attention, classify=_ledger_error("end_of_day"), what="the ledger")
 
     def check_printer(self) -> DeviceHealth:
         if self.printer is None:
@@ -924,7 +1011,8 @@ def run_all(
     """``kiosk diag``: open what the configuration names, run the non-invasive checks, close.
 
     Recovery is not run and nothing is printed or settled. An adapter that cannot
-    even be built (bad configuration, missing driver) is reported by its check.
+    even be built (bad configuration, missing driver) is reported by its check. The
+    caller holds the terminal lock around it (``kiosk/cli/diag.py``).
     """
     from kiosk import app
 

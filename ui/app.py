@@ -36,7 +36,7 @@ from kiosk.watchdog import SystemdNotifier
 from ui.fonts import SYMBOL_FAMILY, load_fonts
 from ui.language import LanguageManager
 from ui.qrimage import PROVIDER_ID, QrImageProvider
-from ui.shell import Boot, HealthCache, Lockdown
+from ui.shell import Boot, HealthCache, Lockdown, ServiceLoop
 from ui.theme import ThemeModel
 from ui.workers import Worker
 
@@ -138,6 +138,8 @@ class KioskUi(QObject):
         self._first_frame_done = False
         self._flow_ready = False
         self.health = HealthCache()
+        self.service_loop: ServiceLoop | None = None  # idle work, once the services are up
+        self.upkeep: Any = None  # kiosk.upkeep.Upkeep, the work the service loop runs
         self.sync_service: Any = None
         self._want_sync = sync
         self._closing = False
@@ -356,6 +358,28 @@ class KioskUi(QObject):
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
+        self._start_service_loop()
+
+    def _start_service_loop(self) -> None:
+        """The scheduled end of day and retries of parked transactions, between customers,
+        on the control lane (kiosk.upkeep); only for the real services (a ledger, a checkout
+        that can stop)."""
+        services = self.services
+        if self.service_loop is not None or getattr(services, "ledger", None) is None \
+                or not hasattr(getattr(services, "checkout", None), "stopping"):
+            return
+        from kiosk.upkeep import Upkeep
+
+        upkeep = Upkeep(services)
+        upkeep.defer_recovery()  # start-up recovery just ran
+        self.upkeep = upkeep
+        self.service_loop = ServiceLoop(self.worker, upkeep.run, self.idle, parent=self)
+        self.service_loop.start()
+
+    def idle(self) -> bool:
+        """Nobody is using the kiosk: start-up done, the attract screen shows, no staff."""
+        return (not self._closing and self._flow_ready and self.boot.current == "ready"
+                and not self.controller.suspended and self.controller.session.state.value == "attract")
 
     def _start_speech(self) -> None:
         """Audio guidance: its helper process loads the engine and its voices."""
@@ -427,11 +451,14 @@ class KioskUi(QObject):
                 or self.controller.session.state.value != "attract"):
             return
         cache, worker = self.health, self.worker
+        ownership = getattr(self.services, "ownership", None)
         for name, lane in (("reader", "reader"), ("terminal", "checkout"), ("printer", "checkout"),
                            ("provider", "provider")):
             device = getattr(self.services, name, None)
+            # the terminal's probe holds its lock: never a status enquiry during another process's sale
+            lock = getattr(ownership, "terminal", None) if name == "terminal" else None
             if device is not None and hasattr(device, "health"):
-                worker.submit(lane, lambda n=name, d=device: cache.probe(n, d))  # type: ignore[misc]
+                worker.submit(lane, lambda n=name, d=device, k=lock: cache.probe(n, d, lock=k))  # type: ignore[misc]
 
     def _nudge_sync(self, _session: object) -> None:
         if self.sync_service is not None:
@@ -498,6 +525,11 @@ class KioskUi(QObject):
         self._heartbeat.stop()
         self._health_timer.stop()
         self._boot_retry.stop()
+        if self.service_loop is not None:
+            self.service_loop.stop()
+        shutdown = getattr(getattr(self.services, "checkout", None), "shutdown", None)
+        if callable(shutdown):
+            shutdown()  # a sale or recovery stops waiting now; its transaction stays recoverable
         if self._flow_ready:
             self.staff.close()
         service, self.sync_service = self.sync_service, None

@@ -54,7 +54,7 @@ ACTION_LANES: dict[str, str] = {
     "terminal_end_of_day": "staff-terminal",
     "printer": "staff-printer", "printer_test": "staff-printer",
     "upstream": "staff-upstream",
-    "ledger": "staff-ledger", "attention": "staff-ledger",
+    "ledger": "staff-ledger", "attention": "staff-ledger", "end_of_day": "staff-ledger",
     "disk": "staff-misc", "versions": "staff-misc",
 }  # fmt: skip
 GATE_LANE = "staff-gate"
@@ -555,6 +555,8 @@ class StaffController(QObject):
                 reader=getattr(self._services, "reader", None),
                 terminal=getattr(self._services, "terminal", None),
                 printer=getattr(self._services, "printer", None),
+                # terminal checks never interleave with a sale of another process
+                terminal_lock=getattr(getattr(self._services, "ownership", None), "terminal", None),
             )
         return self._diag
 

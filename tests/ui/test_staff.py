@@ -239,7 +239,7 @@ def test_lockouts_escalate_then_hold_until_a_technician_unlocks(qtbot: object, r
 def test_the_operator_pin_opens_the_operator_screen(kiosk_real: Kiosk) -> None:
     login(kiosk_real, OPERATOR_PIN, "operatorScreen")
     assert kiosk_real.ui.staff.role == "operator"
-    assert kiosk_real.ui.staff.actions == ["terminal_end_of_day", "attention", "versions"]
+    assert kiosk_real.ui.staff.actions == ["terminal_end_of_day", "end_of_day", "attention", "versions"]
 
 
 def test_no_pin_configured_says_so(qtbot: object, tmp_path: Path) -> None:
@@ -315,6 +315,24 @@ def test_an_offline_terminal_gets_its_own_advice(kiosk_real: Kiosk) -> None:
     assert not result["ok"]
     assert k.text("advice_terminal") == "→ " + diagnostics.ADVICE_TERMINAL_SILENT
     assert "offline" in k.text("detail_terminal")
+
+
+def test_an_end_of_day_mismatch_shows_on_the_technician_screen_with_translated_advice(kiosk_real: Kiosk) -> None:
+    """A charge the ledger never heard of (someone used the terminal by hand): the
+    technician's end of day says the totals differ, and the "last end of day" check keeps
+    saying so afterwards, with advice in the technician's language."""
+    k = kiosk_real
+    k.services.terminal.authorize(700, "USD", lambda p, t: None)
+    login(k)
+    closed = run_action(k, "terminal_end_of_day")
+    advice = diagnostics.ADVICE_END_OF_DAY_MISMATCH.format(difference="7.00")
+    assert not closed["ok"] and k.text("advice_terminal_end_of_day") == "→ " + advice
+    check = run_action(k, "end_of_day")
+    assert not check["ok"] and "MISMATCH" in k.text("detail_end_of_day")
+    assert k.text("advice_end_of_day") == "→ " + advice
+    k.tap("topLang_es")
+    k.qtbot.waitUntil(lambda: k.text("advice_end_of_day") != "→ " + advice)
+    assert "7.00" in k.text("advice_end_of_day") and "registro" in k.text("advice_end_of_day")
 
 
 def test_checks_run_off_the_gui_thread(kiosk_real: Kiosk) -> None:

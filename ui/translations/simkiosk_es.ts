@@ -131,116 +131,126 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>el cierre del día difiere del registro en %1: compare el recibo de cierre de la terminal con la exportación del registro, revise las transacciones indicadas y avise a ayuda técnica</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>el cierre del día falló: vuelva a intentarlo en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
         <translation>registro contable dañado en la secuencia %1: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
         <source>ledger unreadable: call support, do not power off</source>
         <translation>registro contable ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no hay SIM en el lector: inserte una SIM y vuelva a intentarlo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>no hay cierre del día desde %1: revise la terminal y ejecute aquí su cierre del día</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
         <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
         <translation>no hay impresora configurada: los recibos solo se muestran como código QR ([printer] backend)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
         <source>no upstream configured: set [upstream] url in the configuration</source>
         <translation>no hay servidor central configurado: defina [upstream] url en la configuración</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>printer misconfigured: check [printer] port in the configuration</source>
         <translation>impresora mal configurada: revise [printer] port en la configuración</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
         <source>printer offline: check its power and cable, and that the cover is closed</source>
         <translation>impresora desconectada: revise la alimentación, el cable y que la tapa esté cerrada</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
         <source>printer out of paper: load a roll</source>
         <translation>impresora sin papel: coloque un rollo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
         <translation>error del lector: desconecte y vuelva a conectar el lector; si persiste, reemplácelo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
         <translation>el lector no responde: desconéctelo, espere 5 s y vuelva a conectarlo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>reader not found: check the USB cable</source>
         <translation>no se encuentra el lector: revise el cable USB</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
         <source>reader unplugged: check the USB cable</source>
         <translation>lector desconectado: revise el cable USB</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
         <source>software incomplete: reinstall the kiosk software</source>
         <translation>software incompleto: reinstale el software del quiosco</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
         <source>terminal busy: retry in a minute</source>
         <translation>terminal ocupada: vuelva a intentarlo en un minuto</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
         <source>terminal not answering: check its power and cable, then restart it</source>
         <translation>la terminal no responde: revise la alimentación y el cable, y reiníciela</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
         <translation>no se encuentra la terminal: revise el cable serie y la alimentación de la terminal</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
         <translation>la terminal indica una falla: lea su pantalla y ejecute un diagnóstico; si persiste, llame al proveedor de pagos</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream refuses the kiosk: check [upstream] url</source>
         <translation>el servidor central rechaza el quiosco: revise [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
         <source>no voice for %1: install the Debian package espeak-ng-data</source>
         <translation>no hay voz para %1: instale el paquete de Debian espeak-ng-data</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>secreto del servidor central ilegible: reinstale el secreto del quiosco ([upstream] secret_file)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="41"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>error del servidor central: las ventas siguen sin conexión; avise a ayuda técnica si persiste</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="42"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>servidor central inaccesible: revise el cable de red; las ventas siguen sin conexión</translation>
     </message>
@@ -1185,26 +1195,31 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>Último cierre del día (conciliación)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
         <source>Disk space</source>
         <translation>Espacio en disco</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <location filename="../qml/components/StaffTitles.qml" line="19"/>
         <source>Versions</source>
         <translation>Versiones</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <location filename="../qml/components/StaffTitles.qml" line="25"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>Inserte ahora una tarjeta SIM en el lector.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>Liquidando los pagos del día: puede tardar unos minutos.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Printing a test page…</source>
         <translation>Imprimiendo una página de prueba…</translation>
     </message>

@@ -131,116 +131,126 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>日结与账本相差 %1：请将支付终端的日结小票与账本导出核对，检查列出的交易，然后联系技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>日结失败：请一分钟后重试；如再次失败，请联系支付服务商</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
         <translation>账本在序号 %1 处损坏：请联系技术支持，切勿断电</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
         <source>ledger unreadable: call support, do not power off</source>
         <translation>账本无法读取：请联系技术支持，切勿断电</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>读卡器中没有 SIM卡：请插入 SIM卡后重试</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>自 %1 以来没有日结：请检查支付终端，然后在此处执行日结</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
         <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
         <translation>未配置打印机：收据仅以二维码显示（[printer] backend）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
         <source>no upstream configured: set [upstream] url in the configuration</source>
         <translation>未配置上游服务器：请在配置中设置 [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>printer misconfigured: check [printer] port in the configuration</source>
         <translation>打印机配置错误：请检查配置中的 [printer] port</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
         <source>printer offline: check its power and cable, and that the cover is closed</source>
         <translation>打印机离线：请检查电源和线缆，并确认机盖已合上</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
         <source>printer out of paper: load a roll</source>
         <translation>打印机缺纸：请装入新纸卷</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
         <translation>读卡器错误：请拔下并重新插上读卡器；如仍有问题，请更换</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
         <translation>读卡器无应答：请拔下读卡器，等待 5 秒后重新插上</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>reader not found: check the USB cable</source>
         <translation>未找到读卡器：请检查 USB 线缆</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
         <source>reader unplugged: check the USB cable</source>
         <translation>读卡器已断开：请检查 USB 线缆</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
         <source>software incomplete: reinstall the kiosk software</source>
         <translation>软件不完整：请重新安装自助机软件</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
         <source>terminal busy: retry in a minute</source>
         <translation>支付终端忙：请一分钟后重试</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
         <source>terminal not answering: check its power and cable, then restart it</source>
         <translation>支付终端无应答：请检查电源和线缆，然后重启终端</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
         <translation>未找到支付终端：请检查串口线和终端电源</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
         <translation>支付终端报告故障：请查看其显示屏并运行诊断；如仍有问题，请联系支付服务商</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream refuses the kiosk: check [upstream] url</source>
         <translation>上游服务器拒绝本机：请检查 [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
         <source>no voice for %1: install the Debian package espeak-ng-data</source>
         <translation>没有 %1 的语音：请安装 Debian 软件包 espeak-ng-data</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>上游密钥无法读取：请重新安装自助机密钥（[upstream] secret_file）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="41"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>上游服务器错误：销售可离线继续；如持续出现，请通知技术支持</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="42"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>无法连接上游服务器：请检查网线；销售可离线继续</translation>
     </message>
@@ -1185,26 +1195,31 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>最近一次日结（对账）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
         <source>Disk space</source>
         <translation>磁盘空间</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <location filename="../qml/components/StaffTitles.qml" line="19"/>
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <location filename="../qml/components/StaffTitles.qml" line="25"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>请现在将 SIM卡插入读卡器。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>正在结算当日付款：可能需要几分钟。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Printing a test page…</source>
         <translation>正在打印测试页…</translation>
     </message>
