@@ -202,6 +202,9 @@ def _child_stall(with_speech: bool = False) -> None:
                 time.sleep(0.01)
             ui.speech.begin()
         driver.screen("attract")
+        import gc
+
+        driver.pump(lambda: gc.get_freeze_count() > 0, "the warm-up after start (kiosk.warmup)")
         for _ in range(20):  # let the first frames render before measuring
             QCoreApplication.processEvents()
         clock = QElapsedTimer()

@@ -20,3 +20,20 @@ def test_freed_memory_goes_back_to_the_os() -> None:
     assert release_free_memory() is True
     assert _rss_kib() < before - 16 * 1024
     assert pinned
+
+
+def test_warm_up_imports_the_sale_modules_and_freezes_the_heap() -> None:
+    """In a fresh process (a frozen heap is for good): the modules are loaded, a missing
+    one is only logged, and what exists is out of the collector's way."""
+    import subprocess
+    import sys
+
+    code = ("import gc, sys\nfrom kiosk.warmup import SALE_MODULES, warm_up\n"
+            "assert 'segno' not in sys.modules and gc.get_freeze_count() == 0\n"
+            "warm_up(SALE_MODULES + ('no_such_module_here',))\n"
+            "assert all(m in sys.modules for m in SALE_MODULES), SALE_MODULES\n"
+            "print(gc.get_freeze_count())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 10_000
+    assert "cannot import no_such_module_here" in proc.stderr

@@ -139,6 +139,7 @@ class KioskUi(QObject):
         self._flow_ready = False
         self.health = HealthCache()
         self.service_loop: ServiceLoop | None = None  # idle work, once the services are up
+        self._warmed = False  # kiosk.warmup ran (once per process)
         self.upkeep: Any = None  # kiosk.upkeep.Upkeep, the work the service loop runs
         self.sync_service: Any = None
         self._want_sync = sync
@@ -355,10 +356,22 @@ class KioskUi(QObject):
         if not self.staff.active and self.controller.suspended:
             self.controller.resume()
         QTimer.singleShot(SPEECH_START_MS, self, self._start_speech)
+        self.worker.submit("control", self._warm_up)
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
         self._start_service_loop()
+
+    def _warm_up(self) -> None:
+        """Control lane, once ready: what the first sale imports, then a frozen heap
+        (``kiosk.warmup``); emits nothing."""
+        if self._warmed:
+            return
+        self._warmed = True
+        from kiosk.warmup import PRINTER_MODULES, SALE_MODULES, warm_up
+
+        printing = self.settings.printer.backend in ("escpos", "file")
+        warm_up(SALE_MODULES + (PRINTER_MODULES if printing else ()))
 
     def _start_service_loop(self) -> None:
         """The scheduled end of day and retries of parked transactions, between customers,
