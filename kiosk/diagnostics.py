@@ -779,6 +779,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("ledger", "Ledger verify", _TECH),
     Action("attention", "Transactions needing attention", _BOTH),
     Action("disk", "Disk space", _TECH),
+    Action("speech", "Audio guidance", _TECH),
     Action("versions", "Versions", _BOTH),
 )
 ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
@@ -788,7 +789,7 @@ RUN_ALL_ORDER: tuple[str, ...] = (
     "speech",
 )
 #: Checks ``kiosk diag`` runs that are not buttons on the technician screen.
-DIAG_ONLY: frozenset[str] = frozenset({"speech"})
+DIAG_ONLY: frozenset[str] = frozenset()
 
 
 class Diagnostics:

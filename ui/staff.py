@@ -55,7 +55,7 @@ ACTION_LANES: dict[str, str] = {
     "printer": "staff-printer", "printer_test": "staff-printer",
     "upstream": "staff-upstream",
     "ledger": "staff-ledger", "attention": "staff-ledger", "end_of_day": "staff-ledger",
-    "disk": "staff-misc", "versions": "staff-misc",
+    "disk": "staff-misc", "versions": "staff-misc", "speech": "staff-misc",
 }  # fmt: skip
 GATE_LANE = "staff-gate"
 EXPORT_LANE = "staff-export"

@@ -1205,21 +1205,26 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="19"/>
+        <source>Audio guidance</source>
+        <translation>Audio guidance</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="20"/>
         <source>Versions</source>
         <translation>Versions</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>Insert a SIM card into the reader now.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>Settling the day&apos;s payments: this can take a few minutes.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="27"/>
+        <location filename="../qml/components/StaffTitles.qml" line="28"/>
         <source>Printing a test page…</source>
         <translation>Printing a test page…</translation>
     </message>

@@ -1205,21 +1205,26 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="19"/>
+        <source>Audio guidance</source>
+        <translation>语音引导</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="20"/>
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>请现在将 SIM卡插入读卡器。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>正在结算当日付款：可能需要几分钟。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="27"/>
+        <location filename="../qml/components/StaffTitles.qml" line="28"/>
         <source>Printing a test page…</source>
         <translation>正在打印测试页…</translation>
     </message>

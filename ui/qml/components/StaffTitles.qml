@@ -16,6 +16,7 @@ QtObject {
         case "attention": return qsTr("Transactions needing attention")
         case "end_of_day": return qsTr("Last end of day (reconciliation)")
         case "disk": return qsTr("Disk space")
+        case "speech": return qsTr("Audio guidance")
         case "versions": return qsTr("Versions")
         }
         return name
