@@ -5,13 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the kiosk and its tests need (pyscard builds against libpcsclite-dev; the deploy
-# tests build releases with Debian's python3 -m venv and its pip).
+# tests build releases with Debian's python3 -m venv and its pip; audio guidance speaks through
+# speech-dispatcher with espeak-ng, tested against a private daemon on ALSA's null device).
 DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev postgresql fonts-noto-cjk fonts-dejavu-core sqlite3 xvfb xauth \
 	python3-venv python3-pip \
 	libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 \
 	chromium chromium-driver util-linux \
-	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3
+	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 \
+	speech-dispatcher speech-dispatcher-espeak-ng espeak-ng libspeechd2
 
 export QT_QPA_PLATFORM ?= offscreen
 

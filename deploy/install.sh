@@ -25,9 +25,11 @@ BACKEND=0
 PROG=install.sh
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 USER_NAME=simkiosk
-GROUPS_WANTED=(dialout lp plugdev video input render)
+GROUPS_WANTED=(dialout lp plugdev video input render audio)
+# speech-dispatcher + espeak-ng (voices en-us, cmn, es-419 in espeak-ng-data): audio guidance (docs/ui.md).
 PACKAGES=(pcscd libpcsclite1 fonts-noto-cjk cage python3 python3-venv python3-pip python3-dev build-essential
-          libpcsclite-dev libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 sqlite3 util-linux)
+          libpcsclite-dev libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 sqlite3 util-linux
+          speech-dispatcher speech-dispatcher-espeak-ng espeak-ng libspeechd2 alsa-utils)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -128,6 +130,14 @@ if [ "$SKIP_APP" = 0 ]; then
   for cmd in kiosk kiosk-backend; do
     ln -sfn "/opt/simkiosk/current/bin/$cmd" "$ROOT/usr/local/bin/$cmd"
   done
+fi
+
+# 5b. Audio guidance: the kiosk autospawns speech-dispatcher as its own user under cage, with no
+# sound server, so it plays straight to ALSA (the headphone jack or speaker of the default card).
+SPEECHD_CONF="$ROOT/etc/speech-dispatcher/speechd.conf"
+if [ -f "$SPEECHD_CONF" ] && ! grep -qE '^AudioOutputMethod' "$SPEECHD_CONF"; then
+  printf '\n# simkiosk (deploy/install.sh): no PulseAudio/PipeWire under cage\nAudioOutputMethod "alsa"\n' >> "$SPEECHD_CONF"
+  say "speech-dispatcher plays through ALSA ($SPEECHD_CONF)"
 fi
 
 # 6. systemd units and udev rules.

@@ -74,6 +74,9 @@ def make_reader(settings: Settings) -> CardReader:
     return cls(settings.reader)  # type: ignore[no-any-return]
 
 
+#: ``Services.close`` waits this long for a running sale to notice the shutdown.
+CLOSE_WAIT_S = 1.0
+
 #: Subdirectory of the data directory for the terminal driver's state (capabilities,
 #: evidence of every status it saw, the simulated terminal's journal).
 TERMINAL_STATE_DIR = "terminal"
@@ -129,15 +132,20 @@ class Services:
         (``ConfigError`` naming the key: the technician screen for ``kiosk run``)."""
         self.recovery = recover(ledger=self.ledger, terminal=self.terminal, provider=self.checkout.provider,
                                 settings=self.settings, deadlines=self.checkout.deadlines,
-                                ownership=self.checkout.ownership)
+                                ownership=self.checkout.ownership, stopping=self.checkout.stopping)
         if self.check_devices:
             check_environment(self.settings, self.data_dir, devices=True)
         return self.recovery
 
     def close(self) -> None:
+        """Stop a running sale or recovery first (its transaction stays recoverable), then
+        close the devices (the terminal within its ``close`` bound) and the ledger."""
         if self._closed:
             return
         self._closed = True
+        self.checkout.shutdown()
+        if not self.checkout.wait_idle(CLOSE_WAIT_S):
+            log.warning("a sale was still running when the kiosk stopped: left for recovery")
         for name in ("reader", "terminal", "printer"):
             try:
                 getattr(self, name).close()

@@ -245,6 +245,17 @@ class TechnicianSection:
 
 
 @dataclass(frozen=True)
+class SpeechSection:
+    """Audio guidance (docs/ui.md "Audio guidance"): Qt TextToSpeech on speech-dispatcher."""
+
+    engine: str = field(default="speechd", metadata=_choices("speechd", "mock", "none"))
+    rate: float = field(default=0.0, metadata=_between(-1.0, 1.0))  # -1 slowest, 0 normal, 1 fastest
+    volume: float = field(default=0.8, metadata=_between(0.1, 1.0))  # at every session start
+    headphones: bool = False  # audio reaches only a private headphone jack: numbers read in full
+    attract_interval_s: float = field(default=30.0, metadata=_between(5.0, 3600.0))
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: str = field(default="INFO", metadata=_choices("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -260,6 +271,7 @@ class Settings:
     ledger: LedgerSection = field(default_factory=LedgerSection)
     receipt: ReceiptSection = field(default_factory=ReceiptSection)
     technician: TechnicianSection = field(default_factory=TechnicianSection)
+    speech: SpeechSection = field(default_factory=SpeechSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     source: str = field(default="defaults", compare=False)
 

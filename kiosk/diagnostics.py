@@ -90,6 +90,11 @@ ADVICE_TERMINAL_FAULT = (
     "terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists"
 )
 ADVICE_END_OF_DAY_FAILED = "end of day failed: retry in a minute; if it fails again call the payment provider"
+ADVICE_END_OF_DAY_MISMATCH = (
+    "end of day differs from the ledger by {difference}: compare the terminal's end-of-day receipt with "
+    "the ledger export, check the transactions listed, then tell support"
+)
+ADVICE_END_OF_DAY_OVERDUE = "no end of day since {since}: check the terminal, then run its end of day here"
 ADVICE_PRINTER_PAPER = "printer out of paper: load a roll"
 ADVICE_PRINTER_OFFLINE = "printer offline: check its power and cable, and that the cover is closed"
 ADVICE_PRINTER_NONE = "no printer configured: receipts are shown as a QR code only ([printer] backend)"
@@ -109,6 +114,9 @@ ADVICE_DISK_ERROR = "data disk unreadable: call support, do not power off"
 ADVICE_SOFTWARE = "software incomplete: reinstall the kiosk software"
 ADVICE_TIMEOUT = "{what} did not answer within {seconds:g} s: retry in a minute; if it persists, restart it"
 ADVICE_INTERNAL = "diagnostics failed unexpectedly: note the detail and call support"
+ADVICE_SPEECH_SOFTWARE = ("audio guidance unavailable: reinstall the kiosk software "
+                          "(PySide6-Addons, speech-dispatcher, espeak-ng)")
+ADVICE_SPEECH_VOICE = "no voice for {lang}: install the Debian package espeak-ng-data"
 
 #: Packages reported by the versions check; ``True`` = the kiosk cannot run without it.
 VERSION_PACKAGES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -156,6 +164,7 @@ class CheckDeadlines:
     attention: float = 30.0
     disk: float = 5.0
     versions: float = 10.0
+    speech: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CheckDeadlines:
@@ -290,7 +299,7 @@ def sim_read_test(reader: CardReader, wait_s: float, *, require_card: bool = Tru
 
 def terminal_advice(exc: KioskError) -> str:
     """Busy (84 xx), absent (port) or silent: three different trips to the kiosk."""
-    if getattr(exc, "nack_code", None) is not None:
+    if getattr(exc, "nack_code", None) is not None or exc.code == "terminal_busy":  # 84 xx, or its lock
         return ADVICE_TERMINAL_BUSY
     text = exc.message.lower()
     if "busy" in text:
@@ -346,8 +355,44 @@ def terminal_diagnosis(terminal: PaymentTerminal) -> DeviceHealth:
 
 
 def terminal_end_of_day(terminal: PaymentTerminal) -> DeviceHealth:
-    """ZVT end of day (06 50): settles the day's payments; an operator action, never automatic."""
+    """ZVT end of day (06 50) alone: closes the terminal's batch (see :meth:`Diagnostics.
+    check_terminal_end_of_day` for the one the kiosk journals and reconciles)."""
     return _from_report("terminal_end_of_day", terminal.end_of_day(), ADVICE_END_OF_DAY_FAILED)
+
+
+def _money(cents: object) -> str:
+    return f"{cents / 100:.2f}" if isinstance(cents, int) else "?"
+
+
+def end_of_day_check(ledger: Any, settings: Settings, now: dt.datetime) -> DeviceHealth:
+    """The last end of day in the ledger: when, whether it matched the ledger (with the
+    transactions that could explain a difference), and whether the scheduled one
+    (``[terminal] end_of_day_at``) is overdue."""
+    from kiosk.reconcile import end_of_day_due
+    from kiosk.upkeep import last_end_of_day, local_now
+
+    at = settings.terminal.end_of_day_at
+    last, payload = last_end_of_day(ledger)
+    schedule = f"scheduled daily at {at}" if at else "not scheduled ([terminal] end_of_day_at)"
+    data: dict[str, object] = {"scheduled_at": at or None, "last_at": last.isoformat() if last else None}
+    local = local_now(settings.kiosk.timezone, now)
+    if last is None:
+        return DeviceHealth("end_of_day", True, f"no end of day in the ledger yet; {schedule}", "", data)
+    when = local_now(settings.kiosk.timezone, last)
+    data.update({k: payload.get(k) for k in ("matches", "batch_no", "terminal_cents", "ledger_cents",
+                                             "difference_cents", "suspects", "terminal_count", "ledger_count")})
+    stamp = when.strftime("%Y-%m-%d %H:%M")
+    if payload.get("matches") is False:
+        summary = str(payload.get("summary") or "the terminal's total differs from the ledger")
+        return DeviceHealth("end_of_day", False, f"last end of day {stamp}: {summary}",
+                            ADVICE_END_OF_DAY_MISMATCH.format(difference=_money(payload.get("difference_cents"))),
+                            data)
+    if at and end_of_day_due(local - dt.timedelta(hours=2), at, when):
+        return DeviceHealth("end_of_day", False, f"the end of day {schedule} has not run since {stamp}",
+                            ADVICE_END_OF_DAY_OVERDUE.format(since=stamp), data)
+    return DeviceHealth("end_of_day", True,
+                        f"last end of day {stamp}: reconciled (batch {payload.get('batch_no') or '?'}, "
+                        f"total {_money(payload.get('terminal_cents'))}); {schedule}", "", data)
 
 
 # --------------------------------------------------------------------------- printer
@@ -637,6 +682,68 @@ def versions_check(*, version_of: Callable[[str], str] | None = None) -> DeviceH
     return DeviceHealth("versions", True, summary, "", found)
 
 
+#: espeak-ng voices (``espeak-ng --voices``) the audio guidance uses for each kiosk language.
+SPEECH_VOICES: Mapping[str, str] = {"en": "en-us", "zh_CN": "cmn", "es": "es-419"}
+ESPEAK_MODULE = Path("/usr/lib/speech-dispatcher-modules/sd_espeak-ng")
+
+
+def _pyside_dir() -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("PySide6")  # the package's location only: no Qt module loads
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def speech_check(settings: Settings, *, pyside: Path | None = None, which: Callable[[str], str | None] = shutil.which,
+                 espeak_module: Path = ESPEAK_MODULE, voices: Callable[[], str] | None = None) -> DeviceHealth:
+    """Audio guidance (``[speech]``): Qt TextToSpeech and its engine plugin are installed, and
+    for speech-dispatcher the daemon, its espeak-ng module and a voice for every kiosk
+    language. Without them the kiosk works but says nothing (it falls back silently)."""
+    sp = settings.speech
+    data: dict[str, object] = {"engine": sp.engine, "rate": sp.rate, "volume": sp.volume,
+                               "headphones": sp.headphones}
+    if sp.engine == "none":
+        return DeviceHealth("speech", True, "audio guidance off ([speech] engine = none)", "", data)
+    qt = pyside if pyside is not None else _pyside_dir()
+    missing: list[str] = []
+    if qt is None or not any(qt.glob("QtTextToSpeech*.so")):
+        missing.append("Qt TextToSpeech (PySide6-Addons)")
+    elif not (qt / "Qt" / "plugins" / "texttospeech" / f"libqtexttospeech_{sp.engine}.so").exists():
+        missing.append(f"the Qt {sp.engine} speech plugin")
+    if sp.engine == "speechd":
+        if which("speech-dispatcher") is None:
+            missing.append("speech-dispatcher")
+        if not espeak_module.exists():
+            missing.append("speech-dispatcher-espeak-ng")
+    if missing:
+        return DeviceHealth("speech", False, "missing: " + ", ".join(missing), ADVICE_SPEECH_SOFTWARE, data)
+    if sp.engine != "speechd":
+        return DeviceHealth("speech", True, f"{sp.engine} engine (silent: for tests)", "", data)
+    listing = voices() if voices is not None else _espeak_voices()
+    names = {line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1}
+    data["voices"] = {lang: v for lang, v in SPEECH_VOICES.items() if v in names}
+    for lang in settings.kiosk.languages:
+        wanted = SPEECH_VOICES.get(lang)
+        if wanted and wanted not in names:
+            return DeviceHealth("speech", False, f"espeak-ng has no {wanted} voice",
+                                ADVICE_SPEECH_VOICE.format(lang=lang), data)
+    said = ", ".join(f"{lang} {SPEECH_VOICES[lang]}" for lang in settings.kiosk.languages if lang in SPEECH_VOICES)
+    return DeviceHealth("speech", True, f"speech-dispatcher with espeak-ng; voices {said}; rate {sp.rate:g}, "
+                        f"volume {sp.volume:g}, {'headphones' if sp.headphones else 'speaker'}", "", data)
+
+
+def _espeak_voices() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=8, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise KioskError(f"espeak-ng --voices failed: {exc}", code="speech_unavailable") from exc
+    return out.stdout
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -665,19 +772,24 @@ ACTIONS: tuple[Action, ...] = (
     Action("terminal", "Payment terminal status", _TECH),
     Action("terminal_diagnosis", "Payment terminal diagnosis", _TECH),
     Action("terminal_end_of_day", "Payment terminal end of day", _BOTH, invasive=True),
+    Action("end_of_day", "Last end of day (reconciliation)", _BOTH),
     Action("printer", "Printer status", _TECH),
     Action("printer_test", "Printer test page", _TECH, invasive=True),
     Action("upstream", "Upstream reachability and unsynced events", _TECH),
     Action("ledger", "Ledger verify", _TECH),
     Action("attention", "Transactions needing attention", _BOTH),
     Action("disk", "Disk space", _TECH),
+    Action("speech", "Audio guidance", _TECH),
     Action("versions", "Versions", _BOTH),
 )
 ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
 #: What ``kiosk diag`` runs: everything that neither prints nor touches money.
 RUN_ALL_ORDER: tuple[str, ...] = (
-    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "disk", "versions",
+    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "end_of_day", "disk", "versions",
+    "speech",
 )
+#: Checks ``kiosk diag`` runs that are not buttons on the technician screen.
+DIAG_ONLY: frozenset[str] = frozenset()
 
 
 class Diagnostics:
@@ -702,6 +814,7 @@ class Diagnostics:
         chain_position: ChainPosition | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         unavailable: Mapping[str, str] | None = None,
+        terminal_lock: Any | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
@@ -719,10 +832,15 @@ class Diagnostics:
         self._clock = clock
         #: Why an adapter is missing, e.g. {"ledger": "cannot open ledger: ..."}.
         self.unavailable = dict(unavailable or {})
+        #: :class:`kiosk.lease.TerminalLock`: every terminal check holds it, so it never
+        #: talks to the terminal while a sale (of any process on this data directory) does.
+        self.terminal_lock = terminal_lock
 
     @classmethod
     def from_services(cls, services: Any, **kwargs: Any) -> Diagnostics:
         """From :class:`kiosk.app.Services` (the running kiosk's adapters, shared)."""
+        ownership = getattr(services, "ownership", None)
+        kwargs.setdefault("terminal_lock", ownership.terminal if ownership is not None else None)
         return cls(services.settings, services.data_dir, ledger=services.ledger, reader=services.reader,
                    terminal=services.terminal, printer=services.printer, **kwargs)
 
@@ -734,7 +852,7 @@ class Diagnostics:
     def run(self, action: str) -> DeviceHealth:
         """Run one action by its :data:`ACTIONS` name (the view model's single entry point)."""
         method: Callable[[], DeviceHealth] | None = getattr(self, f"check_{action}", None)
-        if action not in ACTIONS_BY_NAME or method is None:
+        if (action not in ACTIONS_BY_NAME and action not in DIAG_ONLY) or method is None:
             return DeviceHealth(action, False, f"unknown diagnostic {action!r}", ADVICE_INTERNAL)
         return method()
 
@@ -782,9 +900,19 @@ class Diagnostics:
     def _terminal(self, name: str, fn: Callable[[PaymentTerminal], DeviceHealth], timeout: float) -> DeviceHealth:
         if self.terminal is None:
             return self._absent(name, "terminal", ADVICE_TERMINAL_MISSING)
-        terminal = self.terminal
-        return guarded(name, lambda: fn(terminal), timeout, classify=_terminal_error(name),
-                       what="the payment terminal")
+        terminal, lock = self.terminal, self.terminal_lock
+        wait_s = min(self.settings.terminal.lock_wait_s, max(timeout / 2, 0.0))
+
+        def check() -> DeviceHealth:
+            if lock is None:
+                return fn(terminal)
+            lock.acquire(wait_s)  # TerminalBusy: "terminal busy" with the holder's pid
+            try:
+                return fn(terminal)
+            finally:
+                lock.release()
+
+        return guarded(name, check, timeout, classify=_terminal_error(name), what="the payment terminal")
 
     def check_terminal(self) -> DeviceHealth:
         return self._terminal("terminal", terminal_status, self.deadlines.terminal_status)
@@ -793,7 +921,35 @@ class Diagnostics:
         return self._terminal("terminal_diagnosis", terminal_diagnosis, self.deadlines.terminal_diagnosis)
 
     def check_terminal_end_of_day(self) -> DeviceHealth:
-        return self._terminal("terminal_end_of_day", terminal_end_of_day, self.deadlines.terminal_end_of_day)
+        """End of day: with a ledger, journaled and reconciled like the scheduled one (a
+        batch closed without it would land in the next end of day's comparison)."""
+        if self.ledger is None:
+            return self._terminal("terminal_end_of_day", terminal_end_of_day, self.deadlines.terminal_end_of_day)
+        ledger = self.ledger
+
+        def closed(terminal: PaymentTerminal) -> DeviceHealth:
+            from kiosk.txn import Deadlines
+            from kiosk.upkeep import close_batch
+
+            report, rec = close_batch(terminal, ledger, lock=None, wait_s=0.0,
+                                      deadlines=Deadlines.from_settings(self.settings), clock=self._clock)
+            health = _from_report("terminal_end_of_day", report, ADVICE_END_OF_DAY_FAILED)
+            if rec is None:
+                return health
+            data = {**health.data, "reconciliation": rec.as_json()}
+            if rec.matches:
+                return dataclasses.replace(health, detail=f"{health.detail}; {rec.summary()}", data=data)
+            return DeviceHealth("terminal_end_of_day", False, f"{health.detail}; {rec.summary()}",
+                                ADVICE_END_OF_DAY_MISMATCH.format(difference=_money(rec.difference_cents)), data)
+
+        return self._terminal("terminal_end_of_day", closed, self.deadlines.terminal_end_of_day)
+
+    def check_end_of_day(self) -> DeviceHealth:
+        if self.ledger is None:
+            return self._absent("end_of_day", "ledger", ADVICE_LEDGER_UNREADABLE)
+        ledger = self.ledger
+        return guarded("end_of_day", lambda: end_of_day_check(ledger, self.settings, self._clock()),
+                       self.deadlines.attention, classify=_ledger_error("end_of_day"), what="the ledger")
 
     def check_printer(self) -> DeviceHealth:
         if self.printer is None:
@@ -835,6 +991,11 @@ class Diagnostics:
     def check_versions(self) -> DeviceHealth:
         return guarded("versions", versions_check, self.deadlines.versions, what="the version check")
 
+    def check_speech(self) -> DeviceHealth:
+        return guarded("speech", lambda: speech_check(self.settings), self.deadlines.speech,
+                       classify=lambda exc: DeviceHealth("speech", False, exc.message, ADVICE_SPEECH_SOFTWARE),
+                       what="the speech check")
+
 
 # --------------------------------------------------------------------------- kiosk diag
 
@@ -851,7 +1012,8 @@ def run_all(
     """``kiosk diag``: open what the configuration names, run the non-invasive checks, close.
 
     Recovery is not run and nothing is printed or settled. An adapter that cannot
-    even be built (bad configuration, missing driver) is reported by its check.
+    even be built (bad configuration, missing driver) is reported by its check. The
+    caller holds the terminal lock around it (``kiosk/cli/diag.py``).
     """
     from kiosk import app
 

@@ -28,6 +28,10 @@ Rules the table encodes:
   not accepted, so the next customer never sees the previous one's account.
 * Screens with their own end (success, receipt by QR code, take your SIM) do
   not ask "Need more time?": the shell sends :class:`ScreenTimeout` instead.
+* A sale the checkout refuses *before* anything is charged (:data:`CHOOSE_AGAIN`:
+  the plan changed, is gone, is for another carrier or currency; the number is not
+  a valid US number) sends the customer back to choose again, with the reason as
+  the session's ``notice``: the plans (reloaded) or the phone keypad.
 """
 
 from __future__ import annotations
@@ -48,11 +52,17 @@ from kiosk.ports import (
     TxnOutcome,
     TxnResult,
 )
+from kiosk.topup import InvalidNumber, normalize_msisdn
 
 #: Country code put in front of a 10-digit national number the customer types.
 DEFAULT_COUNTRY_CODE = "1"
 MIN_NATIONAL_DIGITS = 10
-MAX_DIGITS = 15
+MAX_DIGITS = 11  # a North American number: 10 digits, or 11 starting with the country code 1
+#: Checkout refusals (raised before anything is journaled or charged) that send the
+#: customer back to choose a plan again; ``invalid_number`` goes to the phone keypad.
+CHOOSE_AGAIN: frozenset[str] = frozenset(
+    {"plan_mismatch", "plan_changed", "plan_unavailable", "currency_mismatch"}
+)
 
 
 class State(StrEnum):
@@ -145,6 +155,7 @@ class Session:
     sim_used: bool = False  # this customer's SIM went into the slot (take-your-SIM on exit)
     read_iccid: str | None = None  # ICCID read for this customer (kept when ``card`` is dropped)
     stale_card: bool = False  # insert_sim: the card in the slot was already read; pull it first
+    notice: str = ""  # plans / phone: why the customer is choosing again (a checkout refusal code)
     # --- the card slot, as far as the kiosk knows; survives resets (not customer data)
     sim_in_slot: bool = False
     seen_iccid: str | None = None  # read for an earlier customer and not pulled since
@@ -445,7 +456,9 @@ def _same(s: Session) -> Result:
 
 
 def _enter(s: Session, state: State, **changes: object) -> Result:
-    """Move to ``state`` and issue the commands that state needs on entry."""
+    """Move to ``state`` and issue the commands that state needs on entry (a notice is only
+    shown where it was given)."""
+    changes.setdefault("notice", "")
     s = dataclasses.replace(s, state=state, **changes)  # type: ignore[arg-type]
     if state is State.INSERT_SIM:
         s = dataclasses.replace(s, req=s.req + 1, card=None)
@@ -502,14 +515,14 @@ def _current(s: Session, req: int) -> bool:
 
 
 def normalize_number(digits: str) -> str | None:
-    """E.164 digits for what the customer typed, or ``None`` when it cannot be a number."""
+    """E.164 digits for what the customer typed, or ``None`` when it cannot be a number the
+    checkout accepts: the same NANP rules as the money path (:func:`kiosk.topup.normalize_msisdn`)."""
     if not digits.isdigit():
         return None
-    if len(digits) == MIN_NATIONAL_DIGITS:
-        return DEFAULT_COUNTRY_CODE + digits
-    if MIN_NATIONAL_DIGITS < len(digits) <= MAX_DIGITS:
-        return digits
-    return None
+    try:
+        return normalize_msisdn(digits)
+    except InvalidNumber:
+        return None
 
 
 # --------------------------------------------------------------------------- handlers
@@ -629,21 +642,21 @@ def _digit(s: Session, e: Event) -> Result:
     assert isinstance(e, Digit)
     if len(e.digit) != 1 or not e.digit.isdigit() or len(s.digits) >= MAX_DIGITS:
         return _same(s)
-    return dataclasses.replace(s, digits=s.digits + e.digit, number_invalid=False), []
+    return dataclasses.replace(s, digits=s.digits + e.digit, number_invalid=False, notice=""), []
 
 
 def _backspace(s: Session, e: Event) -> Result:
-    return dataclasses.replace(s, digits=s.digits[:-1], number_invalid=False), []
+    return dataclasses.replace(s, digits=s.digits[:-1], number_invalid=False, notice=""), []
 
 
 def _clear_digits(s: Session, e: Event) -> Result:
-    return dataclasses.replace(s, digits="", number_invalid=False), []
+    return dataclasses.replace(s, digits="", number_invalid=False, notice=""), []
 
 
 def _submit_number(s: Session, e: Event) -> Result:
     msisdn = normalize_number(s.digits)
     if msisdn is None:
-        return dataclasses.replace(s, number_invalid=True), []
+        return dataclasses.replace(s, number_invalid=True, notice=""), []
     return _enter(dataclasses.replace(s, msisdn=msisdn, card=None), State.LOOKUP)
 
 
@@ -760,6 +773,13 @@ def _checkout_failed(s: Session, e: Event) -> Result:
     if not _current(s, e.req):
         return _same(s)
     s = dataclasses.replace(s, cancelling=False, terminal_silent=False)
+    if e.code == "invalid_number":  # nothing charged: the customer types the number
+        s, cmds = _to_phone(s, e)
+        return dataclasses.replace(s, notice=e.code), cmds
+    account = s.account
+    if e.code in CHOOSE_AGAIN and account is not None:  # nothing charged: choose again
+        s = dataclasses.replace(s, req=s.req + 1, plans=None, plan=None)
+        return _enter(s, State.PLANS, notice=e.code)[0], [LoadPlans(s.req, account.carrier)]
     if e.code == "terminal_unavailable":
         return _fail(s, State.TERMINAL_OFFLINE, e.code, State.CONFIRM)
     if e.code.startswith("upstream"):
@@ -913,6 +933,7 @@ ALL_EVENT_TYPES: tuple[type, ...] = (
 __all__ = [
     "ALL_EVENT_TYPES",
     "BUSY_STATES",
+    "CHOOSE_AGAIN",
     "FAILURE_STATES",
     "GLOBAL",
     "LANGUAGES",

@@ -38,6 +38,9 @@ from kiosk.ports import SeenStatus, TerminalEvidence, TerminalReport
 
 END_OF_DAY_EVENT = "terminal.end_of_day"
 
+#: Operations whose status repeats an earlier transaction (no receipt number of their own).
+REPEATS = frozenset({"last_result"})
+
 #: Transaction states in which a charge may exist that the ledger does not show yet.
 UNSETTLED = frozenset({"payment_requested", "payment_unknown", "needs_attention"})
 
@@ -262,7 +265,8 @@ def payment_from_evidence(evidence: TerminalEvidence, *, mark_op_seq: int,
                     f"for a payment of {money}: check its journal"))
             return EvidenceVerdict("approved", st)
         return EvidenceVerdict("declined", st)
-    numbered = [s for s in later if s.receipt_no and s.receipt_no.isdigit()]
+    # a repeated receipt (Repeat Receipt's status) names an old transaction's number, not a new one
+    numbered = [s for s in later if s.receipt_no and s.receipt_no.isdigit() and s.operation not in REPEATS]
     if mark_receipt_no is None or not mark_receipt_no.isdigit():
         return EvidenceVerdict("undetermined", pending=False, task=(
             f"payment of {money} in doubt and the terminal has no receipt number from before it: "
@@ -302,9 +306,11 @@ def reconcile_ledger(ledger: LedgerLike, report: TerminalReport) -> Reconciliati
     return reconcile(report, moves, since=since, unsettled=unsettled)
 
 
-def journal_end_of_day(ledger: LedgerLike, report: TerminalReport, rec: Reconciliation) -> None:
-    """Journal the terminal's totals and the comparison (the alert when they differ)."""
+def journal_end_of_day(ledger: LedgerLike, report: TerminalReport, rec: Reconciliation, *,
+                       at: dt.datetime | None = None) -> None:
+    """Journal the terminal's totals and the comparison (the alert when they differ);
+    ``at``: when (default now), which the scheduled end of day reads back."""
     payload = {**rec.as_json(), "ok": report.ok, "result_code": report.result_code,
                "message": report.message, "summary": rec.summary(),
                "at": report.at.isoformat() if report.at else None}
-    ledger.append(END_OF_DAY_EVENT, payload)
+    ledger.append(END_OF_DAY_EVENT, payload, at=at)

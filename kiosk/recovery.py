@@ -9,6 +9,11 @@ top-up in doubt from ``status(key)``; then the transaction goes forward
 ``needs_attention`` (and, when it names a phase to resume, is tried again on
 the next recovery); nothing is ever dropped.
 
+A payment or refund in doubt on a terminal without Repeat Receipt is settled from
+the driver's evidence (:func:`kiosk.reconcile.payment_from_evidence`); when the
+evidence could not decide yet, it is parked and tried again only once the terminal
+has done something since (a later sale's receipt number settles it).
+
 Ownership (:mod:`kiosk.lease`): a transaction is recovered only by the process
 that takes its lease, so one whose owner is alive (a sale in another process,
 another ``kiosk recover``) is skipped and reported (``skipped_live``) while a dead
@@ -22,17 +27,26 @@ PostgreSQL ledger) are never acted on here (``skipped_other_kiosk``).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Settings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, PaymentError
 from kiosk.lease import Ownership, TerminalBusy
 from kiosk.ledger import Ledger
-from kiosk.ports import PaymentTerminal, TopUpProvider
+from kiosk.ports import FieldTerminal, PaymentTerminal, TopUpProvider
 from kiosk.saga import OPEN, Event, Phase
-from kiosk.txn import Deadlines, SagaShell, TransactionRunner, TxnContext, outcome_of
+from kiosk.txn import (
+    BY_EVIDENCE,
+    Deadlines,
+    SagaShell,
+    ShuttingDown,
+    TransactionRunner,
+    TxnContext,
+    outcome_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +71,7 @@ class RecoveryReport:
     skipped_live: list[str] = field(default_factory=list)  # owned by a live process: its owner settles it
     skipped_terminal_busy: list[str] = field(default_factory=list)  # the next recovery tries again
     skipped_other_kiosk: list[str] = field(default_factory=list)  # created by another kiosk id
+    waiting_for_evidence: list[str] = field(default_factory=list)  # nothing new at the terminal yet
 
     @property
     def ok(self) -> bool:
@@ -66,11 +81,31 @@ class RecoveryReport:
         return {"ok": self.ok, "resolved": [r.as_json() for r in self.resolved],
                 "needs_attention": self.needs_attention, "skipped_live": self.skipped_live,
                 "skipped_terminal_busy": self.skipped_terminal_busy,
-                "skipped_other_kiosk": self.skipped_other_kiosk}
+                "skipped_other_kiosk": self.skipped_other_kiosk,
+                "waiting_for_evidence": self.waiting_for_evidence}
 
 
 def _recoverable(ctx: TxnContext) -> bool:
     return ctx.saga.phase in OPEN or (ctx.saga.phase is Phase.NEEDS_ATTENTION and ctx.saga.resume is not None)
+
+
+_EVIDENCE_PHASES = {Phase.PAYMENT_REQUESTED: "", Phase.PAYMENT_UNKNOWN: "", Phase.REFUND_REQUESTED: "refund_"}
+
+
+def waits_for_evidence(ctx: TxnContext, terminal: object) -> bool:
+    """A parked payment or refund settled from the terminal's evidence that saw nothing new
+    since it was last judged: trying again would only journal the same doubt."""
+    if ctx.saga.phase is not Phase.NEEDS_ATTENTION or ctx.saga.resume not in _EVIDENCE_PHASES:
+        return False
+    if ctx.data.get(_EVIDENCE_PHASES[ctx.saga.resume] + "settle_by") != BY_EVIDENCE:
+        return False
+    seen = ctx.data.get("evidence_seen_op_seq")
+    if not isinstance(seen, int) or not isinstance(terminal, FieldTerminal):
+        return False
+    try:
+        return terminal.evidence().op_seq <= seen
+    except PaymentError:
+        return False
 
 
 def candidates(ledger: Ledger) -> list[str]:
@@ -111,13 +146,15 @@ def recover(
     deadlines: Deadlines | None = None,
     ownership: Ownership | None = None,
     only: Collection[str] | None = None,
+    stopping: threading.Event | None = None,
 ) -> RecoveryReport:
     """Settle what can be settled now (``only``: just these transactions); returns what
     happened to each. Once the terminal is found busy, the remaining transactions are
-    skipped without waiting again (the next recovery takes them)."""
+    skipped without waiting again (the next recovery takes them). ``stopping`` (the
+    kiosk shutting down) ends it at once with :class:`~kiosk.txn.ShuttingDown`."""
     report = RecoveryReport()
     shell = SagaShell(ledger=ledger, terminal=terminal, provider=provider, settings=settings,
-                      deadlines=deadlines)
+                      deadlines=deadlines, stopping=stopping)
     own = ownership or Ownership.local(wait_s=settings.terminal.lock_wait_s)
     runner = TransactionRunner(ledger=ledger, terminal=terminal, provider=provider, printer=None,
                                settings=settings, deadlines=shell.deadlines, ownership=own)
@@ -125,6 +162,8 @@ def recover(
     for txn_id in candidates(ledger):
         if only is not None and txn_id not in only:
             continue
+        if stopping is not None and stopping.is_set():
+            raise ShuttingDown("the kiosk is stopping: recovery left for the next start")
         lease = own.leases.acquire(txn_id)
         if lease is None:
             log.info("recovery skips %s: a live process owns it", txn_id, extra={"txn_id": txn_id})
@@ -138,6 +177,11 @@ def recover(
                 log.warning("recovery skips %s: created by kiosk %s, this is %s", txn_id,
                             ctx.data.get("kiosk_id"), settings.kiosk.id, extra={"txn_id": txn_id})
                 report.skipped_other_kiosk.append(txn_id)
+                continue
+            if waits_for_evidence(ctx, terminal):
+                log.info("recovery of %s waits: the terminal has done nothing since its payment was "
+                         "last judged", txn_id, extra={"txn_id": txn_id})
+                report.waiting_for_evidence.append(txn_id)
                 continue
             ctx.lease = lease
             try:

@@ -14,8 +14,9 @@ The demo panel switches its behaviour at any time (thread-safe) with
 
 * ``approve``: insert card, enter PIN, processing, remove card, approved
 * ``decline``: the same prompts, then a decline (result code 05)
-* ``hang``: insert card, then nothing until the master timeout (or abort) ->
-  ``PaymentOutcomeUnknown``
+* ``hang``: insert card, then nothing until the master timeout ->
+  ``PaymentOutcomeUnknown``; an abort meanwhile (the customer's Cancel) ends it as a
+  definite abort (result code 6C, nothing charged), as the ZVT driver's 06 B0 does
 * ``offline``: ``TerminalUnavailable`` at once, nothing charged
 """
 
@@ -172,7 +173,8 @@ class SimulatedTerminal:
         try:
             on_status(TerminalPrompt.INSERT_CARD, "insert card")
             if behaviour == "hang":
-                self._wait(self.settings.master_timeout_s)
+                if self._wait(self.settings.master_timeout_s):
+                    return self._aborted(amount, currency)  # the terminal took the abort
                 raise PaymentOutcomeUnknown("simulated terminal stopped answering")
             steps = ((TerminalPrompt.ENTER_PIN, "enter PIN", delays.card_s),
                      (TerminalPrompt.PROCESSING, "processing", delays.pin_s),
@@ -322,7 +324,10 @@ class SimulatedTerminal:
         return 5.0
 
     def evidence(self) -> TerminalEvidence:
-        records = [r for r in self.records() if r["kind"] in _MONEY]
+        """Every money record as a status; ``op_seq`` is the journal's last ``seq`` (end of
+        day included), so a payment's record is ``evidence().op_seq + 1`` taken before it."""
+        everything = self.records()
+        records = [r for r in everything if r["kind"] in _MONEY]
         names = {"approval": "authorize", "decline": "authorize", "reversal": "reverse",
                  "refund": "refund"}
         statuses = tuple(SeenStatus(
@@ -330,7 +335,7 @@ class SimulatedTerminal:
             at=dt.datetime.fromisoformat(str(r["at"])), result_code=r.get("result_code"),
             amount_cents=r.get("amount_cents"), receipt_no=f"{int(r['receipt_no']):04d}",
             trace_no=f"{int(r['trace_no']):06d}", terminal_id=TERMINAL_ID) for r in records)
-        return TerminalEvidence(max((s.op_seq for s in statuses), default=0), statuses)
+        return TerminalEvidence(max((int(r.get("seq") or 0) for r in everything), default=0), statuses)
 
     def activity(self) -> TerminalActivity:
         current = self._current

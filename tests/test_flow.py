@@ -140,11 +140,50 @@ def test_keypad_editing_and_limits() -> None:
 
 @pytest.mark.parametrize(
     ("digits", "expected"),
-    [("2025550123", "12025550123"), ("442071234567", "442071234567"), ("202555", None),
-     ("1234567890123456", None), ("", None), ("20255a0123", None)],
+    [("2025550123", "12025550123"), ("12025550123", "12025550123"), ("442071234567", None),
+     ("202555", None), ("1234567890123456", None), ("", None), ("20255a0123", None),
+     ("1025550123", None), ("2021550123", None), ("2115550123", None), ("22025550123", None)],
 )  # fmt: skip
 def test_normalize_number(digits: str, expected: str | None) -> None:
+    """The keypad accepts exactly what the checkout accepts (NANP, kiosk.topup.normalize_msisdn)."""
     assert flow.normalize_number(digits) == expected
+
+
+def test_the_keypad_refuses_a_number_the_checkout_would_refuse() -> None:
+    from kiosk.topup import InvalidNumber, normalize_msisdn
+
+    s, _ = run(at_insert_sim(), flow.UsePhone(), *[flow.Digit(d) for d in "1025550123"])
+    with pytest.raises(InvalidNumber):
+        normalize_msisdn(s.digits)  # area code starting with 1
+    s, cmds = flow.step(s, flow.SubmitNumber())
+    assert s.state is State.PHONE and s.number_invalid and cmds == []
+
+
+@pytest.mark.parametrize("code", sorted(flow.CHOOSE_AGAIN))
+def test_a_sale_refused_before_payment_goes_back_to_the_plans(code: str) -> None:
+    """The checkout raised before anything was charged: choose again, plans reloaded, the
+    reason shown until the customer picks."""
+    s = at_pay()
+    s, cmds = flow.step(s, flow.CheckoutFailed(s.req, code))
+    assert s.state is State.PLANS and s.notice == code and s.plan is None and s.plans is None
+    assert cmds == [flow.LoadPlans(s.req, ACCOUNT.carrier)]
+    s = reply(s, flow.PlansLoaded, PLANS)
+    assert s.state is State.PLANS and s.notice == code
+    s, _ = flow.step(s, flow.ChoosePlan("p1"))
+    assert s.state is State.CONFIRM and s.notice == ""
+
+
+def test_an_invalid_number_at_checkout_goes_to_the_keypad() -> None:
+    s = at_pay()
+    s, cmds = flow.step(s, flow.CheckoutFailed(s.req, "invalid_number"))
+    assert s.state is State.PHONE and s.notice == "invalid_number" and s.digits == "" and cmds == []
+    s, _ = flow.step(s, flow.Digit("2"))
+    assert s.notice == ""
+
+
+def test_the_provider_unreachable_before_payment_is_upstream_offline() -> None:
+    s = reply(at_pay(), flow.CheckoutFailed, "upstream_unavailable")
+    assert s.state is State.UPSTREAM_OFFLINE and s.retry is State.CONFIRM
 
 
 @pytest.mark.parametrize(
@@ -491,7 +530,8 @@ def _samples(req: int) -> list[flow.Event]:
         flow.Back(), flow.ChoosePlan("p2"), flow.ChoosePlan("nope"), flow.Change(), flow.Pay(),
         flow.Prompt(req, TerminalPrompt.APPROVED), flow.CancelPayment(), flow.TerminalSilent(req),
         flow.CheckoutDone(req, outcome(TxnResult.COMPLETED)),
-        flow.CheckoutFailed(req, "terminal_unavailable"), flow.Retry(), flow.StartOver(),
+        flow.CheckoutFailed(req, "terminal_unavailable"), flow.CheckoutFailed(req, "plan_changed"),
+        flow.CheckoutFailed(req, "invalid_number"), flow.Retry(), flow.StartOver(),
         flow.IdleTimeout(), flow.MoreTime(), flow.IdleExpired(), flow.ScreenTimeout(),
     ]  # fmt: skip
 

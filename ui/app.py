@@ -36,12 +36,13 @@ from kiosk.watchdog import SystemdNotifier
 from ui.fonts import SYMBOL_FAMILY, load_fonts
 from ui.language import LanguageManager
 from ui.qrimage import PROVIDER_ID, QrImageProvider
-from ui.shell import Boot, HealthCache, Lockdown
+from ui.shell import Boot, HealthCache, Lockdown, ServiceLoop
 from ui.theme import ThemeModel
 from ui.workers import Worker
 
 if TYPE_CHECKING:  # imported by _build_flow, after the first frame under ``kiosk run``
     from kiosk.flow import Session, State
+    from ui.audio import SpeechController, SpeechEngine
     from ui.demo import DemoModel
     from ui.session import SessionController
     from ui.staff import StaffController
@@ -59,6 +60,10 @@ BOOT_FALLBACK_MS = 500
 #: often while nobody is in staff mode: a passing fault (a locked database, a terminal
 #: that was still booting) must not leave the kiosk out of service.
 BOOT_RETRY_MS = 30_000
+#: Audio guidance starts this long after the kiosk is ready to serve: its helper process
+#: (Qt TextToSpeech, speech-dispatcher listing its voices) then does not compete for the
+#: CPU with the start-up itself.
+SPEECH_START_MS = 2000
 
 
 class UiLoadError(KioskError):
@@ -85,13 +90,18 @@ class KioskUi(QObject):
         sync: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
         monotonic: Callable[[], float] | None = None,
+        speech_engine: SpeechEngine | Callable[[], SpeechEngine | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         """Shows what the first frame needs (window, top bar, attract screen), then builds
         the customer flow, staff mode and view models: at once, or, with
         ``build_services`` (``kiosk run``), right after the first frame, so importing
         them does not delay it. Until then ``session``, ``staff`` and ``demo`` are null
-        in QML and touches only reveal the start-up overlay."""
+        in QML and touches only reveal the start-up overlay.
+
+        ``speech_engine``: audio guidance, or a function that makes it after the first frame
+        (``kiosk run``: the configured one); started once the kiosk is ready to serve.
+        Without one nothing is offered or said."""
         super().__init__(parent)
         if QGuiApplication.instance() is None:
             raise UiLoadError("KioskUi needs a QGuiApplication")
@@ -128,15 +138,20 @@ class KioskUi(QObject):
         self._first_frame_done = False
         self._flow_ready = False
         self.health = HealthCache()
+        self.service_loop: ServiceLoop | None = None  # idle work, once the services are up
+        self._warmed = False  # kiosk.warmup ran (once per process)
+        self.upkeep: Any = None  # kiosk.upkeep.Upkeep, the work the service loop runs
         self.sync_service: Any = None
         self._want_sync = sync
         self._closing = False
         self.notifier = notifier
         self._ready_sent = False
         self.models: dict[str, ScreenModel] = {}
-        self.controller: SessionController  # these four: see _build_flow
+        self.controller: SessionController  # these five: see _build_flow
         self.staff: StaffController
         self.demo: DemoModel
+        self.speech: SpeechController
+        self._speech_engine = speech_engine
         self._last_state: State
         self._ctx = {
             "languages": ",".join(self._langs),
@@ -149,7 +164,7 @@ class KioskUi(QObject):
         root.setContextProperty("boot", self.boot)
         root.setContextProperty("symbolFont", SYMBOL_FAMILY)
         root.setContextProperty("kioskLanguages", self._langs)
-        for name in ("session", "staff", "demo"):
+        for name in ("session", "staff", "demo", "speech"):
             root.setContextProperty(name, None)  # set by _build_flow
         self.language.switch(self._default_lang)
         self.engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
@@ -186,6 +201,7 @@ class KioskUi(QObject):
         """The customer flow, staff mode, demo panel and view models, handed to QML."""
         if self._flow_ready or self._closing:
             return
+        from ui.audio import SpeechController
         from ui.demo import DemoModel
         from ui.session import SessionController
         from ui.staff import StaffController, can_open_staff
@@ -228,17 +244,30 @@ class KioskUi(QObject):
             "resultModel": ResultModel(self),
             "slotModel": SlotModel(self),
         }
+        engine = self._speech_engine() if callable(self._speech_engine) else self._speech_engine
+        self.speech = SpeechController(
+            engine, settings.speech, window=self.window, session=self.controller,
+            models=self.models, theme=self.theme, language=self.language, langs=self._langs,
+            staff=self.staff, parent=self,
+        )
         self._last_state = self.controller.session.state
         self.controller.sessionChanged.connect(self._on_session)
+        self.controller.sessionChanged.connect(self.speech.on_session)  # after the view models
         self.controller.languageRequested.connect(self._on_language)
         self.controller.transactionFinished.connect(self._nudge_sync)
+        self.theme.changed.connect(self.speech.on_theme)
+        self.staff.entered.connect(self.speech.on_staff)
         self._refresh(self.controller.session)
         root = self.engine.rootContext()
         for name, model in self.models.items():
             root.setContextProperty(name, model)
         root.setContextProperty("demo", self.demo)
         root.setContextProperty("staff", self.staff)
+        root.setContextProperty("speech", self.speech)
         root.setContextProperty("session", self.controller)
+        # Filters installed later run first: the session and staff see every key (activity)
+        # before audio guidance takes the keypad's keys.
+        self.window.installEventFilter(self.speech)
         self.window.installEventFilter(self.controller)
         self.window.installEventFilter(self.staff)
         self._flow_ready = True
@@ -326,9 +355,49 @@ class KioskUi(QObject):
         self.window.update()  # a frame for READY=1 even if nothing moves
         if not self.staff.active and self.controller.suspended:
             self.controller.resume()
+        QTimer.singleShot(SPEECH_START_MS, self, self._start_speech)
+        self.worker.submit("control", self._warm_up)
         if self._want_sync and self.sync_service is None:
             self._want_sync = False
             self._start_sync()
+        self._start_service_loop()
+
+    def _warm_up(self) -> None:
+        """Control lane, once ready: what the first sale imports, then a frozen heap
+        (``kiosk.warmup``); emits nothing."""
+        if self._warmed:
+            return
+        self._warmed = True
+        from kiosk.warmup import PRINTER_MODULES, SALE_MODULES, warm_up
+
+        printing = self.settings.printer.backend in ("escpos", "file")
+        warm_up(SALE_MODULES + (PRINTER_MODULES if printing else ()))
+
+    def _start_service_loop(self) -> None:
+        """The scheduled end of day and retries of parked transactions, between customers,
+        on the control lane (kiosk.upkeep); only for the real services (a ledger, a checkout
+        that can stop)."""
+        services = self.services
+        if self.service_loop is not None or getattr(services, "ledger", None) is None \
+                or not hasattr(getattr(services, "checkout", None), "stopping"):
+            return
+        from kiosk.upkeep import Upkeep
+
+        upkeep = Upkeep(services)
+        upkeep.defer_recovery()  # start-up recovery just ran
+        self.upkeep = upkeep
+        self.service_loop = ServiceLoop(self.worker, upkeep.run, self.idle, parent=self)
+        self.service_loop.start()
+
+    def idle(self) -> bool:
+        """Nobody is using the kiosk: start-up done, the attract screen shows, no staff."""
+        return (not self._closing and self._flow_ready and self.boot.current == "ready"
+                and not self.controller.suspended and self.controller.session.state.value == "attract")
+
+    def _start_speech(self) -> None:
+        """Audio guidance: its helper process loads the engine and its voices."""
+        if not self._closing:
+            self.speech.start()
 
     def _boot_failed(self, error: str) -> None:
         """Out of service: the process is up and showing it, so systemd hears READY=1 (and
@@ -395,11 +464,14 @@ class KioskUi(QObject):
                 or self.controller.session.state.value != "attract"):
             return
         cache, worker = self.health, self.worker
+        ownership = getattr(self.services, "ownership", None)
         for name, lane in (("reader", "reader"), ("terminal", "checkout"), ("printer", "checkout"),
                            ("provider", "provider")):
             device = getattr(self.services, name, None)
+            # the terminal's probe holds its lock: never a status enquiry during another process's sale
+            lock = getattr(ownership, "terminal", None) if name == "terminal" else None
             if device is not None and hasattr(device, "health"):
-                worker.submit(lane, lambda n=name, d=device: cache.probe(n, d))  # type: ignore[misc]
+                worker.submit(lane, lambda n=name, d=device, k=lock: cache.probe(n, d, lock=k))  # type: ignore[misc]
 
     def _nudge_sync(self, _session: object) -> None:
         if self.sync_service is not None:
@@ -434,6 +506,7 @@ class KioskUi(QObject):
     def _on_session(self, session: Session) -> None:
         if session.state.value == "attract" and self._last_state.value != "attract":
             self.theme.reset()  # the next customer starts with the defaults
+            self.worker.submit("control", _release_free_memory)
         self._last_state = session.state
         self._refresh(session)
 
@@ -465,18 +538,31 @@ class KioskUi(QObject):
         self._heartbeat.stop()
         self._health_timer.stop()
         self._boot_retry.stop()
+        if self.service_loop is not None:
+            self.service_loop.stop()
+        shutdown = getattr(getattr(self.services, "checkout", None), "shutdown", None)
+        if callable(shutdown):
+            shutdown()  # a sale or recovery stops waiting now; its transaction stays recoverable
         if self._flow_ready:
             self.staff.close()
         service, self.sync_service = self.sync_service, None
         if service is not None:
             service.stop()
         if self._flow_ready:
+            self.speech.close()
             self.controller.close(wait=wait)
         self.worker.close(wait=wait)
         if self.lockdown is not None:
             self.lockdown.release()
         self.window.close()
         self._close_built()
+
+
+def _release_free_memory() -> None:
+    """Between customers, on the control lane: freed heap back to the OS (emits nothing)."""
+    from kiosk.memory import release_free_memory
+
+    release_free_memory()
 
 
 def run(build_services: Callable[[], Any], settings: Settings, *, demo: bool, windowed: bool,
@@ -491,8 +577,13 @@ def run(build_services: Callable[[], Any], settings: Settings, *, demo: bool, wi
     assert isinstance(app, QGuiApplication)
     app.setApplicationName("simkiosk")
     notifier = notifier or SystemdNotifier()
+    def speech_engine() -> SpeechEngine | None:  # after the first frame: Qt TextToSpeech is not needed for it
+        from ui.audio import engine_from_settings
+
+        return engine_from_settings(settings.speech)
+
     ui = KioskUi(None, settings, demo=demo, lang=lang, kiosk_mode=not windowed, notifier=notifier,
-                 build_services=build_services, sync=True)
+                 build_services=build_services, sync=True, speech_engine=speech_engine)
     if windowed:
         screen = app.primaryScreen()
         avail = screen.availableGeometry().size() if screen is not None else PORTRAIT

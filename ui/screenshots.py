@@ -161,12 +161,36 @@ def staff_previews() -> dict[str, dict[str, Any]]:
         "staff_pin": {"mode": "pin", "pin_length": 3},
         "staff_pin_wrong": {"mode": "pin", "pin_message": "wrong_pin", "attempts_left": 2},
         "staff_pin_locked": {"mode": "pin", "pin_message": "locked", "locked_seconds": 287},
+        "staff_pin_locked_permanent": {"mode": "pin", "pin_message": "locked", "locked_permanent": True},
         "technician": {"mode": "technician", "results": results},
         "operator": {"mode": "operator", "targets": targets, "date_range": days,
                      "results": {"attention": results["attention"]},
                      "export": {"state": "ok", "path": "/media/simkiosk/KINGSTON/simkiosk-KIOSK-0001-"
                                 "2026-05-01-2026-05-15.csv", "rows": 412, "kib": 96, "masked": True}},
     }
+
+
+class SilentSpeech:
+    """A speech engine that is ready and says nothing: screens are rendered as on a kiosk
+    whose audio guidance works (the speaker in the top bar shows)."""
+
+    def start(self, on_ready: Any) -> None:
+        on_ready(True, "silent preview")
+
+    def say(self, utterances: Any) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def set_volume(self, volume: float) -> None:
+        pass
+
+    def set_rate(self, rate: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _settle(ms: int) -> None:
@@ -203,8 +227,9 @@ def render(
     if app is None:
         raise RuntimeError("render() needs a QGuiApplication")
     out_dir.mkdir(parents=True, exist_ok=True)
-    ui = KioskUi(None, settings, size=QSize(1080, 1920))
+    ui = KioskUi(None, settings, size=QSize(1080, 1920), speech_engine=SilentSpeech())
     ui.controller.close()  # snapshots only: no timers, no lanes
+    ui.speech.start()
     ui.window.show()
     written: list[Path] = []
     try:
@@ -240,3 +265,40 @@ def render(
         ui.close()
         ui.deleteLater()
     return written
+
+
+def speech_scripts(settings: Settings, *, langs: Sequence[str] = LANGUAGES, private: bool | None = None,
+                   screens: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
+    """``(screen, lang, script)`` for every sample screen: what audio guidance says there, from
+    the same view models and catalogues the screen shows (``kiosk screenshots --speech``)."""
+    from ui import speech
+    from ui.audio import QtTexts
+
+    app = QGuiApplication.instance()
+    if app is None:
+        raise RuntimeError("speech_scripts() needs a QGuiApplication")
+    ui = KioskUi(None, settings, size=QSize(1080, 1920))
+    ui.controller.close()
+    texts = QtTexts(ui.language.translateIn)
+    kiosk_langs = [lang for lang in settings.kiosk.languages if lang in LANGUAGES] or ["en"]
+    out: list[tuple[str, str, str]] = []
+    try:
+        for lang in langs:
+            ui.language.switch(lang)
+            for name, session in sample_sessions(lang).items():
+                if screens is not None and name not in screens:
+                    continue
+                ui.controller.show_snapshot(session)
+                data = {n: m.snapshot() for n, m in ui.models.items()}
+                script = speech.describe(session, data, texts, langs=kiosk_langs,
+                                         private=settings.speech.headphones if private is None else private,
+                                         idle_remaining=int(settings.kiosk.idle_countdown_s))
+                out.append((name, lang, script.text(texts)))
+            if screens is None or "attract_invitation" in screens:
+                out.append(("attract_invitation", lang, "\n".join(
+                    f"[{u.lang}] {u.text}" for u in speech.invitation(texts, kiosk_langs))))
+    finally:
+        ui.language.switch("en")
+        ui.close()
+        ui.deleteLater()
+    return out

@@ -9,8 +9,12 @@
   or leaves the window, close requests are refused, the cursor is hidden.
 * :class:`HealthCache` keeps the devices' latest ``health()`` for the upstream
   heartbeat. The probes run on the device's own lane (the terminal's on the
-  checkout lane, between sales), never on the sync thread, where a status
-  enquiry could collide with a payment on the serial line.
+  checkout lane, between sales, holding the terminal lock so they never
+  interleave with another process's sale), never on the sync thread, where a
+  status enquiry could collide with a payment on the serial line.
+* :class:`ServiceLoop` runs the kiosk's idle work (:mod:`kiosk.upkeep`: the
+  scheduled end of day, retries of parked transactions) on the control lane,
+  only while nobody is using the kiosk.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Property, QEvent, QObject, Signal, Slot
+from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QKeySequence, QWindow
 
 from kiosk.errors import KioskError
@@ -243,13 +247,76 @@ class HealthCache:
 
         return {"devices": devices_from_health(self.snapshot())}
 
-    def probe(self, name: str, device: Any) -> None:
-        """Ask one device (on its lane); an exception becomes an unhealthy entry, never lost."""
+    def probe(self, name: str, device: Any, *, lock: Any = None) -> None:
+        """Ask one device (on its lane); an exception becomes an unhealthy entry, never lost.
+
+        ``lock`` (the terminal's :class:`kiosk.lease.TerminalLock`) is taken without waiting:
+        when another process is selling, the probe is skipped and the last health stays."""
         from kiosk.ports import DeviceHealth  # not needed for the first frame
 
+        if lock is not None:
+            try:
+                lock.acquire(0.0)
+            except KioskError as exc:  # TerminalBusy: in use, which is not a fault
+                log.info("%s health probe skipped: %s", name, exc)
+                return
         try:
             health = device.health()
         except KioskError as exc:
             health = DeviceHealth(name, False, exc.message, "run the technician diagnostics")
+        finally:
+            if lock is not None:
+                lock.release()
         self.put(health if health.name == name else DeviceHealth(name, health.ok, health.detail,
                                                                  health.advice, health.data))
+
+
+#: How often the running kiosk looks for idle work (end of day, parked transactions).
+UPKEEP_TICK_MS = 30_000
+
+
+class ServiceLoop(QObject):
+    """The kiosk's idle work on the control lane, started only while ``idle()`` says nobody
+    uses the kiosk (GUI thread: the attract screen shows, no staff, start-up done), one job
+    at a time. The work itself (:meth:`kiosk.upkeep.Upkeep.run`) does the I/O."""
+
+    def __init__(self, worker: Worker, work: Callable[[], object], idle: Callable[[], bool], *,
+                 interval_ms: int = UPKEEP_TICK_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._work = work
+        self._idle = idle
+        self._running = threading.Event()  # set from the GUI thread, cleared by the lane
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.tick)
+        self.started = 0
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._running.is_set()
+
+    def tick(self) -> bool:
+        """Submit the work if idle and none runs; True when submitted."""
+        if self._running.is_set() or not self._idle():
+            return False
+        self._running.set()
+        work, running = self._work, self._running
+
+        def job() -> None:
+            try:
+                work()
+            finally:
+                running.clear()
+
+        if self._worker.submit("control", job) is None:  # the worker is closed
+            self._running.clear()
+            return False
+        self.started += 1
+        return True

@@ -54,8 +54,8 @@ ACTION_LANES: dict[str, str] = {
     "terminal_end_of_day": "staff-terminal",
     "printer": "staff-printer", "printer_test": "staff-printer",
     "upstream": "staff-upstream",
-    "ledger": "staff-ledger", "attention": "staff-ledger",
-    "disk": "staff-misc", "versions": "staff-misc",
+    "ledger": "staff-ledger", "attention": "staff-ledger", "end_of_day": "staff-ledger",
+    "disk": "staff-misc", "versions": "staff-misc", "speech": "staff-misc",
 }  # fmt: skip
 GATE_LANE = "staff-gate"
 EXPORT_LANE = "staff-export"
@@ -238,6 +238,7 @@ class StaffController(QObject):
         self._attempts_left = -1
         self._locked_until: dt.datetime | None = None
         self._locked_seconds = 0
+        self._locked_permanent = False
         self._results: dict[str, dict[str, Any]] = {}
         self._range = DateRange.today(self._today())
         self._targets: list[dict[str, Any]] = []
@@ -348,6 +349,7 @@ class StaffController(QObject):
         self._attempts_left = -1
         self._locked_until = None
         self._locked_seconds = 0
+        self._locked_permanent = False
         self.entered.emit()
         self._set_mode("pin")
         self._submit(GATE_LANE, "status", self._gate_status)
@@ -396,18 +398,27 @@ class StaffController(QObject):
         elif not status.configured:
             self._pin_message = "not_configured"
         elif status.locked:
-            self._lock(status.locked_until)
+            self._lock(status.locked_until, bool(getattr(status, "permanent", False)))
         self.changed.emit()
 
-    def _lock(self, until: dt.datetime | None) -> None:
+    def _lock(self, until: dt.datetime | None, permanent: bool = False) -> None:
+        """Locked until ``until`` (counted down on the pad), or, ``permanent``, until
+        ``kiosk technician unlock`` (no countdown: ``until`` is then only far away)."""
         self._locked_until = until
+        self._locked_permanent = permanent
         self._pin_message = "locked"
         self._update_lock()
-        self._lock_tick.start()
+        if not permanent:
+            self._lock_tick.start()
 
     def _update_lock(self) -> None:
         if self._locked_until is None:
             self._lock_tick.stop()
+            return
+        if self._locked_permanent:
+            self._locked_seconds = 0
+            self._lock_tick.stop()
+            self.changed.emit()
             return
         left = (self._locked_until - self._clock()).total_seconds()
         if left <= 0:
@@ -445,6 +456,11 @@ class StaffController(QObject):
     @Property(int, notify=changed)
     def lockedSeconds(self) -> int:
         return self._locked_seconds
+
+    @Property(bool, notify=changed)
+    def lockedPermanent(self) -> bool:
+        """Locked until a technician runs ``kiosk technician unlock`` (no countdown)."""
+        return self._locked_until is not None and self._locked_permanent
 
     @Property(bool, notify=changed)
     def canSubmit(self) -> bool:
@@ -495,7 +511,7 @@ class StaffController(QObject):
         except WrongPin as exc:
             return "wrong_pin", exc.remaining_attempts
         except GateLocked as exc:
-            return "locked", exc.until
+            return "locked", (exc.until, bool(getattr(exc, "permanent", False)))
         except GateNotConfigured:
             return "not_configured", None
 
@@ -523,7 +539,8 @@ class StaffController(QObject):
         if outcome == "wrong_pin":
             self._attempts_left = int(value)
         elif outcome == "locked":
-            self._lock(value)
+            until, permanent = value
+            self._lock(until, permanent)
         self.changed.emit()
 
     # ------------------------------------------------------------------ diagnostics
@@ -538,6 +555,8 @@ class StaffController(QObject):
                 reader=getattr(self._services, "reader", None),
                 terminal=getattr(self._services, "terminal", None),
                 printer=getattr(self._services, "printer", None),
+                # terminal checks never interleave with a sale of another process
+                terminal_lock=getattr(getattr(self._services, "ownership", None), "terminal", None),
             )
         return self._diag
 
@@ -749,7 +768,7 @@ class StaffController(QObject):
     # ------------------------------------------------------------------ previews
 
     def preview(self, mode: str, *, role: str = "", pin_length: int = 0, pin_message: str = "",
-                attempts_left: int = -1, locked_seconds: int = 0,
+                attempts_left: int = -1, locked_seconds: int = 0, locked_permanent: bool = False,
                 results: dict[str, DeviceHealth | None] | None = None,
                 targets: list[dict[str, Any]] | None = None, export: dict[str, Any] | None = None,
                 date_range: tuple[dt.date, dt.date] | None = None) -> None:
@@ -760,7 +779,9 @@ class StaffController(QObject):
         self._pin_message = pin_message
         self._attempts_left = attempts_left
         self._locked_seconds = locked_seconds
-        self._locked_until = self._clock() + dt.timedelta(seconds=locked_seconds) if locked_seconds else None
+        self._locked_permanent = locked_permanent
+        self._locked_until = (self._clock() + dt.timedelta(seconds=locked_seconds or 3600)
+                              if locked_seconds or locked_permanent else None)
         self._results = {n: _health_dict(h, "running") for n, h in (results or {}).items()}
         self._targets = list(targets or [])
         self._target = 0 if self._targets else -1

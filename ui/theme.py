@@ -28,6 +28,8 @@ NORMAL = {
     "border": "#6B778C",  # 4.1:1 on the background: buttons and cards are visible (1.4.11)
     "topBar": "#14213D",
     "topBarText": "#FFFFFF",
+    "focusOuter": "#14213D",  # the selected item in audio guidance: a dark and a light ring
+    "focusInner": "#FFFFFF",
 }
 HIGH_CONTRAST = {
     "background": "#000000",
@@ -43,6 +45,8 @@ HIGH_CONTRAST = {
     "border": "#FFFFFF",
     "topBar": "#000000",
     "topBarText": "#FFFFFF",
+    "focusOuter": "#FFD500",
+    "focusInner": "#000000",
 }
 LARGE_TEXT_SCALE = 1.3
 
@@ -71,7 +75,14 @@ CONTRAST_PAIRS: tuple[tuple[str, str, float, str], ...] = (
     ("topBarText", "topBar", GRAPHIC, "outline of top-bar buttons and toggles"),
     ("accentText", "accent", GRAPHIC, "a checked toggle: its tick and label on the accent fill "
                                       "(its outline is topBarText on topBar in both states)"),
+    ("focusOuter", "focusInner", GRAPHIC, "audio guidance's focus ring: its two rings"),
+    ("focusOuter", "background", GRAPHIC, "focus ring on quiet buttons"),
+    ("focusOuter", "surface", GRAPHIC, "focus ring on plan cards"),
+    ("focusOuter", "secondary", GRAPHIC, "focus ring on secondary buttons and keys"),
+    ("focusInner", "accent", GRAPHIC, "focus ring on primary buttons and checked toggles"),
 )
+#: Every fill the focus ring is drawn on: one of its two rings must stand out (3:1) on each.
+FOCUS_FILLS: tuple[str, ...] = ("background", "surface", "secondary", "accent", "topBar", "topBarText")
 #: Foregrounds drawn on the badge colours (white glyph on a filled badge, normal theme).
 BADGE_GLYPH = "#FFFFFF"
 
@@ -150,3 +161,5 @@ class ThemeModel(QObject):
     border = _colour("border", changed)
     topBar = _colour("topBar", changed)
     topBarText = _colour("topBarText", changed)
+    focusOuter = _colour("focusOuter", changed)
+    focusInner = _colour("focusInner", changed)

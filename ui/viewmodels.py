@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from PySide6.QtCore import Property, QCoreApplication, QDate, QLocale, QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Property, QCoreApplication, QDate, QLocale, QObject, Signal
 
 from kiosk.flow import Session, State
 from kiosk.ports import Plan, TerminalPrompt
@@ -121,6 +121,10 @@ class ScreenModel(QObject):
     def value(self, key: str, default: Any) -> Any:
         return self._data.get(key, default)
 
+    def snapshot(self) -> dict[str, Any]:
+        """What QML shows now (audio guidance says the same, see ui/speech.py)."""
+        return dict(self._data)
+
 
 def _str(key: str, notify: Signal) -> Property:
     return Property(str, lambda self: str(self.value(key, "")), notify=notify)
@@ -139,12 +143,31 @@ def _list(key: str, notify: Signal) -> Property:
     return Property("QVariantList", getter, notify=notify)  # type: ignore[arg-type]
 
 
+# Why the customer is choosing again (``Session.notice``): the checkout refused the sale
+# before anything was charged (a :data:`kiosk.flow.CHOOSE_AGAIN` code or ``invalid_number``).
+_NOTICES: dict[str, Any] = {
+    "invalid_number": QT_TRANSLATE_NOOP("ViewModel", "That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number."),  # noqa: E501
+    "plan_changed": QT_TRANSLATE_NOOP("ViewModel", "The price of that plan has just changed. Nothing was charged. Please choose again."),  # noqa: E501
+    "plan_unavailable": QT_TRANSLATE_NOOP("ViewModel", "That plan is no longer on sale. Nothing was charged. Please choose another plan."),  # noqa: E501
+    "plan_mismatch": QT_TRANSLATE_NOOP("ViewModel", "That plan is not for this carrier. Nothing was charged. Please choose again."),  # noqa: E501
+    "currency_mismatch": QT_TRANSLATE_NOOP("ViewModel", "That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan."),  # noqa: E501
+}
+
+
+def notice_text(code: str) -> str:
+    """The one-line reason for ``Session.notice`` in the current language (``""``: none)."""
+    if not code:
+        return ""
+    return QCoreApplication.translate("ViewModel", _NOTICES.get(code, _NOTICES["currency_mismatch"]))
+
+
 class PhoneModel(ScreenModel):
     changed = Signal()
     digits = _str("digits", changed)
     display = _str("display", changed)
     canSubmit = _bool("can_submit", changed)
     invalid = _bool("invalid", changed)
+    notice = _str("notice", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
         return {
@@ -152,6 +175,7 @@ class PhoneModel(ScreenModel):
             "display": format_typed(session.digits),
             "can_submit": len(session.digits) >= 10,
             "invalid": session.number_invalid,
+            "notice": notice_text(session.notice) if session.state is State.PHONE else "",
         }
 
 
@@ -161,7 +185,7 @@ def _plan_dict(plan: Plan, fmt: Formatter, lang: str, current: str | None) -> di
         "id": plan.id,
         "name": text.name,
         "price": fmt.money(plan.price_cents, plan.currency),
-        "days": plan.validity_days,
+        "days": max(plan.validity_days, 0),  # 0: the aggregator gives no validity; not shown
         "benefits": list(text.benefits),
         "current": bool(current) and plan.id == current,
     }
@@ -202,6 +226,7 @@ class PlansModel(ScreenModel):
     plans = _list("plans", changed)
     loading = _bool("loading", changed)
     carrier = _str("carrier", changed)
+    notice = _str("notice", changed)
 
     def compute(self, session: Session, fmt: Formatter, ctx: dict[str, str]) -> dict[str, Any]:
         current = session.account.current_plan if session.account else None
@@ -209,6 +234,7 @@ class PlansModel(ScreenModel):
             "plans": [_plan_dict(p, fmt, session.lang, current) for p in session.plans or ()],
             "loading": session.plans is None,
             "carrier": session.account.carrier if session.account else "",
+            "notice": notice_text(session.notice) if session.state is State.PLANS else "",
         }
 
 
@@ -244,7 +270,7 @@ class ConfirmModel(ScreenModel):
             "plan_name": text.name,
             "benefits": list(text.benefits),
             "price": fmt.money(p.price_cents, p.currency),
-            "days": p.validity_days,
+            "days": max(p.validity_days, 0),  # 0: not known, the row is not shown
             "valid_until": valid_until_text(until, at_least, fmt),
         }
 

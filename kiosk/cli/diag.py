@@ -11,7 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
-from kiosk.diagnostics import ACTIONS_BY_NAME, RUN_ALL_ORDER
+from kiosk.diagnostics import ACTIONS_BY_NAME, DIAG_ONLY, RUN_ALL_ORDER
 
 if TYPE_CHECKING:
     from kiosk.ledger import Ledger
@@ -21,8 +21,9 @@ RECENT_EVENTS = 2000
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("diag", parents=[parent], help=summary("diag"))
-    p.add_argument("--only", action="append", choices=sorted(ACTIONS_BY_NAME), metavar="CHECK",
-                   help="run only this check (repeatable): " + ", ".join(sorted(ACTIONS_BY_NAME)))
+    checks = sorted({*ACTIONS_BY_NAME, *DIAG_ONLY})
+    p.add_argument("--only", action="append", choices=checks, metavar="CHECK",
+                   help="run only this check (repeatable): " + ", ".join(checks))
     p.add_argument("--sim-wait", type=float, default=0.5, metavar="S", help="how long to wait for a SIM")
     p.add_argument("--print-test", action="store_true", help="also print a test page")
     p.set_defaults(func=cmd_diag)

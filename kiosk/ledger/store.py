@@ -477,6 +477,15 @@ class Ledger:
                     row.seq, row.txn_id, row.at, row.kind, json.loads(row.payload), row.prev_hash, row.hash
                 )
 
+    def last_event(self, kind: str) -> LedgerEvent | None:
+        """The newest event of ``kind`` (``None``: there is none), e.g. the last end of day."""
+        query = select(_EVENTS).where(_EVENTS.c.kind == kind).order_by(_EVENTS.c.seq.desc()).limit(1)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return LedgerEvent(row.seq, row.txn_id, row.at, row.kind, json.loads(row.payload), row.prev_hash, row.hash)
+
     def raw_events(self, since: str | None = None, until: str | None = None) -> Iterator[Any]:
         """Stored rows as they are (payload as text) for verify and export."""
         query = select(_EVENTS).order_by(_EVENTS.c.seq)

@@ -119,7 +119,9 @@ class SimulatedProvider:
         self.records_path = self.dir / RECORDS_FILE
         self.control_path = self.dir / CONTROL_FILE
         self._plans = {p.id: p for p in demo_catalog()}
-        self._index: dict[str, dict[str, Any]] = {}  # key → latest record, as of _offset
+        #: key → (offset, length) of its latest line in records.jsonl, as of ``_offset``: the
+        #: records stay on disk (memory does not grow with every sale), a lookup is one pread
+        self._index: dict[str, tuple[int, int]] = {}
         self._offset = 0  # bytes of records.jsonl folded into the index
         self._inode: int | None = None
         if control is not None:
@@ -158,7 +160,7 @@ class SimulatedProvider:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _refresh(self) -> dict[str, dict[str, Any]]:
+    def _refresh(self) -> None:
         """Fold what was appended since the last call into the index (caller holds the lock).
 
         Only complete lines are read; a torn last line (its writer was killed) stays
@@ -168,49 +170,62 @@ class SimulatedProvider:
             st = os.stat(self.records_path)
         except FileNotFoundError:
             self._index, self._offset, self._inode = {}, 0, None
-            return self._index
+            return
         if st.st_ino != self._inode or st.st_size < self._offset:  # a new file: start over
             self._index, self._offset, self._inode = {}, 0, st.st_ino
         if st.st_size == self._offset:
-            return self._index
+            return
         with open(self.records_path, "rb") as fh:
             fh.seek(self._offset)
             tail = fh.read(st.st_size - self._offset)
         end = tail.rfind(b"\n")
         if end < 0:
-            return self._index
-        for line in tail[: end + 1].splitlines():
+            return
+        at = self._offset
+        for line in tail[: end + 1].split(b"\n")[:-1]:
             try:
                 rec = json.loads(line)
-                self._index[str(rec["key"])] = rec
+                self._index[str(rec["key"])] = (at, len(line))
             except (ValueError, KeyError, TypeError):  # a torn append, closed off by the next writer
                 log.warning("top-up simulator: skipping a torn record in %s", self.records_path)
+            at += len(line) + 1
         self._offset += end + 1
-        return self._index
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        """The latest record of ``key`` (caller holds the lock and has refreshed)."""
+        where = self._index.get(key)
+        if where is None:
+            return None
+        with open(self.records_path, "rb") as fh:
+            fh.seek(where[0])
+            rec: dict[str, Any] = json.loads(fh.read(where[1]))
+        return rec
 
     def _append(self, record: dict[str, Any]) -> None:
         """Append one record durably and index it (caller holds the lock and has refreshed)."""
-        line = json.dumps(record, sort_keys=True) + "\n"
+        data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
         with open(self.records_path, "a+b") as fh:
             fh.seek(0, os.SEEK_END)
             if fh.tell() > 0:
                 fh.seek(-1, os.SEEK_END)
                 if fh.read(1) != b"\n":  # a torn line from a killed writer: close it off
                     fh.write(b"\n")
-            fh.write(line.encode("utf-8"))
+            start = fh.tell()
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
             size, inode = fh.tell(), os.fstat(fh.fileno()).st_ino
-        if inode != self._inode:  # the file was (re)created: read it all next time
-            self._index, self._offset, self._inode = {}, 0, None
+        if inode != self._inode or start != self._offset:  # (re)created, or another writer's
+            self._refresh()  # lines or a closed-off torn line came first: fold them in order
             return
-        self._index[str(record["key"])] = record
+        self._index[str(record["key"])] = (start, len(data) - 1)
         self._offset = size
 
     def records(self) -> dict[str, dict[str, Any]]:
         """The latest record per key, as stored (for tests and diagnostics)."""
         with self._locked():
-            return dict(self._refresh())
+            self._refresh()
+            return {key: rec for key in self._index if (rec := self._get(key)) is not None}
 
     def _settle(self, rec: dict[str, Any]) -> dict[str, Any]:
         """A pending record whose time has come settles to the outcome it named (caller holds the lock)."""
@@ -275,7 +290,8 @@ class SimulatedProvider:
             raise UpstreamUnavailable(f"top-up simulator: submit {ctl.mode} (fault injected)")
         body = {"msisdn": account.msisdn, "plan_id": plan.id, "amount_cents": plan.price_cents}
         with self._locked():
-            existing = self._refresh().get(key)
+            self._refresh()
+            existing = self._get(key)
             if existing is not None:
                 if existing["status"] == "void":
                     return TopUpResult(key, TopUpStatus.FAILED, FailureKind.TRANSIENT, message="voided")
@@ -308,7 +324,8 @@ class SimulatedProvider:
         if ctl.mode == "hang":
             time.sleep(delay)
         with self._locked():
-            rec = self._settle(self._refresh()[key])
+            self._refresh()
+            rec = self._settle(self._get(key) or pending)  # recorded above, never removed
         if ctl.mode == "unknown":
             return TopUpResult(key, TopUpStatus.FAILED, FailureKind.UNKNOWN, message="outcome unknown (simulated)")
         return self._result(rec)
@@ -318,7 +335,8 @@ class SimulatedProvider:
         if ctl.status_mode == "unreachable":
             raise UpstreamUnavailable("top-up simulator: status unreachable (fault injected)")
         with self._locked():
-            rec = self._refresh().get(key)
+            self._refresh()
+            rec = self._get(key)
             if rec is None:  # the fence: a late submit with this key will perform nothing
                 rec = {"key": key, "status": "void", "at": _iso(_now())}
                 self._append(rec)

@@ -299,11 +299,17 @@ def live_scenario(
                 except AssertionError as exc:
                     doc = None
                     verdict.add(str(exc))
-                if not _skipped_live(doc, txn):
+                skipped = _skipped_live(doc, txn)
+                if not skipped:
                     verdict.add(f"kiosk recover --json did not report the live {txn} as skipped_live: {doc}")
-                if after != before:
+                if after != before and not skipped:
                     verdict.add(f"while recover ran, {txn} moved {before[-1]} -> {after[len(before):]}: recover acted "
-                                "on a transaction a live process owns (or the hold ended early)")
+                                "on a transaction a live process owns")
+                elif after != before:
+                    # the live owner went on while recover ran (a busy machine ends a hold early): not
+                    # recover's doing, and a second actor would show below as two final states or a
+                    # second reversal or refund
+                    verdict.note(f"the live sale moved on while recover ran: {after[len(before):]}")
             sale = rig.finish(live, timeout=120)
             verdict.note(sale.describe())
             rows = rig.settle_and_check(verdict)

@@ -441,3 +441,104 @@ def test_run_all_reports_a_missing_terminal(settings, data_dir):
         settings.terminal, backend="zvt", port=str(data_dir / "no-such-tty"), ack_timeout_s=0.2))
     results = d.run_all(zvt, data_dir, names=["terminal"])
     assert not results[0].ok and results[0].advice == d.ADVICE_TERMINAL_MISSING, results[0]
+
+
+def test_speech_check_reports_what_audio_guidance_lacks(settings, data_dir, tmp_path):
+    """kiosk diag shows whether the kiosk can speak: the Qt module and plugin, the daemon, its
+    espeak-ng module and a voice per kiosk language (Mandarin is espeak-ng's cmn)."""
+    qt = tmp_path / "PySide6"
+    (qt / "Qt/plugins/texttospeech").mkdir(parents=True)
+    (qt / "QtTextToSpeech.abi3.so").touch()
+    (qt / "Qt/plugins/texttospeech/libqtexttospeech_speechd.so").touch()
+    module = tmp_path / "sd_espeak-ng"
+    module.touch()
+    listing = "Pty Language Age/Gender VoiceName\n 2 en-us --/M English_(America)\n 5 cmn --/M Chinese\n" \
+              " 5 es-419 --/M Spanish_(Latin_America)\n"
+
+    def check(**kw):
+        args = {"pyside": qt, "which": lambda name: f"/usr/bin/{name}", "espeak_module": module,
+                "voices": lambda: listing, **kw}
+        return d.speech_check(settings, **args)
+
+    good = check()
+    assert good.ok and "en en-us, zh_CN cmn, es es-419" in good.detail
+    no_voice = check(voices=lambda: listing.replace("cmn", "yue"))
+    assert not no_voice.ok and no_voice.advice == d.ADVICE_SPEECH_VOICE.format(lang="zh_CN")
+    no_daemon = check(which=lambda name: None)
+    assert not no_daemon.ok and "speech-dispatcher" in no_daemon.detail and no_daemon.advice == d.ADVICE_SPEECH_SOFTWARE
+    (qt / "QtTextToSpeech.abi3.so").unlink()
+    assert "PySide6-Addons" in check().detail and not check().ok
+    off = dataclasses.replace(settings, speech=dataclasses.replace(settings.speech, engine="none"))
+    assert d.speech_check(off, pyside=tmp_path / "nothing").ok
+    assert d.Diagnostics(settings, data_dir).run("speech").name == "speech"
+
+
+# --------------------------------------------------------------------------- end of day and the terminal lock
+
+
+def _eod(total: int, *, batch: int = 7) -> TerminalReport:
+    return TerminalReport(True, 0, "end of day: ok", "52500001", ("TOTAL",), total, batch_no=batch)
+
+
+def test_the_technicians_end_of_day_is_journaled_and_reconciled(settings, data_dir, ledger):
+    dg = diag(settings, data_dir, terminal=FakeTerminal(end_of_day_=_eod(0)), ledger=ledger)
+    ok = dg.check_terminal_end_of_day()
+    assert ok.ok and "reconciled" in ok.detail and ok.data["reconciliation"]["matches"] is True
+    last = ledger.last_event("terminal.end_of_day")
+    assert last is not None and last.payload["matches"] is True
+    assert dg.check_end_of_day().ok
+
+    off = diag(settings, data_dir, terminal=FakeTerminal(end_of_day_=_eod(1250, batch=8)), ledger=ledger)
+    bad = off.check_terminal_end_of_day()
+    assert not bad.ok and bad.advice == d.ADVICE_END_OF_DAY_MISMATCH.format(difference="12.50")
+    check = off.check_end_of_day()  # what `kiosk diag` and the technician screen show afterwards
+    assert not check.ok and "MISMATCH" in check.detail and check.advice == bad.advice
+    assert check.data["difference_cents"] == 1250 and check.data["batch_no"] == 8
+
+
+def test_end_of_day_check_reports_none_yet_and_an_overdue_schedule(settings, data_dir, ledger):
+    import datetime as dt
+
+    from kiosk.reconcile import END_OF_DAY_EVENT
+
+    never = diag(settings, data_dir, ledger=ledger).check_end_of_day()
+    assert never.ok and "no end of day" in never.detail
+    scheduled = dataclasses.replace(settings, terminal=dataclasses.replace(settings.terminal, end_of_day_at="03:00"),
+                                    kiosk=dataclasses.replace(settings.kiosk, timezone="UTC"))
+    ledger.append(END_OF_DAY_EVENT, {"matches": True, "batch_no": 1, "terminal_cents": 0},
+                  at=dt.datetime(2024, 5, 4, 3, 0, 5, tzinfo=dt.UTC))
+    late = diag(scheduled, data_dir, ledger=ledger, clock=lambda: dt.datetime(2024, 5, 6, 10, 0, tzinfo=dt.UTC))
+    h = late.check_end_of_day()
+    assert not h.ok and h.advice == d.ADVICE_END_OF_DAY_OVERDUE.format(since="2024-05-04 03:00")
+    fresh = diag(scheduled, data_dir, ledger=ledger, clock=lambda: dt.datetime(2024, 5, 5, 4, 0, tzinfo=dt.UTC))
+    assert fresh.check_end_of_day().ok  # yesterday's ran; today's is not due for long yet
+
+
+def test_terminal_checks_wait_for_the_terminal_lock_and_say_who_holds_it(settings, data_dir):
+    """Another process's sale holds the terminal: the status enquiry is not sent (it would
+    interleave with the sale on the line); the technician reads "busy" and the holder."""
+    import subprocess
+    import sys
+
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
+
+    settings = dataclasses.replace(settings, terminal=dataclasses.replace(settings.terminal, lock_wait_s=0.2))
+    path = TerminalLock(terminal_identity(settings.terminal), data_dir / LOCK_DIR)._file
+    assert path is not None
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from kiosk.lease import FileLock\n"
+        f"lock = FileLock(Path({str(path.path)!r})); assert lock.acquire(5)\n"
+        "print('held', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        asked: list[str] = []
+        term = FakeTerminal(status_=lambda: asked.append("status") or d.TerminalReport(True, 0, "ok"))  # type: ignore[attr-defined]
+        lock = TerminalLock(terminal_identity(settings.terminal), data_dir / LOCK_DIR)
+        h = diag(settings, data_dir, terminal=term, terminal_lock=lock).check_terminal()
+        assert not h.ok and h.advice == d.ADVICE_TERMINAL_BUSY and f"pid {holder.pid}" in h.detail
+        assert asked == []
+    finally:
+        holder.kill()
+        holder.wait()
+    free = diag(settings, data_dir, terminal=term, terminal_lock=lock).check_terminal()
+    assert free.ok and asked == ["status"]

@@ -47,6 +47,10 @@ def test_decline_hang_offline() -> None:
     term.set_behaviour("hang")
     with pytest.raises(PaymentOutcomeUnknown):
         term.authorize(100, "USD", lambda p, t: None)
+    # an abort while it hangs is the customer's Cancel: a definite abort, nothing charged
+    aborted = term.authorize(100, "USD", lambda p, t: term.abort())  # Cancel once the card is asked for
+    assert not aborted.approved and aborted.result_code == 0x6C
+    assert [r["kind"] for r in term.records()] == ["decline"]  # the abort booked nothing
     term.set_behaviour("offline")
     with pytest.raises(TerminalUnavailable):
         term.authorize(100, "USD", lambda p, t: None)

@@ -41,7 +41,8 @@ PLANS = {
                       ("Unlimited talk & text", "10 GB data"),
                       (PlanText("zh_CN", "基础套餐 40", ("无限通话和短信", "10 GB 流量")),
                        PlanText("es", "Esencial 40")))],
-    "AT&T": [Plan("att-25", "AT&T", "Prepaid 25", 2500, "USD", 30, ("5 GB data",))],
+    "AT&T": [Plan("att-25", "AT&T", "Prepaid 25", 2500, "USD", 30, ("5 GB data",)),
+             Plan("att-open", "AT&T", "Refill 10", 1000, "USD", 0, ("Airtime $10",))],  # no validity given
 }  # fmt: skip
 
 
@@ -136,7 +137,8 @@ class FakeProvider:
 
 @dataclass
 class FakeCheckout:
-    """``behaviour``: approve | decline | hang | topup_fail | unavailable | crash.
+    """``behaviour``: approve | decline | hang | topup_fail | unavailable | crash, or
+    ``refuse:<code>`` (the sale refused before payment, as ``check_sale`` does).
 
     ``gate`` holds the transaction after the first prompts until ``proceed()``,
     so tests can look at the payment screen; ``cancel()`` ends a waiting one.
@@ -173,6 +175,8 @@ class FakeCheckout:
             return self._outcome(txn, TxnResult.TERMINAL_UNAVAILABLE, plan)
         if self.behaviour == "crash":
             raise KioskError("ledger is gone", code="ledger_error")
+        if self.behaviour.startswith("refuse:"):
+            raise KioskError("sale refused before payment", code=self.behaviour.partition(":")[2])
         on_prompt(TerminalPrompt.PRESENT_CARD, "")
         if (self.hold or self.behaviour == "hang") and self._wait():
             return self._outcome(txn, TxnResult.CANCELLED, plan)
@@ -222,3 +226,43 @@ class FakeServices:
         if self.reader is not None:
             self.reader.close()
         self.checkout.close()
+
+
+class FakeSpeech:
+    """The speech port (``ui.audio.SpeechEngine``), recording what the kiosk hands it:
+    ``requests`` is every ``say`` call (each interrupts the one before), ``said`` all of it."""
+
+    def __init__(self, ok: bool = True) -> None:
+        self.ok = ok
+        self.started = False
+        self.requests: list[list[object]] = []
+        self.stops = 0
+        self.volume: float | None = None
+        self.rate: float | None = None
+        self.closed = False
+
+    def start(self, on_ready: Callable[[bool, str], None]) -> None:
+        self.started = True
+        on_ready(self.ok, "fake engine" if self.ok else "no engine")
+
+    def say(self, utterances: object) -> None:
+        self.requests.append(list(utterances))  # type: ignore[call-overload]
+
+    @property
+    def said(self) -> list[object]:
+        return [u for r in self.requests for u in r]
+
+    def texts(self) -> list[str]:
+        return [u.text for u in self.said]  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+
+    def close(self) -> None:
+        self.closed = True

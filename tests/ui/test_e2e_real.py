@@ -35,6 +35,8 @@ def buy_with_sim(k: Kiosk, sim: str = "T-Mobile") -> str:
     k.wait_screen("accountScreen", timeout=WAIT_MS)
     k.tap("choosePlanButton")
     k.wait_screen("plansScreen")
+    # the screen shows a spinner until the catalogue arrives (slow on a loaded machine)
+    k.qtbot.waitUntil(lambda: bool(k.ui.controller.session.plans), timeout=WAIT_MS)  # type: ignore[attr-defined]
     plans = k.ui.controller.session.plans
     assert plans
     plan_id = plans[0].id
@@ -213,3 +215,100 @@ def test_typing_a_number_pays_in_fifteen_taps(real_kiosk: Kiosk) -> None:
     assert k.find("takeSimText") is None  # no SIM was inserted
     k.tap("doneButton")
     k.wait_screen("attractScreen")  # no SIM: straight back
+
+
+# --------------------------------------------------------------------------- the pay screen's truth, real terminals
+
+
+@pytest.fixture
+def zvt_kiosk(qtbot: object, tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Kiosk, Any]]:
+    """The real composition root with the real ZVT driver against the emulator (its faults and
+    T4 from the test's indirect parameter), demo reader/provider/printer, T3 = 1 s, and "not
+    responding" after 1 s of silence."""
+    import dataclasses
+
+    from kiosk.app import build_services
+    from payment.emulator import EmulatorConfig, ZvtEmulator
+    from tests.ui.conftest import demo_settings
+
+    faults, master_s = request.param
+    base = demo_settings()
+    settings = dataclasses.replace(
+        base, kiosk=dataclasses.replace(base.kiosk, payment_silence_s=1.0),
+        terminal=dataclasses.replace(base.terminal, backend="zvt", port=str(tmp_path / "terminal"),
+                                     ack_timeout_s=1.0, master_timeout_s=master_s))
+    with ZvtEmulator(EmulatorConfig(**faults), link=tmp_path / "terminal", journal=tmp_path / "journal.jsonl"):
+        services = build_services(settings, tmp_path / "data")
+        for k in make_kiosk(qtbot, services, settings):
+            yield k, tmp_path / "journal.jsonl"
+
+
+def _pay_screen_wait(k: Kiosk, end_screen: str, timeout_ms: int) -> float:
+    import time
+
+    started = time.monotonic()
+    k.wait_screen(end_screen, timeout=timeout_ms)
+    waited = time.monotonic() - started
+    print(f"{end_screen} after {waited:.2f} s")  # the figures docs/money.md quotes (pytest -s)
+    return waited
+
+
+@pytest.mark.parametrize("zvt_kiosk", [({"silent_at": "card"}, 20.0)], indirect=True, ids=["silent-at-card"])
+def test_a_silent_zvt_terminal_is_not_responding_and_cancel_is_cancelled(zvt_kiosk: tuple[Kiosk, Any]) -> None:
+    """The terminal took the payment and fell silent while master: after [kiosk]
+    payment_silence_s the pay screen says so, with Cancel; Cancel aborts (06 B0, then the
+    link is dropped), the terminal's last result shows nothing, and the customer reads
+    "cancelled" (never "declined") within the abort bound plus one query."""
+    from payment.emulator import read_journal
+    from payment.zvt.timing import Timing
+
+    k, journal = zvt_kiosk
+    buy_with_sim(k)
+    k.wait_screen("payScreen")
+    k.qtbot.waitUntil(lambda: k.ui.controller.session.terminal_silent, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert k.text("promptText") == "The card terminal is not responding."
+    activity = k.services.terminal.activity()
+    assert activity.operation == "authorize" and activity.master and activity.silent_s >= 0.9
+    k.tap("cancelPaymentButton")
+    timing = Timing(ack_s=1.0, master_s=20.0)
+    bound = timing.abort_bound_s(0.0) + timing.register_s(0.0) + timing.command_s(0.0, 3)
+    waited = _pay_screen_wait(k, "paymentCancelledScreen", int((bound + 5) * 1000))
+    assert waited <= bound + 3.0, f"{waited:.1f} s after Cancel (bound {bound:.1f} s)"  # 3 s: a loaded machine
+    txn = only_transaction(k.services)
+    assert txn["state"] == "payment_declined"
+    assert [r for r in read_journal(journal) if r["kind"] == "approval"] == []
+
+
+@pytest.mark.parametrize("zvt_kiosk", [({"silent_at": "card"}, 3.0)], indirect=True, ids=["silent-at-card"])
+def test_a_terminal_silent_past_t4_ends_as_terminal_offline_not_declined(zvt_kiosk: tuple[Kiosk, Any]) -> None:
+    """Nobody presses Cancel: after T4 of silence the outcome is unknown, the terminal's last
+    result shows nothing, and the screen says the terminal did not complete the payment
+    (nothing charged), not that the card was declined. Time on the pay screen: T4, then
+    the query."""
+    from payment.zvt.timing import Timing
+
+    k, _ = zvt_kiosk
+    buy_with_sim(k)
+    k.wait_screen("payScreen")
+    timing = Timing(ack_s=1.0, master_s=3.0)
+    bound = (timing.register_s(0.0) + timing.send_s() + timing.first_answer_s(0.0) + timing.master_s
+             + timing.abort_bound_s(0.0) + timing.register_s(0.0) + timing.command_s(0.0, 3))
+    waited = _pay_screen_wait(k, "terminalOfflineScreen", int((bound + 5) * 1000))
+    assert timing.master_s <= waited <= bound + 3.0, f"{waited:.1f} s on the pay screen (bound {bound:.1f} s)"
+    assert only_transaction(k.services)["state"] == "payment_declined"
+
+
+def test_cancel_while_the_simulated_terminal_hangs_is_cancelled(real_kiosk: Kiosk) -> None:
+    """Demo mode's ``hang``: an abort while it hangs is a definite abort, so Cancel shows
+    "cancelled" and the sale ends declined-nothing-charged, not in needs_attention."""
+    k = real_kiosk
+    k.services.terminal.set_behaviour("hang")
+    buy_with_sim(k)
+    k.wait_screen("payScreen")
+    k.qtbot.waitUntil(lambda: k.text("promptText") == "Insert your card", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    k.tap("cancelPaymentButton")
+    k.wait_screen("paymentCancelledScreen", timeout=WAIT_MS)
+    txn = only_transaction(k.services)
+    assert txn["state"] == "payment_declined"
+    states = [e.payload.get("state") for e in k.services.ledger.events(txn_id=txn["txn_id"])]
+    assert "payment_unknown" not in states  # the abort's own answer, no query needed

@@ -84,6 +84,78 @@ def test_phone_number_path(kiosk: Kiosk) -> None:
     assert kiosk.find("takeSimText") is None  # no SIM was inserted
 
 
+@pytest.mark.parametrize("code", ["plan_changed", "plan_unavailable", "plan_mismatch", "currency_mismatch"])
+def test_a_sale_refused_before_payment_goes_back_to_the_plans(kiosk: Kiosk, code: str) -> None:
+    """check_sale refused (nothing charged): the plans again, with a one-line reason, never
+    the out-of-service screen."""
+    kiosk.services.checkout.behaviour = f"refuse:{code}"
+    to_confirm(kiosk)
+    kiosk.tap("payButton")
+    kiosk.wait_screen("plansScreen")
+    notice = kiosk.text("plansNotice")
+    assert "Nothing was charged" in notice and "choose" in notice
+    kiosk.services.checkout.behaviour = "approve"
+    kiosk.services.checkout.hold = False
+    kiosk.tap("plan_tmo-15")
+    kiosk.wait_screen("confirmScreen")
+    kiosk.tap("payButton")
+    kiosk.wait_screen("successScreen")
+
+
+def test_an_invalid_number_at_checkout_asks_for_the_number(kiosk: Kiosk) -> None:
+    kiosk.services.checkout.behaviour = "refuse:invalid_number"
+    to_confirm(kiosk)
+    kiosk.tap("payButton")
+    kiosk.wait_screen("phoneScreen")
+    assert "not a valid US number" in kiosk.text("phoneNotice")
+    kiosk.type_number("2")
+    kiosk.qtbot.waitUntil(lambda: kiosk.find("phoneNotice") is None)
+
+
+def test_the_provider_unreachable_before_payment_is_upstream_offline(kiosk: Kiosk) -> None:
+    kiosk.services.checkout.behaviour = "refuse:upstream_unavailable"
+    to_confirm(kiosk)
+    kiosk.tap("payButton")
+    kiosk.wait_screen("upstreamOfflineScreen")
+
+
+def test_a_plan_without_validity_never_says_0_days(kiosk: Kiosk) -> None:
+    """Aggregators that give no validity: no "0 days", no new expiry, no reminder QR."""
+    from kiosk.receipt import receipt_lines
+
+    kiosk.tap("attractTouch")
+    kiosk.tap("chooseLang_en")
+    kiosk.tap("usePhoneButton")
+    kiosk.type_number("3105550199")
+    kiosk.tap("submitNumberButton")
+    kiosk.wait_screen("accountScreen")
+    kiosk.tap("choosePlanButton")
+    kiosk.wait_screen("plansScreen")
+    card = kiosk.wait_item("plan_att-open")
+    texts = []
+    stack = [card]
+    while stack:
+        item = stack.pop()
+        if item.isVisible() and item.inherits("QQuickText"):
+            texts.append(str(item.property("text")))
+        stack.extend(item.childItems())
+    assert "Refill 10" in texts and not any("Days valid" in t for t in texts), texts
+    kiosk.tap("plan_att-open")
+    kiosk.wait_screen("confirmScreen")
+    kiosk.settled()
+    assert kiosk.find("confirmDays") is None and kiosk.find("confirmValidUntil") is None
+    assert kiosk.find("confirmPlan") is not None
+    kiosk.services.checkout.hold = False
+    kiosk.tap("payButton")
+    kiosk.wait_screen("successScreen")
+    kiosk.settled()
+    assert kiosk.find("validUntilText") is None and kiosk.find("reminderTile") is None
+    assert kiosk.find("receiptQr") is not None
+    receipt = kiosk.ui.controller.session.outcome.receipt  # type: ignore[union-attr]
+    assert receipt is not None and receipt.valid_until is None
+    assert not any("Valid" in line or " 0 " in line for line in receipt_lines(receipt))
+
+
 def test_decline_then_try_again(kiosk: Kiosk) -> None:
     kiosk.services.checkout.behaviour = "decline"
     kiosk.services.checkout.hold = False

@@ -20,8 +20,11 @@ from ui.screenshots import SIZES
 
 @pytest.fixture(scope="module")
 def layout_ui(qapp: QGuiApplication) -> Iterator[KioskUi]:
-    ui = KioskUi(None, Settings(), size=QSize(1080, 1920))
+    from ui.screenshots import SilentSpeech
+
+    ui = KioskUi(None, Settings(), size=QSize(1080, 1920), speech_engine=SilentSpeech())
     ui.controller.close()  # snapshots only: no timers, no lanes
+    ui.speech.start()  # audio guidance available: the speaker shows in the top bar, as deployed
     ui.window.show()
     try:
         yield ui
@@ -32,8 +35,39 @@ def layout_ui(qapp: QGuiApplication) -> Iterator[KioskUi]:
 
 
 def test_every_screen_fits_in_every_language_size_and_mode(layout_ui: KioskUi) -> None:
+    assert layout_ui.speech.available
     report = check_all(layout_ui, langs=LANGUAGES, sizes=SIZES, modes=ALL_MODES)
     assert not report, f"{len(report)} problem(s):\n" + "\n".join(report)
+
+
+def test_the_audio_focus_ring_stays_inside_what_it_marks(layout_ui: KioskUi) -> None:
+    """Audio guidance outlines the selected option: on every option of a few busy screens
+    (keys, plan cards, top-bar toggles), in portrait and landscape, nothing spills."""
+    from kiosk.flow import State
+    from ui.screenshots import sample_sessions
+
+    speech = layout_ui.speech
+    failures = []
+    for size in SIZES:
+        layout_ui.window.resize(size)
+        for name in ("phone", "plans", "confirm"):
+            session = sample_sessions("es")[name]
+            layout_ui.language.switch("es")
+            layout_ui.controller.show_snapshot(session)
+            _frames(layout_ui.window, 3)
+            speech._active = True  # as after a key press, without the engine
+            speech._script = speech._build()
+            for n in range(len(speech._script.items)):
+                speech._focus = n
+                speech.changed.emit()
+                _frames(layout_ui.window, 1)
+                failures += [f"{name} {size.width()}x{size.height()} {speech.focusKey}: {p}"
+                             for p in problems(layout_ui.window)]
+            assert session.state is not State.ATTRACT
+    speech._active = False
+    speech.changed.emit()
+    layout_ui.language.switch("en")
+    assert not failures, "\n".join(failures)
 
 
 def visual_child(root: QQuickItem, name: str) -> QQuickItem:

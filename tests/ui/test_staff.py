@@ -203,10 +203,43 @@ def test_five_wrong_pins_lock_the_pad_for_five_minutes(qtbot: object, real_servi
     assert kinds[-1] in ("audit.login", "audit.logout")
 
 
+def test_lockouts_escalate_then_hold_until_a_technician_unlocks(qtbot: object, real_services: Any) -> None:
+    """5 min, 15 min, 1 h ("1:00:00", not "60:00"), then locked for good: the pad says so
+    instead of counting down ten years, also after leaving and coming back."""
+    clock = MovableClock()
+
+    def five_wrong(k: Kiosk) -> None:
+        for _ in range(5):
+            k.qtbot.waitUntil(lambda: not k.ui.staff.pinBusy and not k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+            for d in "9999":
+                k.ui.staff.pinDigit(d)
+            k.ui.staff.submitPin()
+        k.qtbot.waitUntil(lambda: k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+
+    with running(staff_kiosk(qtbot, real_services, clock=clock)) as k:
+        corner_taps(k, 5)
+        k.wait_screen("pinScreen")
+        for minutes, shown in ((5, "5:00"), (15, "15:00"), (60, "1:00:00")):
+            five_wrong(k)
+            assert k.ui.staff.lockedSeconds == minutes * 60 and not k.ui.staff.lockedPermanent
+            assert shown in k.text("pinMessage")
+            clock.advance(minutes * 60 + 1)
+            k.qtbot.waitUntil(lambda: not k.ui.staff.locked, timeout=STAFF_WAIT_MS)
+        five_wrong(k)
+        assert k.ui.staff.lockedPermanent
+        assert k.text("pinMessage") == "Too many wrong PINs. Locked until a technician unlocks it."
+        k.tap("pinCancelButton")
+        k.wait_screen("attractScreen")
+        corner_taps(k, 5)
+        k.wait_screen("pinScreen")
+        k.qtbot.waitUntil(lambda: k.ui.staff.lockedPermanent, timeout=STAFF_WAIT_MS)
+        assert "unlocks" in k.text("pinMessage") and not k.find("key_2").isEnabled()  # type: ignore[union-attr]
+
+
 def test_the_operator_pin_opens_the_operator_screen(kiosk_real: Kiosk) -> None:
     login(kiosk_real, OPERATOR_PIN, "operatorScreen")
     assert kiosk_real.ui.staff.role == "operator"
-    assert kiosk_real.ui.staff.actions == ["terminal_end_of_day", "attention", "versions"]
+    assert kiosk_real.ui.staff.actions == ["terminal_end_of_day", "end_of_day", "attention", "versions"]
 
 
 def test_no_pin_configured_says_so(qtbot: object, tmp_path: Path) -> None:
@@ -282,6 +315,24 @@ def test_an_offline_terminal_gets_its_own_advice(kiosk_real: Kiosk) -> None:
     assert not result["ok"]
     assert k.text("advice_terminal") == "→ " + diagnostics.ADVICE_TERMINAL_SILENT
     assert "offline" in k.text("detail_terminal")
+
+
+def test_an_end_of_day_mismatch_shows_on_the_technician_screen_with_translated_advice(kiosk_real: Kiosk) -> None:
+    """A charge the ledger never heard of (someone used the terminal by hand): the
+    technician's end of day says the totals differ, and the "last end of day" check keeps
+    saying so afterwards, with advice in the technician's language."""
+    k = kiosk_real
+    k.services.terminal.authorize(700, "USD", lambda p, t: None)
+    login(k)
+    closed = run_action(k, "terminal_end_of_day")
+    advice = diagnostics.ADVICE_END_OF_DAY_MISMATCH.format(difference="7.00")
+    assert not closed["ok"] and k.text("advice_terminal_end_of_day") == "→ " + advice
+    check = run_action(k, "end_of_day")
+    assert not check["ok"] and "MISMATCH" in k.text("detail_end_of_day")
+    assert k.text("advice_end_of_day") == "→ " + advice
+    k.tap("topLang_es")
+    k.qtbot.waitUntil(lambda: k.text("advice_end_of_day") != "→ " + advice)
+    assert "7.00" in k.text("advice_end_of_day") and "registro" in k.text("advice_end_of_day")
 
 
 def test_checks_run_off_the_gui_thread(kiosk_real: Kiosk) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.theme import BADGE_GLYPH, CONTRAST_PAIRS, GRAPHIC, HIGH_CONTRAST, NORMAL, TEXT
+from ui.theme import BADGE_GLYPH, CONTRAST_PAIRS, FOCUS_FILLS, GRAPHIC, HIGH_CONTRAST, NORMAL, TEXT
 
 QML = Path(__file__).resolve().parents[2] / "ui" / "qml"
 
@@ -54,3 +54,12 @@ def test_every_theme_colour_the_qml_uses_is_checked() -> None:
     paired = {c for pair in CONTRAST_PAIRS for c in pair[:2]}
     assert colours <= paired, colours - paired
     assert {need for *_, need, _ in CONTRAST_PAIRS} == {TEXT, GRAPHIC}
+
+
+@pytest.mark.parametrize(("name", "palette"), [("normal", NORMAL), ("high contrast", HIGH_CONTRAST)])
+def test_the_two_tone_focus_ring_stands_out_on_every_fill(name: str, palette: dict[str, str]) -> None:
+    """Audio guidance outlines the selected item with a dark and a light ring: on any fill it
+    is drawn on (the top bar, a primary button, a card...), one of them is at least 3:1."""
+    weak = [fill for fill in FOCUS_FILLS
+            if max(ratio(palette["focusOuter"], palette[fill]), ratio(palette["focusInner"], palette[fill])) < GRAPHIC]
+    assert not weak, f"{name}: the focus ring disappears on {weak}"

@@ -46,6 +46,30 @@ Window {
         source: "components/IdleOverlay.qml"
     }
 
+    // Audio guidance by touch (ui/audio.py): a tap says what is under the finger, a double
+    // tap chooses the selected item, a swipe right / left moves, a swipe up / down repeats.
+    MouseArea {
+        id: audioTouch
+        objectName: "audioTouch"
+        anchors.fill: parent
+        z: 12
+        enabled: !!speech && speech.active && !root.staffActive
+        property real sx: 0
+        property real sy: 0
+        property real tx: 0
+        property real ty: 0
+        onPressed: function(mouse) { sx = mouse.x; sy = mouse.y }
+        onReleased: function(mouse) {
+            var dx = mouse.x - sx, dy = mouse.y - sy, far = 80 * theme.unit
+            if (Math.abs(dx) > far && Math.abs(dx) >= Math.abs(dy)) { tapTimer.stop(); speech.swipe(dx > 0 ? 1 : -1); return }
+            if (Math.abs(dy) > far) { tapTimer.stop(); speech.touchRepeat(); return }
+            if (tapTimer.running) { tapTimer.stop(); speech.touchActivate(); return }
+            tx = mouse.x; ty = mouse.y
+            tapTimer.start()
+        }
+        Timer { id: tapTimer; interval: 350; onTriggered: speech.touchAt(audioTouch.tx, audioTouch.ty) }
+    }
+
     // While starting up the attract screen shows; a touch on it reveals "starting up"
     // rather than going unanswered.
     MouseArea {
@@ -66,9 +90,13 @@ Window {
     }
 
     // The hidden technician gesture: five taps here within 3 s open the PIN pad.
-    // Nothing is drawn; a single tap does nothing a customer could notice.
+    // Nothing is drawn; a single tap does nothing a customer could notice. A long press here
+    // starts audio guidance (or, once on, reads the screen again): the corner a blind customer
+    // finds by touch; the top bar marks it with a speaker when audio guidance is available.
     MouseArea {
         objectName: "staffCorner"
+        pressAndHoldInterval: speech ? speech.holdMs : 2000
+        onPressAndHold: if (speech) speech.cornerHeld()
         x: 0
         y: 0
         width: 150 * theme.unit

@@ -101,136 +101,156 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
+        <source>audio guidance unavailable: reinstall the kiosk software (PySide6-Addons, speech-dispatcher, espeak-ng)</source>
+        <translation>audio guidance unavailable: reinstall the kiosk software (PySide6-Addons, speech-dispatcher, espeak-ng)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
         <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
         <translation>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
         <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
         <translation>card reader service not running: restart pcscd (or reboot the kiosk)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>data disk unreadable: call support, do not power off</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
         <source>diagnostics failed unexpectedly: note the detail and call support</source>
         <translation>diagnostics failed unexpectedly: note the detail and call support</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
         <translation>disk %1% full: delete old backups and logs in %2, or replace the disk</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>end of day failed: retry in a minute; if it fails again call the payment provider</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
         <translation>ledger corrupt at seq %1: call support, do not power off</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
         <source>ledger unreadable: call support, do not power off</source>
         <translation>ledger unreadable: call support, do not power off</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no SIM in the reader: insert a SIM and retry</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>no end of day since %1: check the terminal, then run its end of day here</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
         <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
         <translation>no printer configured: receipts are shown as a QR code only ([printer] backend)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
         <source>no upstream configured: set [upstream] url in the configuration</source>
         <translation>no upstream configured: set [upstream] url in the configuration</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>printer misconfigured: check [printer] port in the configuration</source>
         <translation>printer misconfigured: check [printer] port in the configuration</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
         <source>printer offline: check its power and cable, and that the cover is closed</source>
         <translation>printer offline: check its power and cable, and that the cover is closed</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
         <source>printer out of paper: load a roll</source>
         <translation>printer out of paper: load a roll</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
         <translation>reader error: unplug and replug the reader; if it persists, replace it</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
         <translation>reader not answering: unplug the reader, wait 5 s, plug it back in</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>reader not found: check the USB cable</source>
         <translation>reader not found: check the USB cable</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
         <source>reader unplugged: check the USB cable</source>
         <translation>reader unplugged: check the USB cable</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
         <source>software incomplete: reinstall the kiosk software</source>
         <translation>software incomplete: reinstall the kiosk software</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
         <source>terminal busy: retry in a minute</source>
         <translation>terminal busy: retry in a minute</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
         <source>terminal not answering: check its power and cable, then restart it</source>
         <translation>terminal not answering: check its power and cable, then restart it</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
         <translation>terminal not found: check the serial cable and the terminal&apos;s power</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
         <translation>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream refuses the kiosk: check [upstream] url</source>
         <translation>upstream refuses the kiosk: check [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
+        <source>no voice for %1: install the Debian package espeak-ng-data</source>
+        <translation>no voice for %1: install the Debian package espeak-ng-data</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="41"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>upstream server error: sales continue offline; tell support if it persists</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="42"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>upstream unreachable: check the network cable; sales continue offline</translation>
     </message>
@@ -383,7 +403,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="61"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
@@ -442,12 +462,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <location filename="../qml/components/Keypad.qml" line="29"/>
         <source>Clear</source>
         <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <location filename="../qml/components/Keypad.qml" line="49"/>
         <source>Delete last digit</source>
         <translation>Delete last digit</translation>
     </message>
@@ -792,22 +812,22 @@
         <translation>Phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>Please check the number: 10 digits, or the country code and number.</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <source>Please check the number: a US number has 10 digits, area code first.</source>
+        <translation>Please check the number: a US number has 10 digits, area code first.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
         <source>Continue</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -836,41 +856,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
+        <translation>Too many wrong PINs. Locked until a technician unlocks it.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>Too many wrong PINs. Locked: try again in %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>A PIN has at least 4 digits.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="25"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>No staff PIN is set up on this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <location filename="../qml/screens/PinScreen.qml" line="26"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>The PIN cannot be checked right now (ledger unavailable).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>The PIN cannot be checked right now (%1).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <location filename="../qml/screens/PinScreen.qml" line="56"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="82"/>
+        <location filename="../qml/screens/PinScreen.qml" line="86"/>
         <source>Sign in</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="88"/>
+        <location filename="../qml/screens/PinScreen.qml" line="92"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
@@ -883,27 +908,27 @@
         <translation>Choose a plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>There are no plans for this carrier at this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
         <source>Your current plan</source>
         <translation>Your current plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
         <source>Days valid: %1</source>
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -931,17 +956,17 @@
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
         <source>Scan for your receipt</source>
         <translation>Scan for your receipt</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
         <source>Remind me 3 days before it ends</source>
         <translation>Remind me 3 days before it ends</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>
@@ -983,6 +1008,104 @@
         <location filename="../qml/components/ScreenBase.qml" line="120"/>
         <source>More below: swipe up or tap here</source>
         <translation>More below: swipe up or tap here</translation>
+    </message>
+</context>
+<context>
+    <name>Speech</name>
+    <message>
+        <location filename="../speech.py" line="47"/>
+        <source>Audio guidance is on.</source>
+        <translation>Audio guidance is on.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="48"/>
+        <source>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</source>
+        <translation>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="52"/>
+        <source>Options: %1.</source>
+        <translation>Options: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="53"/>
+        <source>Please wait.</source>
+        <translation>Please wait.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="54"/>
+        <source>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="59"/>
+        <source>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="64"/>
+        <source>%1 is selected: press Enter to choose it.</source>
+        <translation>%1 is selected: press Enter to choose it.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="65"/>
+        <source>%1 is selected: double-tap to choose it.</source>
+        <translation>%1 is selected: double-tap to choose it.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="66"/>
+        <source>%1, %2 of %3.</source>
+        <translation>%1, %2 of %3.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="67"/>
+        <source>%1: not available yet.</source>
+        <translation>%1: not available yet.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1: on</source>
+        <translation>%1: on</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="69"/>
+        <source>%1: off</source>
+        <translation>%1: off</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="70"/>
+        <source>Volume %1 percent.</source>
+        <translation>Volume %1 percent.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="71"/>
+        <source>%1 dollars</source>
+        <translation>%1 dollars</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="72"/>
+        <source>%1 dollars and %2 cents</source>
+        <translation>%1 dollars and %2 cents</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>Number typed so far: %1.</source>
+        <translation>Number typed so far: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="74"/>
+        <source>%1 digits typed.</source>
+        <translation>%1 digits typed.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="75"/>
+        <source>No digits typed yet. Type the number with the number keys.</source>
+        <translation>No digits typed yet. Type the number with the number keys.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="76"/>
+        <source>your current plan</source>
+        <translation>your current plan</translation>
     </message>
 </context>
 <context>
@@ -1072,26 +1195,36 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>Last end of day (reconciliation)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
         <source>Disk space</source>
         <translation>Disk space</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <location filename="../qml/components/StaffTitles.qml" line="19"/>
+        <source>Audio guidance</source>
+        <translation>Audio guidance</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="20"/>
         <source>Versions</source>
         <translation>Versions</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>Insert a SIM card into the reader now.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>Settling the day&apos;s payments: this can take a few minutes.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="28"/>
         <source>Printing a test page…</source>
         <translation>Printing a test page…</translation>
     </message>
@@ -1229,17 +1362,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="28"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Phone top-up</source>
         <translation>Phone top-up</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="67"/>
+        <location filename="../qml/components/TopBar.qml" line="116"/>
         <source>Contrast</source>
         <translation>Contrast</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="74"/>
+        <location filename="../qml/components/TopBar.qml" line="123"/>
         <source>Large text</source>
         <translation>Large text</translation>
     </message>
@@ -1341,88 +1474,113 @@
         <translation>ending in %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="194"/>
-        <source>Renew %1 for %2</source>
+        <location filename="../viewmodels.py" line="149"/>
+        <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="150"/>
+        <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
+        <translation>The price of that plan has just changed. Nothing was charged. Please choose again.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="151"/>
+        <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
+        <translation>That plan is no longer on sale. Nothing was charged. Please choose another plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="152"/>
+        <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
+        <translation>That plan is not for this carrier. Nothing was charged. Please choose again.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="153"/>
+        <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
+        <translation>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="218"/>
+        <source>Renew %1 for %2</source>
         <translation>Renew %1 for %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="219"/>
+        <location filename="../viewmodels.py" line="245"/>
         <source>at least until %1</source>
         <translation>at least until %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Tap, insert or swipe your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Insert your card</source>
         <translation>Insert your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Enter your PIN on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>Wrong PIN. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please wait…</source>
         <translation>Please wait…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Processing your payment…</source>
         <translation>Processing your payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Please take your card</source>
         <translation>Please take your card</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>Payment approved</source>
         <translation>Payment approved</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>Payment declined</source>
         <translation>Payment declined</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>This card is not accepted. Please use another card.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="276"/>
+        <location filename="../viewmodels.py" line="302"/>
         <source>The card could not be read. Please try again.</source>
         <translation>The card could not be read. Please try again.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="304"/>
         <source>Please try again</source>
         <translation>Please try again</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="279"/>
+        <location filename="../viewmodels.py" line="305"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Follow the instructions on the terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="295"/>
+        <location filename="../viewmodels.py" line="321"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelling the payment…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="297"/>
+        <location filename="../viewmodels.py" line="323"/>
         <source>The card terminal is not responding.</source>
         <translation>The card terminal is not responding.</translation>
     </message>

@@ -101,136 +101,156 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
+        <source>audio guidance unavailable: reinstall the kiosk software (PySide6-Addons, speech-dispatcher, espeak-ng)</source>
+        <translation>guía por voz no disponible: reinstale el software del quiosco (PySide6-Addons, speech-dispatcher, espeak-ng)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
         <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
         <translation>SIM ilegible: pruebe otra SIM; si todas fallan, limpie o reemplace el lector</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
         <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
         <translation>el servicio del lector no está en funcionamiento: reinicie pcscd (o reinicie el quiosco)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>disco de datos ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
         <source>diagnostics failed unexpectedly: note the detail and call support</source>
         <translation>el diagnóstico falló inesperadamente: anote el detalle y llame a ayuda técnica</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
         <translation>disco al %1%: borre copias y registros antiguos en %2, o reemplace el disco</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>el cierre del día difiere del registro en %1: compare el recibo de cierre de la terminal con la exportación del registro, revise las transacciones indicadas y avise a ayuda técnica</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>el cierre del día falló: vuelva a intentarlo en un minuto; si vuelve a fallar, llame al proveedor de pagos</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
         <translation>registro contable dañado en la secuencia %1: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
         <source>ledger unreadable: call support, do not power off</source>
         <translation>registro contable ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no hay SIM en el lector: inserte una SIM y vuelva a intentarlo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>no hay cierre del día desde %1: revise la terminal y ejecute aquí su cierre del día</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
         <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
         <translation>no hay impresora configurada: los recibos solo se muestran como código QR ([printer] backend)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
         <source>no upstream configured: set [upstream] url in the configuration</source>
         <translation>no hay servidor central configurado: defina [upstream] url en la configuración</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>printer misconfigured: check [printer] port in the configuration</source>
         <translation>impresora mal configurada: revise [printer] port en la configuración</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
         <source>printer offline: check its power and cable, and that the cover is closed</source>
         <translation>impresora desconectada: revise la alimentación, el cable y que la tapa esté cerrada</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
         <source>printer out of paper: load a roll</source>
         <translation>impresora sin papel: coloque un rollo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
         <translation>error del lector: desconecte y vuelva a conectar el lector; si persiste, reemplácelo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
         <translation>el lector no responde: desconéctelo, espere 5 s y vuelva a conectarlo</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>reader not found: check the USB cable</source>
         <translation>no se encuentra el lector: revise el cable USB</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
         <source>reader unplugged: check the USB cable</source>
         <translation>lector desconectado: revise el cable USB</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
         <source>software incomplete: reinstall the kiosk software</source>
         <translation>software incompleto: reinstale el software del quiosco</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
         <source>terminal busy: retry in a minute</source>
         <translation>terminal ocupada: vuelva a intentarlo en un minuto</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
         <source>terminal not answering: check its power and cable, then restart it</source>
         <translation>la terminal no responde: revise la alimentación y el cable, y reiníciela</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
         <translation>no se encuentra la terminal: revise el cable serie y la alimentación de la terminal</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
         <translation>la terminal indica una falla: lea su pantalla y ejecute un diagnóstico; si persiste, llame al proveedor de pagos</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream refuses the kiosk: check [upstream] url</source>
         <translation>el servidor central rechaza el quiosco: revise [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
+        <source>no voice for %1: install the Debian package espeak-ng-data</source>
+        <translation>no hay voz para %1: instale el paquete de Debian espeak-ng-data</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>secreto del servidor central ilegible: reinstale el secreto del quiosco ([upstream] secret_file)</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="41"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>error del servidor central: las ventas siguen sin conexión; avise a ayuda técnica si persiste</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="42"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>servidor central inaccesible: revise el cable de red; las ventas siguen sin conexión</translation>
     </message>
@@ -383,7 +403,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="61"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
@@ -442,12 +462,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <location filename="../qml/components/Keypad.qml" line="29"/>
         <source>Clear</source>
         <translation>Borrar</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <location filename="../qml/components/Keypad.qml" line="49"/>
         <source>Delete last digit</source>
         <translation>Borrar el último dígito</translation>
     </message>
@@ -792,22 +812,22 @@
         <translation>Número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>Revise el número: 10 dígitos, o el código de país y el número.</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <source>Please check the number: a US number has 10 digits, area code first.</source>
+        <translation>Revise el número: un número de EE. UU. tiene 10 dígitos, primero el código de área.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
         <source>Continue</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -836,41 +856,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
+        <translation>Demasiados PIN incorrectos. Bloqueado hasta que un técnico lo desbloquee.</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>Demasiados PIN incorrectos. Bloqueado: vuelva a intentarlo en %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>Un PIN tiene al menos 4 dígitos.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="25"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>Este quiosco no tiene configurado ningún PIN del personal.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <location filename="../qml/screens/PinScreen.qml" line="26"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>Ahora no se puede verificar el PIN (registro contable no disponible).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>Ahora no se puede verificar el PIN (%1).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <location filename="../qml/screens/PinScreen.qml" line="56"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="82"/>
+        <location filename="../qml/screens/PinScreen.qml" line="86"/>
         <source>Sign in</source>
         <translation>Iniciar sesión</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="88"/>
+        <location filename="../qml/screens/PinScreen.qml" line="92"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
@@ -883,27 +908,27 @@
         <translation>Elija un plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>Este quiosco no tiene planes para esta compañía.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
         <source>Your current plan</source>
         <translation>Su plan actual</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
         <source>Days valid: %1</source>
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -931,17 +956,17 @@
         <translation>Por favor, retire su tarjeta SIM.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
         <source>Scan for your receipt</source>
         <translation>Escanee para ver su recibo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
         <source>Remind me 3 days before it ends</source>
         <translation>Recordarme 3 días antes del vencimiento</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
         <source>Done</source>
         <translation>Listo</translation>
     </message>
@@ -983,6 +1008,104 @@
         <location filename="../qml/components/ScreenBase.qml" line="120"/>
         <source>More below: swipe up or tap here</source>
         <translation>Hay más abajo: deslice hacia arriba o toque aquí</translation>
+    </message>
+</context>
+<context>
+    <name>Speech</name>
+    <message>
+        <location filename="../speech.py" line="47"/>
+        <source>Audio guidance is on.</source>
+        <translation>La guía por voz está activada.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="48"/>
+        <source>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</source>
+        <translation>Para recibir instrucciones habladas, presione cualquier tecla del teclado numérico, o mantenga presionada la esquina superior izquierda de la pantalla.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="52"/>
+        <source>Options: %1.</source>
+        <translation>Opciones: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="53"/>
+        <source>Please wait.</source>
+        <translation>Espere, por favor.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="54"/>
+        <source>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>%1 está seleccionado: presione Enter para elegirlo. Más y menos pasan a las otras opciones; la tecla del punto repite esta pantalla; asterisco y barra cambian el volumen.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="59"/>
+        <source>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>%1 está seleccionado: toque dos veces para elegirlo. Deslice a la derecha o a la izquierda para pasar a las otras opciones; deslice hacia arriba o hacia abajo para volver a escuchar esta pantalla.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="64"/>
+        <source>%1 is selected: press Enter to choose it.</source>
+        <translation>%1 está seleccionado: presione Enter para elegirlo.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="65"/>
+        <source>%1 is selected: double-tap to choose it.</source>
+        <translation>%1 está seleccionado: toque dos veces para elegirlo.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="66"/>
+        <source>%1, %2 of %3.</source>
+        <translation>%1, %2 de %3.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="67"/>
+        <source>%1: not available yet.</source>
+        <translation>%1: todavía no está disponible.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1: on</source>
+        <translation>%1: activado</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="69"/>
+        <source>%1: off</source>
+        <translation>%1: desactivado</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="70"/>
+        <source>Volume %1 percent.</source>
+        <translation>Volumen al %1 por ciento.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="71"/>
+        <source>%1 dollars</source>
+        <translation>%1 dólares</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="72"/>
+        <source>%1 dollars and %2 cents</source>
+        <translation>%1 dólares con %2 centavos</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>Number typed so far: %1.</source>
+        <translation>Número ingresado hasta ahora: %1.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="74"/>
+        <source>%1 digits typed.</source>
+        <translation>%1 dígitos ingresados.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="75"/>
+        <source>No digits typed yet. Type the number with the number keys.</source>
+        <translation>Todavía no ha ingresado ningún dígito. Ingrese el número con las teclas numéricas.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="76"/>
+        <source>your current plan</source>
+        <translation>su plan actual</translation>
     </message>
 </context>
 <context>
@@ -1072,26 +1195,36 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>Último cierre del día (conciliación)</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
         <source>Disk space</source>
         <translation>Espacio en disco</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <location filename="../qml/components/StaffTitles.qml" line="19"/>
+        <source>Audio guidance</source>
+        <translation>Guía por voz</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="20"/>
         <source>Versions</source>
         <translation>Versiones</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>Inserte ahora una tarjeta SIM en el lector.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>Liquidando los pagos del día: puede tardar unos minutos.</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="28"/>
         <source>Printing a test page…</source>
         <translation>Imprimiendo una página de prueba…</translation>
     </message>
@@ -1229,17 +1362,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="28"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Phone top-up</source>
         <translation>Recarga de celular</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="67"/>
+        <location filename="../qml/components/TopBar.qml" line="116"/>
         <source>Contrast</source>
         <translation>Contraste</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="74"/>
+        <location filename="../qml/components/TopBar.qml" line="123"/>
         <source>Large text</source>
         <translation>Letra grande</translation>
     </message>
@@ -1341,88 +1474,113 @@
         <translation>terminado en %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="194"/>
-        <source>Renew %1 for %2</source>
+        <location filename="../viewmodels.py" line="149"/>
+        <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>No se puede recargar ese número: no es un número válido de EE. UU. No se cobró nada. Ingrese el número.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="150"/>
+        <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
+        <translation>El precio de ese plan acaba de cambiar. No se cobró nada. Elija de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="151"/>
+        <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
+        <translation>Ese plan ya no está a la venta. No se cobró nada. Elija otro plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="152"/>
+        <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
+        <translation>Ese plan no es de esta compañía. No se cobró nada. Elija de nuevo.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="153"/>
+        <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
+        <translation>Ese plan no se puede pagar en este quiosco. No se cobró nada. Elija otro plan.</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="218"/>
+        <source>Renew %1 for %2</source>
         <translation>Renovar %1 por %2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="219"/>
+        <location filename="../viewmodels.py" line="245"/>
         <source>at least until %1</source>
         <translation>al menos hasta el %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Tap, insert or swipe your card</source>
         <translation>Acerque, inserte o deslice su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Insert your card</source>
         <translation>Inserte su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Enter your PIN on the terminal</source>
         <translation>Ingrese su PIN en la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>PIN incorrecto. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please wait…</source>
         <translation>Por favor, espere…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Processing your payment…</source>
         <translation>Procesando su pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Please take your card</source>
         <translation>Por favor, retire su tarjeta</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>Payment approved</source>
         <translation>Pago aprobado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>Payment declined</source>
         <translation>Pago rechazado</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>No aceptamos esta tarjeta. Por favor, use otra.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="276"/>
+        <location filename="../viewmodels.py" line="302"/>
         <source>The card could not be read. Please try again.</source>
         <translation>No se pudo leer la tarjeta. Inténtelo de nuevo.</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="304"/>
         <source>Please try again</source>
         <translation>Inténtelo de nuevo</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="279"/>
+        <location filename="../viewmodels.py" line="305"/>
         <source>Follow the instructions on the terminal</source>
         <translation>Siga las instrucciones de la terminal</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="295"/>
+        <location filename="../viewmodels.py" line="321"/>
         <source>Cancelling the payment…</source>
         <translation>Cancelando el pago…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="297"/>
+        <location filename="../viewmodels.py" line="323"/>
         <source>The card terminal is not responding.</source>
         <translation>La terminal de tarjetas no responde.</translation>
     </message>

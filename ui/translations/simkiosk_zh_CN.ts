@@ -101,136 +101,156 @@
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="12"/>
+        <source>audio guidance unavailable: reinstall the kiosk software (PySide6-Addons, speech-dispatcher, espeak-ng)</source>
+        <translation>语音引导不可用：请重新安装自助机软件（PySide6-Addons、speech-dispatcher、espeak-ng）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
         <source>SIM unreadable: try another SIM; if every SIM fails, clean or replace the reader</source>
         <translation>无法读取 SIM卡：请换一张 SIM卡试试；如果所有 SIM卡都失败，请清洁或更换读卡器</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="13"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
         <source>card reader service not running: restart pcscd (or reboot the kiosk)</source>
         <translation>读卡器服务未运行：请重启 pcscd（或重启自助机）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>数据磁盘无法读取：请联系技术支持，切勿断电</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
         <source>diagnostics failed unexpectedly: note the detail and call support</source>
         <translation>诊断意外失败：请记下详细信息并联系技术支持</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="16"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
         <source>disk %1% full: delete old backups and logs in %2, or replace the disk</source>
         <translation>磁盘已用 %1%：请删除 %2 中的旧备份和日志，或更换磁盘</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="17"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <source>end of day differs from the ledger by %1: compare the terminal&apos;s end-of-day receipt with the ledger export, check the transactions listed, then tell support</source>
+        <translation>日结与账本相差 %1：请将支付终端的日结小票与账本导出核对，检查列出的交易，然后联系技术支持</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
         <source>end of day failed: retry in a minute; if it fails again call the payment provider</source>
         <translation>日结失败：请一分钟后重试；如再次失败，请联系支付服务商</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="18"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
         <source>ledger corrupt at seq %1: call support, do not power off</source>
         <translation>账本在序号 %1 处损坏：请联系技术支持，切勿断电</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="19"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
         <source>ledger unreadable: call support, do not power off</source>
         <translation>账本无法读取：请联系技术支持，切勿断电</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="20"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>读卡器中没有 SIM卡：请插入 SIM卡后重试</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="21"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>no end of day since %1: check the terminal, then run its end of day here</source>
+        <translation>自 %1 以来没有日结：请检查支付终端，然后在此处执行日结</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
         <source>no printer configured: receipts are shown as a QR code only ([printer] backend)</source>
         <translation>未配置打印机：收据仅以二维码显示（[printer] backend）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
         <source>no upstream configured: set [upstream] url in the configuration</source>
         <translation>未配置上游服务器：请在配置中设置 [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
         <source>printer misconfigured: check [printer] port in the configuration</source>
         <translation>打印机配置错误：请检查配置中的 [printer] port</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="24"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
         <source>printer offline: check its power and cable, and that the cover is closed</source>
         <translation>打印机离线：请检查电源和线缆，并确认机盖已合上</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="25"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
         <source>printer out of paper: load a roll</source>
         <translation>打印机缺纸：请装入新纸卷</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
         <source>reader error: unplug and replug the reader; if it persists, replace it</source>
         <translation>读卡器错误：请拔下并重新插上读卡器；如仍有问题，请更换</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
         <source>reader not answering: unplug the reader, wait 5 s, plug it back in</source>
         <translation>读卡器无应答：请拔下读卡器，等待 5 秒后重新插上</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="28"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
         <source>reader not found: check the USB cable</source>
         <translation>未找到读卡器：请检查 USB 线缆</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="29"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
         <source>reader unplugged: check the USB cable</source>
         <translation>读卡器已断开：请检查 USB 线缆</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="30"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
         <source>software incomplete: reinstall the kiosk software</source>
         <translation>软件不完整：请重新安装自助机软件</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="31"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
         <source>terminal busy: retry in a minute</source>
         <translation>支付终端忙：请一分钟后重试</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="32"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
         <source>terminal not answering: check its power and cable, then restart it</source>
         <translation>支付终端无应答：请检查电源和线缆，然后重启终端</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="33"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
         <source>terminal not found: check the serial cable and the terminal&apos;s power</source>
         <translation>未找到支付终端：请检查串口线和终端电源</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="34"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
         <source>terminal reports a fault: read its display, run a diagnosis; call the payment provider if it persists</source>
         <translation>支付终端报告故障：请查看其显示屏并运行诊断；如仍有问题，请联系支付服务商</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="35"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
         <source>upstream refuses the kiosk: check [upstream] url</source>
         <translation>上游服务器拒绝本机：请检查 [upstream] url</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="36"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="39"/>
+        <source>no voice for %1: install the Debian package espeak-ng-data</source>
+        <translation>没有 %1 的语音：请安装 Debian 软件包 espeak-ng-data</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="40"/>
         <source>upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)</source>
         <translation>上游密钥无法读取：请重新安装自助机密钥（[upstream] secret_file）</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="37"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="41"/>
         <source>upstream server error: sales continue offline; tell support if it persists</source>
         <translation>上游服务器错误：销售可离线继续；如持续出现，请通知技术支持</translation>
     </message>
     <message>
-        <location filename="../qml/components/AdviceCatalog.qml" line="38"/>
+        <location filename="../qml/components/AdviceCatalog.qml" line="42"/>
         <source>upstream unreachable: check the network cable; sales continue offline</source>
         <translation>无法连接上游服务器：请检查网线；销售可离线继续</translation>
     </message>
@@ -383,7 +403,7 @@
 <context>
     <name>ErrorScreen</name>
     <message>
-        <location filename="../qml/components/ErrorScreen.qml" line="57"/>
+        <location filename="../qml/components/ErrorScreen.qml" line="61"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
@@ -442,12 +462,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="28"/>
+        <location filename="../qml/components/Keypad.qml" line="29"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="47"/>
+        <location filename="../qml/components/Keypad.qml" line="49"/>
         <source>Delete last digit</source>
         <translation>删除最后一位</translation>
     </message>
@@ -792,22 +812,22 @@
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="68"/>
-        <source>Please check the number: 10 digits, or the country code and number.</source>
-        <translation>请检查号码：10位数字，或国家代码加号码。</translation>
+        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <source>Please check the number: a US number has 10 digits, area code first.</source>
+        <translation>请检查号码：美国手机号码为 10 位数字，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="90"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="96"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -836,41 +856,46 @@
     </message>
     <message>
         <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
+        <translation>PIN 错误次数过多。已锁定，需技术人员解锁。</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>PIN码错误次数过多，已锁定：请在 %1 后重试。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="20"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>PIN码至少为 4 位数字。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="25"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>本自助机未设置工作人员PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="22"/>
+        <location filename="../qml/screens/PinScreen.qml" line="26"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>目前无法验证PIN码（账本不可用）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>目前无法验证PIN码（%1）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="52"/>
+        <location filename="../qml/screens/PinScreen.qml" line="56"/>
         <source>PIN</source>
         <translation>PIN码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="82"/>
+        <location filename="../qml/screens/PinScreen.qml" line="86"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="88"/>
+        <location filename="../qml/screens/PinScreen.qml" line="92"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -883,27 +908,27 @@
         <translation>选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="21"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="65"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
         <source>Your current plan</source>
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="85"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="111"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="117"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -931,17 +956,17 @@
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="27"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
         <source>Scan for your receipt</source>
         <translation>扫码查看收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="36"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
         <source>Remind me 3 days before it ends</source>
         <translation>到期前3天提醒我</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="41"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -983,6 +1008,104 @@
         <location filename="../qml/components/ScreenBase.qml" line="120"/>
         <source>More below: swipe up or tap here</source>
         <translation>下方还有内容：向上滑动或点击此处</translation>
+    </message>
+</context>
+<context>
+    <name>Speech</name>
+    <message>
+        <location filename="../speech.py" line="47"/>
+        <source>Audio guidance is on.</source>
+        <translation>语音引导已开启。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="48"/>
+        <source>For spoken instructions, press any key on the keypad, or touch and hold the top left corner of the screen.</source>
+        <translation>如需语音引导，请按数字键盘上的任意键，或按住屏幕左上角。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="52"/>
+        <source>Options: %1.</source>
+        <translation>可选项：%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="53"/>
+        <source>Please wait.</source>
+        <translation>请稍候。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="54"/>
+        <source>%1 is selected: press Enter to choose it. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>已选中%1：按回车键确认。按加号或减号切换到其他选项；按小数点键重听本页；按星号或斜杠调节音量。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="59"/>
+        <source>%1 is selected: double-tap to choose it. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>已选中%1：双击确认。向右或向左滑动切换到其他选项；向上或向下滑动重听本页。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="64"/>
+        <source>%1 is selected: press Enter to choose it.</source>
+        <translation>已选中%1：按回车键确认。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="65"/>
+        <source>%1 is selected: double-tap to choose it.</source>
+        <translation>已选中%1：双击确认。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="66"/>
+        <source>%1, %2 of %3.</source>
+        <translation>%1，第%2项，共%3项。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="67"/>
+        <source>%1: not available yet.</source>
+        <translation>%1：暂不可用。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1: on</source>
+        <translation>%1：已开启</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="69"/>
+        <source>%1: off</source>
+        <translation>%1：已关闭</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="70"/>
+        <source>Volume %1 percent.</source>
+        <translation>音量百分之%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="71"/>
+        <source>%1 dollars</source>
+        <translation>%1美元</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="72"/>
+        <source>%1 dollars and %2 cents</source>
+        <translation>%1美元%2美分</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>Number typed so far: %1.</source>
+        <translation>已输入的号码：%1。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="74"/>
+        <source>%1 digits typed.</source>
+        <translation>已输入%1位数字。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="75"/>
+        <source>No digits typed yet. Type the number with the number keys.</source>
+        <translation>尚未输入数字。请用数字键输入手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="76"/>
+        <source>your current plan</source>
+        <translation>您当前的套餐</translation>
     </message>
 </context>
 <context>
@@ -1072,26 +1195,36 @@
     </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="17"/>
+        <source>Last end of day (reconciliation)</source>
+        <translation>最近一次日结（对账）</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="18"/>
         <source>Disk space</source>
         <translation>磁盘空间</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="18"/>
+        <location filename="../qml/components/StaffTitles.qml" line="19"/>
+        <source>Audio guidance</source>
+        <translation>语音引导</translation>
+    </message>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="20"/>
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="24"/>
+        <location filename="../qml/components/StaffTitles.qml" line="26"/>
         <source>Insert a SIM card into the reader now.</source>
         <translation>请现在将 SIM卡插入读卡器。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="25"/>
+        <location filename="../qml/components/StaffTitles.qml" line="27"/>
         <source>Settling the day&apos;s payments: this can take a few minutes.</source>
         <translation>正在结算当日付款：可能需要几分钟。</translation>
     </message>
     <message>
-        <location filename="../qml/components/StaffTitles.qml" line="26"/>
+        <location filename="../qml/components/StaffTitles.qml" line="28"/>
         <source>Printing a test page…</source>
         <translation>正在打印测试页…</translation>
     </message>
@@ -1229,17 +1362,17 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="28"/>
+        <location filename="../qml/components/TopBar.qml" line="74"/>
         <source>Phone top-up</source>
         <translation>手机充值</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="67"/>
+        <location filename="../qml/components/TopBar.qml" line="116"/>
         <source>Contrast</source>
         <translation>高对比度</translation>
     </message>
     <message>
-        <location filename="../qml/components/TopBar.qml" line="74"/>
+        <location filename="../qml/components/TopBar.qml" line="123"/>
         <source>Large text</source>
         <translation>大字体</translation>
     </message>
@@ -1341,88 +1474,113 @@
         <translation>尾号 %1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="194"/>
-        <source>Renew %1 for %2</source>
+        <location filename="../viewmodels.py" line="149"/>
+        <source>That number cannot be topped up: it is not a valid US number. Nothing was charged. Please type the number.</source>
         <extracomment>A catalogue id (&quot;tmo-unl-40&quot;) rather than a name: never shown to a customer.</extracomment>
+        <translation>该号码无法充值：不是有效的美国手机号码。未扣任何费用。请输入手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="150"/>
+        <source>The price of that plan has just changed. Nothing was charged. Please choose again.</source>
+        <translation>该套餐的价格刚刚变更。未扣任何费用。请重新选择。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="151"/>
+        <source>That plan is no longer on sale. Nothing was charged. Please choose another plan.</source>
+        <translation>该套餐已停售。未扣任何费用。请选择其他套餐。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="152"/>
+        <source>That plan is not for this carrier. Nothing was charged. Please choose again.</source>
+        <translation>该套餐不适用于此运营商。未扣任何费用。请重新选择。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="153"/>
+        <source>That plan cannot be paid at this kiosk. Nothing was charged. Please choose another plan.</source>
+        <translation>此自助机无法支付该套餐。未扣任何费用。请选择其他套餐。</translation>
+    </message>
+    <message>
+        <location filename="../viewmodels.py" line="218"/>
+        <source>Renew %1 for %2</source>
         <translation>续费“%1”，%2</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="219"/>
+        <location filename="../viewmodels.py" line="245"/>
         <source>at least until %1</source>
         <translation>至少至%1</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="256"/>
+        <location filename="../viewmodels.py" line="282"/>
         <source>Tap, insert or swipe your card</source>
         <translation>请将银行卡贴近刷卡机，或插卡、刷卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="258"/>
+        <location filename="../viewmodels.py" line="284"/>
         <source>Insert your card</source>
         <translation>请插入银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="260"/>
+        <location filename="../viewmodels.py" line="286"/>
         <source>Enter your PIN on the terminal</source>
         <translation>请在刷卡机上输入密码</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="262"/>
+        <location filename="../viewmodels.py" line="288"/>
         <source>Wrong PIN. Please try again.</source>
         <translation>密码错误，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="264"/>
+        <location filename="../viewmodels.py" line="290"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="266"/>
+        <location filename="../viewmodels.py" line="292"/>
         <source>Processing your payment…</source>
         <translation>正在处理您的付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="268"/>
+        <location filename="../viewmodels.py" line="294"/>
         <source>Please take your card</source>
         <translation>请取回银行卡</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="270"/>
+        <location filename="../viewmodels.py" line="296"/>
         <source>Payment approved</source>
         <translation>付款成功</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="272"/>
+        <location filename="../viewmodels.py" line="298"/>
         <source>Payment declined</source>
         <translation>付款被拒绝</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="274"/>
+        <location filename="../viewmodels.py" line="300"/>
         <source>This card is not accepted. Please use another card.</source>
         <translation>不支持此银行卡，请换一张。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="276"/>
+        <location filename="../viewmodels.py" line="302"/>
         <source>The card could not be read. Please try again.</source>
         <translation>无法读取银行卡，请重试。</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="278"/>
+        <location filename="../viewmodels.py" line="304"/>
         <source>Please try again</source>
         <translation>请重试</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="279"/>
+        <location filename="../viewmodels.py" line="305"/>
         <source>Follow the instructions on the terminal</source>
         <translation>请按刷卡机上的提示操作</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="295"/>
+        <location filename="../viewmodels.py" line="321"/>
         <source>Cancelling the payment…</source>
         <translation>正在取消付款…</translation>
     </message>
     <message>
-        <location filename="../viewmodels.py" line="297"/>
+        <location filename="../viewmodels.py" line="323"/>
         <source>The card terminal is not responding.</source>
         <translation>刷卡机没有响应。</translation>
     </message>

@@ -10,6 +10,8 @@ Rectangle {
     property bool symbol: false       // label is a symbol (DejaVu Sans has it)
     property bool fit: symbol         // one line that shrinks to the button (keys), never wraps
     signal clicked()
+    // audio guidance chooses the selected button the way a tap does
+    function activate() { if (btn.enabled) btn.clicked() }
 
     readonly property real u: theme.unit
     implicitHeight: Math.max(140 * u, label.implicitHeight + 44 * u)
@@ -49,4 +51,5 @@ Rectangle {
         enabled: btn.enabled
         onClicked: btn.clicked()
     }
+    FocusRing { key: btn.objectName; radius: btn.radius }
 }

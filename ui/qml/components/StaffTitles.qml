@@ -14,7 +14,9 @@ QtObject {
         case "upstream": return qsTr("Upstream reachability and unsynced events")
         case "ledger": return qsTr("Ledger verify")
         case "attention": return qsTr("Transactions needing attention")
+        case "end_of_day": return qsTr("Last end of day (reconciliation)")
         case "disk": return qsTr("Disk space")
+        case "speech": return qsTr("Audio guidance")
         case "versions": return qsTr("Versions")
         }
         return name

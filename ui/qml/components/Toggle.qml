@@ -8,6 +8,7 @@ Rectangle {
     property string glyph: ""
     property bool checked: false
     signal toggled()
+    function activate() { toggle.toggled() }
     readonly property real u: theme.unit
     implicitHeight: 128 * u
     implicitWidth: Math.max(170 * u, label.implicitWidth + 28 * u)
@@ -62,4 +63,5 @@ Rectangle {
         }
     }
     MouseArea { anchors.fill: parent; onClicked: toggle.toggled() }
+    FocusRing { key: toggle.objectName; radius: toggle.radius }
 }

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Layouts
+import QtQuick.Shapes
 
 // On every screen: language switch, high contrast, large text.
 Rectangle {
@@ -21,6 +22,51 @@ Rectangle {
         anchors.rightMargin: 32 * bar.u
         spacing: 16 * bar.u
 
+        // Audio guidance is available: a speaker where a long press starts it (filled when on).
+        Rectangle {
+            id: audio
+            objectName: "audioIndicator"
+            visible: !!speech && speech.available
+            readonly property color ink: speech && speech.active ? theme.topBar : theme.topBarText
+            Layout.preferredWidth: 72 * bar.u
+            Layout.preferredHeight: 96 * bar.u
+            radius: 20 * bar.u
+            color: speech && speech.active ? theme.topBarText : "transparent"
+            border.width: 3 * bar.u
+            border.color: theme.topBarText
+            Shape {
+                anchors.centerIn: parent
+                width: 48 * bar.u
+                height: 48 * bar.u
+                ShapePath {
+                    strokeWidth: -1
+                    fillColor: audio.ink
+                    startX: 0; startY: 48 * bar.u * 0.34
+                    PathLine { x: 48 * bar.u * 0.24; y: 48 * bar.u * 0.34 }
+                    PathLine { x: 48 * bar.u * 0.52; y: 48 * bar.u * 0.08 }
+                    PathLine { x: 48 * bar.u * 0.52; y: 48 * bar.u * 0.92 }
+                    PathLine { x: 48 * bar.u * 0.24; y: 48 * bar.u * 0.66 }
+                    PathLine { x: 0; y: 48 * bar.u * 0.66 }
+                }
+                ShapePath {
+                    strokeWidth: 5 * bar.u
+                    strokeColor: audio.ink
+                    fillColor: "transparent"
+                    capStyle: ShapePath.RoundCap
+                    startX: 48 * bar.u * 0.68; startY: 48 * bar.u * 0.3
+                    PathArc { x: 48 * bar.u * 0.68; y: 48 * bar.u * 0.7; radiusX: 48 * bar.u * 0.24; radiusY: 48 * bar.u * 0.24 }
+                }
+                ShapePath {
+                    strokeWidth: 5 * bar.u
+                    strokeColor: audio.ink
+                    fillColor: "transparent"
+                    capStyle: ShapePath.RoundCap
+                    startX: 48 * bar.u * 0.8; startY: 48 * bar.u * 0.12
+                    PathArc { x: 48 * bar.u * 0.8; y: 48 * bar.u * 0.88; radiusX: 48 * bar.u * 0.42; radiusY: 48 * bar.u * 0.42 }
+                }
+            }
+        }
+
         KText {
             objectName: "topBarTitle"
             visible: bar.wide
@@ -38,7 +84,9 @@ Rectangle {
         Repeater {
             model: i18n.languages
             Rectangle {
+                id: langButton
                 objectName: "topLang_" + modelData.code
+                function activate() { session.send("set_language", modelData.code) }
                 Layout.preferredHeight: 128 * bar.u
                 Layout.preferredWidth: Math.max(140 * bar.u, langLabel.implicitWidth + 36 * bar.u)
                 radius: 24 * bar.u
@@ -59,9 +107,10 @@ Rectangle {
                     color: modelData.current ? theme.topBar : theme.topBarText
                 }
                 MouseArea { anchors.fill: parent; onClicked: session.send("set_language", modelData.code) }
+                FocusRing { key: langButton.objectName; radius: langButton.radius }
             }
         }
-        Item { Layout.preferredWidth: 8 * bar.u }
+        Item { visible: !audio.visible; Layout.preferredWidth: 8 * bar.u }
         Toggle {
             objectName: "contrastToggle"
             text: qsTr("Contrast")

@@ -38,7 +38,7 @@ ScreenBase {
                     KText { Layout.fillWidth: true; text: "\u2713 " + modelData; size: screen.portrait ? 34 : 30 }
                 }
             }
-            InfoRow { label: qsTr("Days valid"); value: String(confirmModel.days); Layout.alignment: Qt.AlignTop; Layout.preferredWidth: 1 }
+            InfoRow { objectName: "confirmDays"; visible: confirmModel.days > 0; label: qsTr("Days valid"); value: String(confirmModel.days); Layout.alignment: Qt.AlignTop; Layout.preferredWidth: 1 }
             InfoRow { objectName: "confirmValidUntil"; visible: confirmModel.validUntil.length > 0; label: qsTr("Valid until"); value: confirmModel.validUntil; Layout.alignment: Qt.AlignTop; Layout.preferredWidth: 1 }
         }
     }

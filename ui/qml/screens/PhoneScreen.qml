@@ -62,10 +62,19 @@ ScreenBase {
                 }
             }
             KText {
+                objectName: "phoneNotice"
+                Layout.fillWidth: true
+                visible: phoneModel.notice.length > 0
+                text: "! " + phoneModel.notice
+                color: theme.danger
+                size: 36
+                font.bold: true
+            }
+            KText {
                 objectName: "numberInvalidText"
                 Layout.fillWidth: true
                 visible: phoneModel.invalid
-                text: "! " + qsTr("Please check the number: 10 digits, or the country code and number.")
+                text: "! " + qsTr("Please check the number: a US number has 10 digits, area code first.")
                 color: theme.danger
                 size: 36
                 font.bold: true

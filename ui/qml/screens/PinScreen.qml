@@ -14,8 +14,12 @@ ScreenBase {
         case "": return staff.pinBusy ? qsTr("Checking…") : ""
         case "wrong_pin": return qsTr("Wrong PIN. Attempts left before the keypad locks: %1").arg(staff.attemptsLeft)
         case "locked": {
-            var m = Math.floor(staff.lockedSeconds / 60), s = staff.lockedSeconds % 60
-            return qsTr("Too many wrong PINs. Locked: try again in %1.").arg(m + ":" + (s < 10 ? "0" : "") + s)
+            if (staff.lockedPermanent)
+                return qsTr("Too many wrong PINs. Locked until a technician unlocks it.")
+            var t = staff.lockedSeconds, h = Math.floor(t / 3600), m = Math.floor(t % 3600 / 60), s = t % 60
+            var two = function(n) { return (n < 10 ? "0" : "") + n }
+            return qsTr("Too many wrong PINs. Locked: try again in %1.")
+                .arg(h > 0 ? h + ":" + two(m) + ":" + two(s) : m + ":" + two(s))
         }
         case "too_short": return qsTr("A PIN has at least 4 digits.")
         case "not_configured": return qsTr("No staff PIN is set up on this kiosk.")

@@ -14,6 +14,16 @@ ScreenBase {
         width: parent.width
         spacing: 24 * screen.u
 
+        // the checkout refused the last choice before anything was charged: say why
+        KText {
+            objectName: "plansNotice"
+            Layout.fillWidth: true
+            visible: plansModel.notice.length > 0
+            text: "! " + plansModel.notice
+            size: 38
+            font.bold: true
+            color: theme.danger
+        }
         Spinner { Layout.alignment: Qt.AlignHCenter; Layout.topMargin: 80 * screen.u; visible: plansModel.loading }
         KText {
             Layout.fillWidth: true
@@ -47,6 +57,7 @@ ScreenBase {
                     border.color: mouse.pressed || modelData.current ? theme.accent : theme.border
                     Accessible.role: Accessible.Button
                     Accessible.name: modelData.name + ", " + modelData.price
+                    function activate() { session.send("choose_plan", modelData.id) }
                     ColumnLayout {
                         id: cardBody
                         anchors { left: parent.left; right: parent.right; top: parent.top; margins: planCard.pad }
@@ -80,8 +91,9 @@ ScreenBase {
                             size: screen.portrait ? 60 : 52
                             font.bold: true
                         }
-                        KText {
+                        KText {  // not shown when the catalogue gives no validity (0 days)
                             Layout.fillWidth: true
+                            visible: modelData.days > 0
                             text: qsTr("Days valid: %1").arg(modelData.days)
                             size: 32
                             color: theme.subtle
@@ -100,6 +112,7 @@ ScreenBase {
                         anchors.fill: parent
                         onClicked: session.send("choose_plan", modelData.id)
                     }
+                    FocusRing { key: planCard.objectName; radius: planCard.radius }
                 }
             }
         }
