@@ -63,6 +63,19 @@ HINT_TOUCH = QT_TRANSLATE_NOOP(
 )
 HINT_SHORT_KEYS = QT_TRANSLATE_NOOP("Speech", "%1 is selected: press Enter to choose it.")
 HINT_SHORT_TOUCH = QT_TRANSLATE_NOOP("Speech", "%1 is selected: double-tap to choose it.")
+# The selected option cannot be chosen yet (Continue before the number is complete): say so
+# instead of inviting the customer to choose it.
+HINT_DISABLED_KEYS = QT_TRANSLATE_NOOP(
+    "Speech",
+    "%1 is selected but not available yet. Plus and minus move to the other options; "
+    "the dot key repeats this screen; star and slash change the volume.",
+)
+HINT_DISABLED_TOUCH = QT_TRANSLATE_NOOP(
+    "Speech",
+    "%1 is selected but not available yet. Swipe right or left to move to the other options; "
+    "swipe up or down to hear this screen again.",
+)
+HINT_DISABLED_SHORT = QT_TRANSLATE_NOOP("Speech", "%1 is selected but not available yet.")
 POSITION = QT_TRANSLATE_NOOP("Speech", "%1, %2 of %3.")
 UNAVAILABLE = QT_TRANSLATE_NOOP("Speech", "%1: not available yet.")
 ON = QT_TRANSLATE_NOOP("Speech", "%1: on")
@@ -149,8 +162,12 @@ class Script:
         out += [Utterance(i.lang, i.label) for i in foreign]
         if self.listed:  # a screen that only asks to wait says nothing about keys
             item = self.items[max(0, min(focus, len(self.items) - 1))]
-            pattern = (HINT_TOUCH if touch else HINT_KEYS) if full_hint else \
-                (HINT_SHORT_TOUCH if touch else HINT_SHORT_KEYS)
+            if not item.enabled:
+                pattern = (HINT_DISABLED_TOUCH if touch else HINT_DISABLED_KEYS) if full_hint \
+                    else HINT_DISABLED_SHORT
+            else:
+                pattern = (HINT_TOUCH if touch else HINT_KEYS) if full_hint else \
+                    (HINT_SHORT_TOUCH if touch else HINT_SHORT_KEYS)
             out.append(Utterance(self.lang, fill(texts.get(SPEECH, pattern), item.label)))
         return [u for u in out if u.text.strip()]
 

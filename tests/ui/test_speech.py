@@ -98,6 +98,28 @@ def test_every_screen_has_a_spoken_description_and_an_action_list(snapshot_ui: K
     snapshot_ui.language.switch("en")
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_selected_option_that_is_not_available_is_not_offered(snapshot_ui: KioskUi, lang: str) -> None:
+    """Continue is selected on the keypad screen before the number is complete: the hint says
+    it is not available yet instead of "press Enter to choose it" (every hint form)."""
+    texts = QtTexts(snapshot_ui.language.translateIn)
+    phone = scripts(snapshot_ui, lang, texts)["phone"]
+    assert phone.items[0].key == "submitNumberButton" and not phone.items[0].enabled
+    snapshot_ui.language.switch(lang)
+    try:
+        for touch in (False, True):
+            for full in (False, True):
+                hint = phone.utterances(texts, touch=touch, focus=0, full_hint=full)[-1].text
+                choose = texts.get(speech.SPEECH, speech.HINT_SHORT_TOUCH if touch else speech.HINT_SHORT_KEYS)
+                assert speech.fill(choose, phone.items[0].label) not in hint, hint
+                assert hint.startswith(speech.fill(texts.get(speech.SPEECH, speech.HINT_DISABLED_SHORT),
+                                                   phone.items[0].label)), hint
+        back = phone.utterances(texts, focus=1)[-1].text  # an available option is still offered
+        assert back.startswith(speech.fill(texts.get(speech.SPEECH, speech.HINT_SHORT_KEYS), phone.items[1].label))
+    finally:
+        snapshot_ui.language.switch("en")
+
+
 def test_private_audio_reads_the_whole_number(snapshot_ui: KioskUi) -> None:
     texts = QtTexts(snapshot_ui.language.translateIn)
     s = scripts(snapshot_ui, "en", texts, private=True)

@@ -1053,6 +1053,21 @@
         <translation>%1 is selected: double-tap to choose it.</translation>
     </message>
     <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1 is selected but not available yet. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>%1 is selected but not available yet. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>%1 is selected but not available yet. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>%1 is selected but not available yet. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="78"/>
+        <source>%1 is selected but not available yet.</source>
+        <translation>%1 is selected but not available yet.</translation>
+    </message>
+    <message>
         <location filename="../speech.py" line="66"/>
         <source>%1, %2 of %3.</source>
         <translation>%1, %2 of %3.</translation>

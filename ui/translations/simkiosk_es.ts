@@ -1053,6 +1053,21 @@
         <translation>%1 está seleccionado: toque dos veces para elegirlo.</translation>
     </message>
     <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1 is selected but not available yet. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>%1 está seleccionado, pero aún no está disponible. Más y menos pasan a las otras opciones; la tecla del punto repite esta pantalla; asterisco y barra cambian el volumen.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>%1 is selected but not available yet. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>%1 está seleccionado, pero aún no está disponible. Deslice a la derecha o a la izquierda para pasar a las otras opciones; deslice hacia arriba o hacia abajo para volver a escuchar esta pantalla.</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="78"/>
+        <source>%1 is selected but not available yet.</source>
+        <translation>%1 está seleccionado, pero aún no está disponible.</translation>
+    </message>
+    <message>
         <location filename="../speech.py" line="66"/>
         <source>%1, %2 of %3.</source>
         <translation>%1, %2 de %3.</translation>

@@ -1053,6 +1053,21 @@
         <translation>已选中%1：双击确认。</translation>
     </message>
     <message>
+        <location filename="../speech.py" line="68"/>
+        <source>%1 is selected but not available yet. Plus and minus move to the other options; the dot key repeats this screen; star and slash change the volume.</source>
+        <translation>已选中%1，但暂不可用。按加号或减号切换到其他选项；按小数点键重听本页；按星号或斜杠调节音量。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="73"/>
+        <source>%1 is selected but not available yet. Swipe right or left to move to the other options; swipe up or down to hear this screen again.</source>
+        <translation>已选中%1，但暂不可用。向右或向左滑动切换到其他选项；向上或向下滑动重听本页。</translation>
+    </message>
+    <message>
+        <location filename="../speech.py" line="78"/>
+        <source>%1 is selected but not available yet.</source>
+        <translation>已选中%1，但暂不可用。</translation>
+    </message>
+    <message>
         <location filename="../speech.py" line="66"/>
         <source>%1, %2 of %3.</source>
         <translation>%1，第%2项，共%3项。</translation>
