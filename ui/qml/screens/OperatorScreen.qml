@@ -9,6 +9,7 @@ ScreenBase {
     objectName: "operatorScreen"
     title: qsTr("Operator")
     subtitle: qsTr("Export the transaction log.")
+    fill: true  // the list scrolls itself under title and subtitle
 
     StaffTitles { id: titles }
     readonly property var result: staff.exportResult

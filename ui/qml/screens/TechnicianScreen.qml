@@ -8,6 +8,7 @@ ScreenBase {
     objectName: "technicianScreen"
     title: qsTr("Technician")
     subtitle: qsTr("Run a check; each one says what to do next.")
+    fill: true  // the list scrolls itself under title and subtitle
 
     StaffTitles { id: titles }
 
