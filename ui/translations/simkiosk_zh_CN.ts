@@ -404,6 +404,7 @@
     <name>ErrorScreen</name>
     <message>
         <location filename="../qml/components/ErrorScreen.qml" line="61"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="14"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
@@ -462,12 +463,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="29"/>
+        <location filename="../qml/components/Keypad.qml" line="41"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="49"/>
+        <location filename="../qml/components/Keypad.qml" line="55"/>
         <source>Delete last digit</source>
         <translation>删除最后一位</translation>
     </message>
@@ -713,22 +714,22 @@
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="11"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>Pay on the card terminal</source>
         <translation>请在刷卡机上付款</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="12"/>
+        <location filename="../qml/screens/PayScreen.qml" line="13"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>刷卡机位于屏幕右下方。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <location filename="../qml/screens/PayScreen.qml" line="77"/>
         <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
         <translation>您可以取消付款。没有充值成功，就不会向您收费。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="129"/>
+        <location filename="../qml/screens/PayScreen.qml" line="146"/>
         <source>Cancel payment</source>
         <translation>取消付款</translation>
     </message>
@@ -797,37 +798,37 @@
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="16"/>
         <source>Enter your phone number</source>
         <translation>请输入您的手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="17"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>请输入要充值的手机号码，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="72"/>
         <source>Phone number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="37"/>
         <source>Please check the number: a US number has 10 digits, area code first.</source>
         <translation>请检查号码：美国手机号码为 10 位数字，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="108"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="115"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -835,67 +836,67 @@
 <context>
     <name>PinScreen</name>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <location filename="../qml/screens/PinScreen.qml" line="11"/>
         <source>Enter your technician or operator PIN.</source>
         <translation>请输入技术员或运营人员的PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <location filename="../qml/screens/PinScreen.qml" line="17"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
         <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
         <translation>PIN码错误。键盘锁定前剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
         <translation>PIN 错误次数过多。已锁定，需技术人员解锁。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>PIN码错误次数过多，已锁定：请在 %1 后重试。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="27"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>PIN码至少为 4 位数字。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="25"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>本自助机未设置工作人员PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="26"/>
+        <location filename="../qml/screens/PinScreen.qml" line="29"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>目前无法验证PIN码（账本不可用）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="28"/>
+        <location filename="../qml/screens/PinScreen.qml" line="31"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>目前无法验证PIN码（%1）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="56"/>
+        <location filename="../qml/screens/PinScreen.qml" line="73"/>
         <source>PIN</source>
         <translation>PIN码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="86"/>
+        <location filename="../qml/screens/PinScreen.qml" line="102"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="92"/>
+        <location filename="../qml/screens/PinScreen.qml" line="108"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -903,32 +904,38 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="13"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="14"/>
         <source>Choose a plan</source>
         <translation>选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="35"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Your current plan</source>
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="132"/>
+        <source>Choose</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="141"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="168"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="174"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -936,37 +943,27 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
         <source>Your plan now runs until %1.</source>
         <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="15"/>
         <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
         <translation>收据打印机缺纸。请扫描二维码，在手机上查看收据。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="17"/>
         <source>Please take your SIM card.</source>
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
-        <source>Scan for your receipt</source>
-        <translation>扫码查看收据</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
-        <source>Remind me 3 days before it ends</source>
-        <translation>到期前3天提醒我</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="18"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1000,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <location filename="../qml/components/ScreenBase.qml" line="150"/>
         <source>Back to the top</source>
         <translation>回到顶部</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <location filename="../qml/components/ScreenBase.qml" line="151"/>
         <source>More below: swipe up or tap here</source>
         <translation>下方还有内容：向上滑动或点击此处</translation>
     </message>
@@ -1255,42 +1252,42 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="14"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="17"/>
         <source>Your plan now runs until %1.</source>
         <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="20"/>
         <source>Please take your SIM card.</source>
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="19"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>您的收据正在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="18"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="115"/>
         <source>Scan for your receipt</source>
         <translation>扫码查看收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="125"/>
         <source>Remind me 3 days before it ends</source>
         <translation>到期前3天提醒我</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="21"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
