@@ -553,137 +553,137 @@
         <translation>Export the transaction log.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>Dates (UTC days, both included)</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>Yesterday</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>Last 7 days</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>This month</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>Unmask: full phone numbers and ICCIDs</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>The file will contain personal data. Keep the stick safe.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>Phone numbers and ICCIDs are masked.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>Save to</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>USB stick %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>Kiosk export folder</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>%1 MiB free</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>read-only</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>Looking…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>Look for USB sticks again</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Exported %1 transactions (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>masked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>unmasked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>Export failed: check the stick is plugged in, not full and not write-protected.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>Writing the file…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>Other operator tasks</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>
@@ -920,22 +920,22 @@
         <translation>Your current plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="132"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
         <source>Choose</source>
         <translation>Choose</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="141"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="168"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="174"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -997,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="150"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>Back to the top</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="151"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>More below: swipe up or tap here</translation>
     </message>
@@ -1323,7 +1323,7 @@
         <translation>Run a check; each one says what to do next.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>

@@ -553,137 +553,137 @@
         <translation>Exportar el registro de transacciones.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>Fechas (días UTC, ambos incluidos)</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>Desde</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>Hasta</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>Hoy</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>Ayer</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>Últimos 7 días</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>Este mes</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>Mostrar completos los números de celular y los ICCID</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>El archivo contendrá datos personales. Guarde la memoria en un lugar seguro.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>Los números de celular y los ICCID están ocultos en parte.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>Guardar en</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>No se encontró ninguna memoria USB. Conecte una y busque de nuevo, o guarde en la carpeta de exportación del quiosco.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>Memoria USB %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>Carpeta de exportación del quiosco</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>%1 MiB libres</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>solo lectura</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>Buscando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>Buscar memorias USB de nuevo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>Exportando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Se exportaron %1 transacciones (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>ocultos en parte</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>completos</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>La exportación falló: verifique que la memoria esté conectada, que no esté llena y que no esté protegida contra escritura.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>Escribiendo el archivo…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>Otras tareas del operador</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>
@@ -920,22 +920,22 @@
         <translation>Su plan actual</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="132"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
         <source>Choose</source>
         <translation>Elegir</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="141"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="168"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="174"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -997,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="150"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>Volver arriba</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="151"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>Hay más abajo: deslice hacia arriba o toque aquí</translation>
     </message>
@@ -1323,7 +1323,7 @@
         <translation>Ejecute una verificación; cada una indica qué hacer a continuación.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>

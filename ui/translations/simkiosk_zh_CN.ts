@@ -553,137 +553,137 @@
         <translation>导出交易记录。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>日期（UTC 日期，含首尾两天）</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>昨天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>本月</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>显示完整的手机号码和ICCID</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>文件将包含个人数据。请妥善保管U盘。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>手机号码和ICCID已部分隐藏。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>保存到</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>未找到 U盘。请插入 U盘后重新查找，或保存到自助机的导出文件夹。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>U盘 %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>自助机导出文件夹</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>可用 %1 MiB</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>只读</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>正在查找…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>重新查找 U盘</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>已导出 %1 笔交易（%2 KiB，%3）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>部分隐藏</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>完整显示</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>导出失败：请检查U盘已插好、未满且未写保护。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>正在写入文件…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>其他运营任务</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>
@@ -920,22 +920,22 @@
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="132"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
         <source>Choose</source>
         <translation>选择</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="141"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="168"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="174"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -997,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="150"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>回到顶部</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="151"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>下方还有内容：向上滑动或点击此处</translation>
     </message>
@@ -1323,7 +1323,7 @@
         <translation>运行检查；每项检查都会说明下一步该怎么做。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>

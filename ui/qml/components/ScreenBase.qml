@@ -9,7 +9,8 @@ import QtQuick.Layouts
 //
 // The content is one child item: in a normal screen an item with `width: parent.width`
 // whose height is its own (a ColumnLayout); with `fill: true` an item that fills the
-// space (`anchors.fill: parent`) and scrolls itself if it must (staff screens).
+// space (`anchors.fill: parent`) and scrolls itself if it must (staff screens); such a
+// screen names its Flickable as `list` so that the "More below" bar follows it.
 //
 // `pinned` is what the customer works with (a keypad and what it typed): it never scrolls.
 // It sits under the page in portrait (the page keeps its natural height when it fits, the
@@ -25,6 +26,9 @@ Item {
     property alias pinned: pinnedBox.data
     property real pinnedWidth: 640 * u
     property bool fill: false
+    property Flickable list: null
+    // what the "More below" bar scrolls: the page, or with `fill` the screen's own list
+    readonly property Flickable viewed: fill && list !== null ? list : scroller
     // tighter margins and gaps (keypad screens in large text: every pixel goes to the keys)
     property bool compact: false
     readonly property real u: theme.unit
@@ -78,7 +82,11 @@ Item {
                     boundsBehavior: Flickable.StopAtBounds
                     // against the room without the bar: whether the bar shows must not depend on
                     // whether it shows (content between the two heights kept either state)
-                    readonly property bool overflowing: !screen.fill && contentHeight > pageColumn.height + 1
+                    // (a list of its own: against its height without the bar, the same way)
+                    readonly property bool overflowing: screen.fill
+                        ? screen.list !== null && screen.list.contentHeight
+                              > screen.list.height + (showMore ? more.height + pageColumn.spacing : 0) + 1
+                        : contentHeight > pageColumn.height + 1
                     // shown a turn later: toggling it inside the column's own rearrange recurses
                     property bool showMore: false
                     onOverflowingChanged: Qt.callLater(function() { scroller.showMore = scroller.overflowing })
@@ -122,7 +130,7 @@ Item {
                 }
                 Rectangle {  // scroll bar: where the view is in the whole page
                     objectName: "scrollBar"
-                    visible: scroller.showMore
+                    visible: scroller.showMore && !screen.fill  // a list of its own: the bar only
                     anchors.right: parent.right
                     y: scroller.height * scroller.contentY / Math.max(1, scroller.contentHeight)
                     width: 10 * screen.u
@@ -139,24 +147,27 @@ Item {
                 Layout.fillWidth: true
                 Layout.preferredHeight: moreText.implicitHeight + 16 * screen.u
                 radius: height / 2
-                color: scroller.atYEnd ? "transparent" : theme.accent
+                color: screen.viewed.atYEnd ? "transparent" : theme.accent
                 border.width: 3 * screen.u
-                border.color: scroller.atYEnd ? theme.border : theme.accent
+                border.color: screen.viewed.atYEnd ? theme.border : theme.accent
                 KText {
                     id: moreText
+                    objectName: "moreText"
                     anchors.centerIn: parent
                     width: parent.width - 32 * screen.u
                     horizontalAlignment: Text.AlignHCenter
-                    text: scroller.atYEnd ? "\u25B2 " + qsTr("Back to the top")
+                    text: screen.viewed.atYEnd ? "\u25B2 " + qsTr("Back to the top")
                                           : "\u25BC " + qsTr("More below: swipe up or tap here")
                     size: 30
                     font.bold: true
-                    color: scroller.atYEnd ? theme.text : theme.accentText
+                    color: screen.viewed.atYEnd ? theme.text : theme.accentText
                 }
                 MouseArea {  // a tap scrolls a page down (or back to the top at the end)
                     anchors.fill: parent
-                    onClicked: scroller.contentY = scroller.atYEnd ? 0
-                        : Math.min(scroller.contentHeight - scroller.height, scroller.contentY + scroller.height * 0.8)
+                    onClicked: {
+                        var v = screen.viewed
+                        v.contentY = v.atYEnd ? 0 : Math.min(v.contentHeight - v.height, v.contentY + v.height * 0.8)
+                    }
                 }
             }
         }
