@@ -16,6 +16,11 @@ by scrolling (the screens show a "more below" hint). Items marked with a QML
 property ``decorative: true`` (animations that move in a clipped box) are skipped
 with their children.
 
+Facts may scroll; what a customer does on a screen may not. :func:`primary_problems`
+checks the items named in :data:`PRIMARY` (the keypad and the number, the price and
+Pay, the terminal's prompt and Cancel...): each must lie wholly inside what is seen
+with every scrolling area at its top, i.e. before anybody scrolls.
+
 :func:`check_all` renders every screen of :func:`ui.screenshots.sample_sessions`
 (and the staff screens) in every language, orientation, text size and contrast
 offscreen and returns the problems, each naming screen, language, size and mode.
@@ -46,6 +51,28 @@ class Mode:
 
 
 ALL_MODES: tuple[Mode, ...] = tuple(Mode(lt, hc) for lt in (False, True) for hc in (False, True))
+
+KEYPAD: tuple[str, ...] = tuple(f"key_{k}" for k in (*"123456789", "clear", "0", "back"))
+#: The shortest a keypad key may be, in design px (1080 px short side): 20 mm on the kiosk's
+#: screens, portrait and landscape.
+KEY_MIN_PORTRAIT = 120.0
+KEY_MIN_LANDSCAPE = 100.0
+
+#: A screen's primary action: under the item with the key as objectName (a screen, or the
+#: idle dialog), the items with these objectNames must be fully visible without scrolling.
+#: A name ending in "?" is checked only while it is shown (a notice, a message); every other
+#: name must be shown. The first plan card stands for the list (the rest may scroll).
+PRIMARY: dict[str, tuple[str, ...]] = {
+    "phoneScreen": ("phoneDisplay", "phoneNotice?", "numberInvalidText?", *KEYPAD, "submitNumberButton"),
+    "pinScreen": ("pinDisplay", "pinMessage?", *KEYPAD, "pinSubmitButton"),
+    "plansScreen": ("plansNotice?", "planName_0", "planPrice_0", "planChoose_0"),
+    "confirmScreen": ("confirmNumber", "confirmPrice", "payButton"),
+    "payScreen": ("payAmount", "promptBox", "cancelPaymentButton"),
+    "successScreen": ("validUntilText?", "referenceText", "doneButton"),
+    "printerOutOfPaperScreen": ("referenceText", "receiptQr", "doneButton"),
+    "operatorScreen": ("exportButton",),
+    "idleDialog": ("idleCountdown", "moreTimeButton"),
+}
 
 
 def _class(item: QObject) -> str:
@@ -155,6 +182,79 @@ def problems(window: QQuickWindow) -> list[str]:
     return found
 
 
+def _find(root: QQuickItem, name: str) -> list[QQuickItem]:
+    """Every item called ``name`` in the visual tree under ``root`` (Repeater delegates and
+    Loader items are not QObject children, so ``findChildren`` would miss them)."""
+    found, stack = [], [root]
+    while stack:
+        item = stack.pop()
+        if item.objectName() == name:
+            found.append(item)
+        stack.extend(item.childItems())
+    return found
+
+
+def _shown(item: QQuickItem) -> bool:
+    node: QQuickItem | None = item
+    while node is not None:
+        if not node.isVisible() or node.opacity() <= 0.01:
+            return False
+        node = node.parentItem()
+    return item.width() > 0 and item.height() > 0
+
+
+def _at_rest(item: QQuickItem, window: QQuickWindow) -> tuple[QRectF, QRectF]:
+    """The item's scene rect and the part of the window where it can be seen (every scrolling
+    or clipping box around it), both as they are with every ``Flickable`` scrolled to its top."""
+    chain: list[tuple[QQuickItem, bool]] = []  # ancestors, outermost last; True: item in its content
+    child, node = item, item.parentItem()
+    while node is not None:
+        chain.append((node, _is_flickable(node) and child is node.property("contentItem")))
+        child, node = node, node.parentItem()
+    view = QRectF(0, 0, window.width(), window.height())
+    dx = dy = 0.0
+    for node, scrolls in reversed(chain):
+        if scrolls or node.clip():
+            view = view.intersected(_scene_rect(node).translated(dx, dy))
+        if scrolls:
+            dx += float(node.property("contentX"))
+            dy += float(node.property("contentY"))
+    return _scene_rect(item).translated(dx, dy), view
+
+
+def primary_problems(window: QQuickWindow) -> list[str]:
+    """Each :data:`PRIMARY` item of the screen shown that is hidden, or not wholly visible
+    before scrolling (below the fold, under a clipping edge, off the window); and keypad keys
+    shorter than 20 mm."""
+    found: list[str] = []
+    w, h = window.width(), window.height()
+    key_min = (KEY_MIN_PORTRAIT if h >= w else KEY_MIN_LANDSCAPE) * min(w, h) / 1080
+    for owner_name, names in PRIMARY.items():
+        for owner in _find(window.contentItem(), owner_name):
+            if not _shown(owner):
+                continue
+            for name in names:
+                optional = name.endswith("?")
+                name = name.rstrip("?")
+                items = [i for i in _find(owner, name) if _shown(i)]
+                if not items and not optional:
+                    found.append(f"primary action {owner_name}/{name} is not shown")
+                for item in items:
+                    rect, view = _at_rest(item, window)
+                    if _outside(rect, view) > TOLERANCE:
+                        text = str(item.property("text") or "") if _is_text(item) else ""
+                        label = f" {text[:40]!r}" if text else ""
+                        below = rect.bottom() - view.bottom()
+                        where = f"{below:.0f} px below the fold" if below > TOLERANCE else (
+                            f"{_outside(rect, view):.0f} px outside the visible area")
+                        found.append(f"primary action {owner_name}/{name}{label} is not fully on screen "
+                                     f"without scrolling: {where}")
+                    if name in KEYPAD and item.height() < key_min - TOLERANCE:
+                        found.append(f"primary action {owner_name}/{name} is {item.height():.0f} px tall: "
+                                     f"keys must be at least {key_min:.0f} px (20 mm)")
+    return found
+
+
 def _frames(window: QQuickWindow, count: int = 2, timeout_ms: int = 500) -> None:
     """Let the window render ``count`` frames (layouts are polished on the way to a frame)."""
     for _ in range(count):
@@ -186,9 +286,11 @@ def check_all(
     modes: Sequence[Mode] = ALL_MODES,
     screens: Sequence[str] | None = None,
     sessions: object = None,
+    primary: bool = True,
 ) -> list[str]:
-    """Render each screen in each language, size and mode; every problem, each prefixed with
-    ``<screen> [<lang> <w>x<h>, <mode>]``. ``sessions(lang)`` overrides the sample sessions."""
+    """Render each screen in each language, size and mode; every problem (and with ``primary``
+    every primary action that needs scrolling), each prefixed with ``<screen> [<lang> <w>x<h>,
+    <mode>]``. ``sessions(lang)`` overrides the sample sessions."""
     from kiosk.flow import new_session
     from ui.screenshots import sample_sessions, staff_previews
 
@@ -218,7 +320,8 @@ def check_all(
                     theme.highContrast = mode.high_contrast
                     _frames(window)
                     where = f"{name} [{lang} {size.width()}x{size.height()}, {mode}]"
-                    report += [f"{where}: {p}" for p in problems(window)]
+                    found = problems(window) + (primary_problems(window) if primary else [])
+                    report += [f"{where}: {p}" for p in found]
     theme.largeText = False
     theme.highContrast = False
     return report

@@ -75,7 +75,8 @@ def _outcome(result: TxnResult, lang: str, plan: Plan, printed: bool = True,
 
 def sample_sessions(lang: str) -> dict[str, Session]:
     """One session per screen name (and the variants that change a screen's layout: the
-    idle warning over the plans screen, the terminal silent or cancelling, a stale SIM)."""
+    idle warning over the plans screen, the terminal silent or cancelling, a stale SIM, the
+    checkout's reason to choose again on the keypad and the plans)."""
     plans = sample_plans()
     plan = next(p for p in plans if p.id == SAMPLE_ACCOUNT.current_plan)
     base = dataclasses.replace(new_session("en"), lang=lang)
@@ -98,10 +99,12 @@ def sample_sessions(lang: str) -> dict[str, Session]:
         "reading": at(State.READING, base),
         "phone": at(State.PHONE, base, digits="202555012"),
         "phone_invalid": at(State.PHONE, base, digits="20255", number_invalid=True),
+        "phone_notice": at(State.PHONE, base, digits="2025550123", notice="invalid_number"),
         "lookup": at(State.LOOKUP, base),
         "account": at(State.ACCOUNT),
         "account_loading": at(State.ACCOUNT, plans=None),
         "plans": at(State.PLANS),
+        "plans_notice": at(State.PLANS, notice="plan_changed"),
         "confirm": at(State.CONFIRM, msisdn="12025550123"),
         "pay": at(State.PAY, prompt=TerminalPrompt.ENTER_PIN),
         "pay_silent": at(State.PAY, prompt=TerminalPrompt.INSERT_CARD, terminal_silent=True),

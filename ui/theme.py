@@ -69,7 +69,7 @@ CONTRAST_PAIRS: tuple[tuple[str, str, float, str], ...] = (
     ("border", "surface", GRAPHIC, "outline of cards and the number display"),
     ("border", "secondary", GRAPHIC, "outline against the secondary button's own fill"),
     ("accent", "background", GRAPHIC, "pressed/selected outline, primary button shape"),
-    ("accent", "surface", GRAPHIC, "prompt box outline, current plan's outline"),
+    ("accent", "surface", GRAPHIC, "prompt box outline, current plan's outline, a plan card's 'Choose'"),
     ("danger", "background", GRAPHIC, "badge '!' and error outlines"),
     ("success", "background", GRAPHIC, "badge tick"),
     ("topBarText", "topBar", GRAPHIC, "outline of top-bar buttons and toggles"),

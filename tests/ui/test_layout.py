@@ -1,20 +1,25 @@
 """Nothing a customer needs is cut off: every screen x language x orientation x text size x
 contrast is rendered offscreen and checked by ``ui.layoutcheck`` (text elided or larger than
-its box, items spilling out of their container or the window, content that cannot scroll).
-And the check itself fails, naming screen, language, size and mode, on a long string."""
+its box, items spilling out of their container or the window, content that cannot scroll),
+and each screen's primary action (``ui.layoutcheck.PRIMARY``: the keypad and the number, the
+price and Pay, the terminal's prompt and Cancel, the reference and Done...) lies wholly on
+screen before any scrolling, with keys at least 20 mm tall. And the checks themselves fail,
+naming screen, language, size and mode, on a long string and on a keypad pushed down."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF, QSize, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQuick import QQuickItem
 
 from kiosk.config import LANGUAGES, Settings
 from ui.app import KioskUi
-from ui.layoutcheck import ALL_MODES, Mode, _frames, check_all, problems
+from ui.layoutcheck import ALL_MODES, PRIMARY, Mode, _frames, _loaded, check_all, primary_problems, problems
 from ui.screenshots import SIZES
 
 
@@ -128,28 +133,66 @@ def test_the_check_fails_on_a_deliberately_long_string(layout_ui: KioskUi,
     assert any("topLang_" in line or "topBar" in line for line in found), found
 
 
-def test_staff_screens_show_their_primary_action_without_scrolling(layout_ui: KioskUi) -> None:
-    from PySide6.QtCore import QRectF
+def test_the_primary_action_check_fails_on_a_keypad_pushed_below_the_fold(
+        layout_ui: KioskUi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notice much longer than the real one pushes the phone keypad off the screen in large
+    text: the check names the screen, language, size and mode and the keys; with the real
+    Spanish notice the keypad, the number and Continue are all on screen."""
+    manager = layout_ui.language
+    real = manager._translator("es")
+    assert real is not None
+    source = "Please check the number: a US number has 10 digits, area code first."
+    long = LongTranslation(real, source, "Revise el número: un número de EE. UU. tiene 10 dígitos. " * 12)
+    monkeypatch.setitem(manager._translators, "es", long)
+    where = "phone_invalid [es 1080x1920, large text, normal contrast]: "
+    report = check_all(layout_ui, langs=["es"], sizes=[QSize(1080, 1920)], modes=[Mode(large_text=True)],
+                       screens=["phone_invalid"])
+    monkeypatch.undo()
+    manager.switch("en")
+    assert any(line.startswith(where) and "primary action phoneScreen/key_0" in line
+               and "not fully on screen without scrolling" in line for line in report), report
+    assert check_all(layout_ui, langs=["es"], sizes=[QSize(1080, 1920)], modes=[Mode(large_text=True)],
+                     screens=["phone_invalid"]) == []
 
-    from ui.screenshots import staff_previews
 
-    previews = staff_previews()
-    failures = []
-    for size in SIZES:
-        layout_ui.window.resize(size)
-        for mode in ALL_MODES:
-            layout_ui.theme.setProperty("largeText", mode.large_text)
-            layout_ui.theme.setProperty("highContrast", mode.high_contrast)
-            for screen, button in (("operator", "exportButton"), ("staff_pin", "pinSubmitButton")):
-                layout_ui.staff.preview(**previews[screen])
-                _frames(layout_ui.window, 3)
-                item = visual_child(layout_ui.window.contentItem(), button)
-                rect = item.mapRectToScene(QRectF(0, 0, item.width(), item.height()))
-                viewport = item.parentItem().parentItem().parentItem()  # grid, content, actionScroller
-                view = viewport.mapRectToScene(QRectF(0, 0, viewport.width(), viewport.height()))
-                if not (view.contains(rect) and QRectF(0, 0, size.width(), size.height()).contains(rect)):
-                    failures.append(f"{screen} {size.width()}x{size.height()} {mode}: {button} at {rect}")
-    layout_ui.staff.preview("")
-    layout_ui.theme.setProperty("largeText", False)
-    layout_ui.theme.setProperty("highContrast", False)
-    assert not failures, failures
+def test_the_primary_action_check_looks_at_scroll_position_zero(layout_ui: KioskUi,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judged as the screen first appears, not as it happens to be scrolled: the third plan's
+    price (below the fold in large text) scrolled into view still counts as needing scrolling."""
+    from ui.screenshots import sample_sessions
+
+    monkeypatch.setitem(PRIMARY, "plansScreen", ("planPrice_2",))
+    layout_ui.window.resize(QSize(1080, 1920))
+    layout_ui.language.switch("es")
+    layout_ui.theme.setProperty("largeText", True)
+    try:
+        layout_ui.controller.show_snapshot(sample_sessions("es")["plans"])
+        _loaded(layout_ui)
+        _frames(layout_ui.window, 3)
+        at_rest = primary_problems(layout_ui.window)
+        assert len(at_rest) == 1 and "planPrice_2" in at_rest[0] and "below the fold" in at_rest[0], at_rest
+        scroller = visual_child(layout_ui.window.contentItem(), "screenScroller")
+        scroller.setProperty("contentY", float(scroller.property("contentHeight")) - scroller.height())
+        _frames(layout_ui.window)
+        price = visual_child(layout_ui.window.contentItem(), "planPrice_2")
+        view = scroller.mapRectToScene(QRectF(0, 0, scroller.width(), scroller.height()))
+        assert view.contains(price.mapRectToScene(QRectF(0, 0, price.width(), price.height())))  # in view now
+        scrolled = primary_problems(layout_ui.window)  # (the bar's text, so its height, changed)
+        assert len(scrolled) == 1 and "planPrice_2" in scrolled[0] and "below the fold" in scrolled[0], scrolled
+    finally:
+        layout_ui.theme.setProperty("largeText", False)
+        layout_ui.language.switch("en")
+
+
+def test_every_primary_action_names_items_that_exist() -> None:
+    """A renamed screen or item must not drop out of the rule unnoticed (an owner that is never
+    found, or an optional notice, is skipped by the check): every name in PRIMARY is an
+    objectName in the QML (a Repeater's ``"planPrice_" + index`` counts for planPrice_0)."""
+    qml = "\n".join(path.read_text() for path in Path("ui/qml").rglob("*.qml"))
+    named = set(re.findall(r'(?:objectName|qrName):\s*"(\w+)"', qml))  # QrTile names its image qrName
+    indexed = set(re.findall(r'objectName:\s*"(\w+_)"\s*\+\s*index', qml))
+    named |= {f"key_{k}" for k in "0123456789"} if 'objectName: "key_" + modelData' in qml else set()
+    for owner, names in PRIMARY.items():
+        assert owner in named, owner
+        for name in (n.rstrip("?") for n in names):
+            assert name in named or re.sub(r"\d+$", "", name) in indexed, f"{owner}/{name}"

@@ -242,6 +242,24 @@ def test_the_operator_pin_opens_the_operator_screen(kiosk_real: Kiosk) -> None:
     assert kiosk_real.ui.staff.actions == ["terminal_end_of_day", "end_of_day", "attention", "versions"]
 
 
+def test_the_more_below_bar_scrolls_the_technician_list(kiosk_real: Kiosk) -> None:
+    """The checks scroll in their own list under title and subtitle (one scroll area, not a
+    page around a list): the "More below" bar shows, follows that list and scrolls it."""
+    k = kiosk_real
+    login(k)
+    listed = k.wait_item("staffList")
+    k.qtbot.waitUntil(lambda: k.find("moreBelow") is not None)  # type: ignore[attr-defined]
+    assert float(listed.property("contentHeight")) > listed.height()
+    assert float(k.wait_item("screenScroller").property("contentHeight")) <= k.wait_item("screenScroller").height() + 1
+    while not listed.property("atYEnd"):
+        before = float(listed.property("contentY"))
+        k.tap("moreBelow")
+        k.qtbot.waitUntil(lambda b=before: float(listed.property("contentY")) > b)  # type: ignore[attr-defined]
+    assert k.text("moreText").startswith("\u25B2")  # "Back to the top"
+    k.tap("moreBelow")
+    k.qtbot.waitUntil(lambda: float(listed.property("contentY")) == 0.0)  # type: ignore[attr-defined]
+
+
 def test_no_pin_configured_says_so(qtbot: object, tmp_path: Path) -> None:
     from kiosk.app import build_services
     from kiosk.config import Settings

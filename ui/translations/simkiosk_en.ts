@@ -404,6 +404,7 @@
     <name>ErrorScreen</name>
     <message>
         <location filename="../qml/components/ErrorScreen.qml" line="61"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="14"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
@@ -462,12 +463,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="29"/>
+        <location filename="../qml/components/Keypad.qml" line="41"/>
         <source>Clear</source>
         <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="49"/>
+        <location filename="../qml/components/Keypad.qml" line="55"/>
         <source>Delete last digit</source>
         <translation>Delete last digit</translation>
     </message>
@@ -552,137 +553,137 @@
         <translation>Export the transaction log.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>Dates (UTC days, both included)</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>Today</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>Yesterday</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>Last 7 days</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>This month</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>Unmask: full phone numbers and ICCIDs</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>The file will contain personal data. Keep the stick safe.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>Phone numbers and ICCIDs are masked.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>Save to</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>USB stick %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>Kiosk export folder</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>%1 MiB free</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>read-only</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>Looking…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>Look for USB sticks again</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Exported %1 transactions (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>masked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>unmasked</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>Export failed: check the stick is plugged in, not full and not write-protected.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>Writing the file…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>Other operator tasks</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>
@@ -713,22 +714,22 @@
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="11"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>Pay on the card terminal</source>
         <translation>Pay on the card terminal</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="12"/>
+        <location filename="../qml/screens/PayScreen.qml" line="13"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>The terminal is below the screen, on the right.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <location filename="../qml/screens/PayScreen.qml" line="77"/>
         <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
         <translation>You can cancel the payment. You will not pay for a top-up you did not get.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="129"/>
+        <location filename="../qml/screens/PayScreen.qml" line="146"/>
         <source>Cancel payment</source>
         <translation>Cancel payment</translation>
     </message>
@@ -797,37 +798,37 @@
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="16"/>
         <source>Enter your phone number</source>
         <translation>Enter your phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="17"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>The number of the phone you want to top up, area code first.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="72"/>
         <source>Phone number</source>
         <translation>Phone number</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="37"/>
         <source>Please check the number: a US number has 10 digits, area code first.</source>
         <translation>Please check the number: a US number has 10 digits, area code first.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
         <source>Continue</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="108"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="115"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -835,67 +836,67 @@
 <context>
     <name>PinScreen</name>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Staff sign-in</source>
         <translation>Staff sign-in</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <location filename="../qml/screens/PinScreen.qml" line="11"/>
         <source>Enter your technician or operator PIN.</source>
         <translation>Enter your technician or operator PIN.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <location filename="../qml/screens/PinScreen.qml" line="17"/>
         <source>Checking…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
         <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
         <translation>Wrong PIN. Attempts left before the keypad locks: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
         <translation>Too many wrong PINs. Locked until a technician unlocks it.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>Too many wrong PINs. Locked: try again in %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="27"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>A PIN has at least 4 digits.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="25"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>No staff PIN is set up on this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="26"/>
+        <location filename="../qml/screens/PinScreen.qml" line="29"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>The PIN cannot be checked right now (ledger unavailable).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="28"/>
+        <location filename="../qml/screens/PinScreen.qml" line="31"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>The PIN cannot be checked right now (%1).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="56"/>
+        <location filename="../qml/screens/PinScreen.qml" line="73"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="86"/>
+        <location filename="../qml/screens/PinScreen.qml" line="102"/>
         <source>Sign in</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="92"/>
+        <location filename="../qml/screens/PinScreen.qml" line="108"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
@@ -903,32 +904,38 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="13"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="14"/>
         <source>Choose a plan</source>
         <translation>Choose a plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="35"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>There are no plans for this carrier at this kiosk.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Your current plan</source>
         <translation>Your current plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
+        <source>Choose</source>
+        <translation>Choose</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>Days valid: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>Start over</translation>
     </message>
@@ -936,37 +943,27 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
         <source>Done! Your phone is topped up.</source>
         <translation>Done! Your phone is topped up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
         <source>Your plan now runs until %1.</source>
         <translation>Your plan now runs until %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="15"/>
         <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
         <translation>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="17"/>
         <source>Please take your SIM card.</source>
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
-        <source>Scan for your receipt</source>
-        <translation>Scan for your receipt</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
-        <source>Remind me 3 days before it ends</source>
-        <translation>Remind me 3 days before it ends</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="18"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>
@@ -1000,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>Back to the top</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>More below: swipe up or tap here</translation>
     </message>
@@ -1270,42 +1267,42 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="14"/>
         <source>Done! Your phone is topped up.</source>
         <translation>Done! Your phone is topped up.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="17"/>
         <source>Your plan now runs until %1.</source>
         <translation>Your plan now runs until %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="20"/>
         <source>Please take your SIM card.</source>
         <translation>Please take your SIM card.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="19"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Your receipt is printing below the screen.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="18"/>
         <source>Reference: %1</source>
         <translation>Reference: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="115"/>
         <source>Scan for your receipt</source>
         <translation>Scan for your receipt</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="125"/>
         <source>Remind me 3 days before it ends</source>
         <translation>Remind me 3 days before it ends</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="21"/>
         <source>Done</source>
         <translation>Done</translation>
     </message>
@@ -1341,7 +1338,7 @@
         <translation>Run a check; each one says what to do next.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>Exit to the customer screen</translation>
     </message>

@@ -404,6 +404,7 @@
     <name>ErrorScreen</name>
     <message>
         <location filename="../qml/components/ErrorScreen.qml" line="61"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="14"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
@@ -462,12 +463,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="29"/>
+        <location filename="../qml/components/Keypad.qml" line="41"/>
         <source>Clear</source>
         <translation>Borrar</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="49"/>
+        <location filename="../qml/components/Keypad.qml" line="55"/>
         <source>Delete last digit</source>
         <translation>Borrar el último dígito</translation>
     </message>
@@ -552,137 +553,137 @@
         <translation>Exportar el registro de transacciones.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>Fechas (días UTC, ambos incluidos)</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>Desde</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>Hasta</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>Hoy</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>Ayer</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>Últimos 7 días</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>Este mes</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>Mostrar completos los números de celular y los ICCID</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>El archivo contendrá datos personales. Guarde la memoria en un lugar seguro.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>Los números de celular y los ICCID están ocultos en parte.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>Guardar en</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>No se encontró ninguna memoria USB. Conecte una y busque de nuevo, o guarde en la carpeta de exportación del quiosco.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>Memoria USB %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>Carpeta de exportación del quiosco</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>%1 MiB libres</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>solo lectura</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>Buscando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>Buscar memorias USB de nuevo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>Exportando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>Exportar CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>Se exportaron %1 transacciones (%2 KiB, %3).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>ocultos en parte</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>completos</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>La exportación falló: verifique que la memoria esté conectada, que no esté llena y que no esté protegida contra escritura.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>Escribiendo el archivo…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>Otras tareas del operador</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>
@@ -713,22 +714,22 @@
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="11"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>Pay on the card terminal</source>
         <translation>Pague en la terminal de tarjetas</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="12"/>
+        <location filename="../qml/screens/PayScreen.qml" line="13"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>La terminal está debajo de la pantalla, a la derecha.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <location filename="../qml/screens/PayScreen.qml" line="77"/>
         <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
         <translation>Puede cancelar el pago. No pagará por una recarga que no recibió.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="129"/>
+        <location filename="../qml/screens/PayScreen.qml" line="146"/>
         <source>Cancel payment</source>
         <translation>Cancelar el pago</translation>
     </message>
@@ -797,37 +798,37 @@
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="16"/>
         <source>Enter your phone number</source>
         <translation>Ingrese su número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="17"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>El número del celular que quiere recargar, empezando por el código de área.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="72"/>
         <source>Phone number</source>
         <translation>Número de celular</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="37"/>
         <source>Please check the number: a US number has 10 digits, area code first.</source>
         <translation>Revise el número: un número de EE. UU. tiene 10 dígitos, primero el código de área.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
         <source>Continue</source>
         <translation>Continuar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="108"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="115"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -835,67 +836,67 @@
 <context>
     <name>PinScreen</name>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Staff sign-in</source>
         <translation>Acceso del personal</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <location filename="../qml/screens/PinScreen.qml" line="11"/>
         <source>Enter your technician or operator PIN.</source>
         <translation>Ingrese su PIN de técnico o de operador.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <location filename="../qml/screens/PinScreen.qml" line="17"/>
         <source>Checking…</source>
         <translation>Verificando…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
         <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
         <translation>PIN incorrecto. Intentos antes de que se bloquee el teclado: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
         <translation>Demasiados PIN incorrectos. Bloqueado hasta que un técnico lo desbloquee.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>Demasiados PIN incorrectos. Bloqueado: vuelva a intentarlo en %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="27"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>Un PIN tiene al menos 4 dígitos.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="25"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>Este quiosco no tiene configurado ningún PIN del personal.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="26"/>
+        <location filename="../qml/screens/PinScreen.qml" line="29"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>Ahora no se puede verificar el PIN (registro contable no disponible).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="28"/>
+        <location filename="../qml/screens/PinScreen.qml" line="31"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>Ahora no se puede verificar el PIN (%1).</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="56"/>
+        <location filename="../qml/screens/PinScreen.qml" line="73"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="86"/>
+        <location filename="../qml/screens/PinScreen.qml" line="102"/>
         <source>Sign in</source>
         <translation>Iniciar sesión</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="92"/>
+        <location filename="../qml/screens/PinScreen.qml" line="108"/>
         <source>Cancel</source>
         <translation>Cancelar</translation>
     </message>
@@ -903,32 +904,38 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="13"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="14"/>
         <source>Choose a plan</source>
         <translation>Elija un plan</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="35"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>Este quiosco no tiene planes para esta compañía.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Your current plan</source>
         <translation>Su plan actual</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
+        <source>Choose</source>
+        <translation>Elegir</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>Días de vigencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>Regresar</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>Empezar de nuevo</translation>
     </message>
@@ -936,37 +943,27 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
         <source>Done! Your phone is topped up.</source>
         <translation>¡Listo! Su celular está recargado.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
         <source>Your plan now runs until %1.</source>
         <translation>Su plan ahora está vigente hasta el %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="15"/>
         <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
         <translation>La impresora de recibos no tiene papel. Escanee el código para ver su recibo en su celular.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="17"/>
         <source>Please take your SIM card.</source>
         <translation>Por favor, retire su tarjeta SIM.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
-        <source>Scan for your receipt</source>
-        <translation>Escanee para ver su recibo</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
-        <source>Remind me 3 days before it ends</source>
-        <translation>Recordarme 3 días antes del vencimiento</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="18"/>
         <source>Done</source>
         <translation>Listo</translation>
     </message>
@@ -1000,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>Volver arriba</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>Hay más abajo: deslice hacia arriba o toque aquí</translation>
     </message>
@@ -1270,42 +1267,42 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="14"/>
         <source>Done! Your phone is topped up.</source>
         <translation>¡Listo! Su celular está recargado.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="17"/>
         <source>Your plan now runs until %1.</source>
         <translation>Su plan ahora está vigente hasta el %1.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="20"/>
         <source>Please take your SIM card.</source>
         <translation>Por favor, retire su tarjeta SIM.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="19"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>Su recibo se está imprimiendo debajo de la pantalla.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="18"/>
         <source>Reference: %1</source>
         <translation>Referencia: %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="115"/>
         <source>Scan for your receipt</source>
         <translation>Escanee para ver su recibo</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="125"/>
         <source>Remind me 3 days before it ends</source>
         <translation>Recordarme 3 días antes del vencimiento</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="21"/>
         <source>Done</source>
         <translation>Listo</translation>
     </message>
@@ -1341,7 +1338,7 @@
         <translation>Ejecute una verificación; cada una indica qué hacer a continuación.</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>Salir a la pantalla del cliente</translation>
     </message>

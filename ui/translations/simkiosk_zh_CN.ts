@@ -404,6 +404,7 @@
     <name>ErrorScreen</name>
     <message>
         <location filename="../qml/components/ErrorScreen.qml" line="61"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="14"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
@@ -462,12 +463,12 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="29"/>
+        <location filename="../qml/components/Keypad.qml" line="41"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../qml/components/Keypad.qml" line="49"/>
+        <location filename="../qml/components/Keypad.qml" line="55"/>
         <source>Delete last digit</source>
         <translation>删除最后一位</translation>
     </message>
@@ -552,137 +553,137 @@
         <translation>导出交易记录。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="35"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="39"/>
         <source>Dates (UTC days, both included)</source>
         <translation>日期（UTC 日期，含首尾两天）</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="38"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="42"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="43"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="47"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="51"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="55"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="52"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="56"/>
         <source>Yesterday</source>
         <translation>昨天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="53"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="57"/>
         <source>Last 7 days</source>
         <translation>最近 7 天</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="54"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="58"/>
         <source>This month</source>
         <translation>本月</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="60"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="64"/>
         <source>Unmask: full phone numbers and ICCIDs</source>
         <translation>显示完整的手机号码和ICCID</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="72"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="76"/>
         <source>The file will contain personal data. Keep the stick safe.</source>
         <translation>文件将包含个人数据。请妥善保管U盘。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="73"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="77"/>
         <source>Phone numbers and ICCIDs are masked.</source>
         <translation>手机号码和ICCID已部分隐藏。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="82"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
         <source>Save to</source>
         <translation>保存到</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="86"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="90"/>
         <source>No USB stick found. Plug one in and look again, or save to the kiosk&apos;s export folder.</source>
         <translation>未找到 U盘。请插入 U盘后重新查找，或保存到自助机的导出文件夹。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="114"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="118"/>
         <source>USB stick %1</source>
         <translation>U盘 %1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="115"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="119"/>
         <source>Kiosk export folder</source>
         <translation>自助机导出文件夹</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="116"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="120"/>
         <source>%1 MiB free</source>
         <translation>可用 %1 MiB</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="117"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="121"/>
         <source>read-only</source>
         <translation>只读</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Looking…</source>
         <translation>正在查找…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="125"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="129"/>
         <source>Look for USB sticks again</source>
         <translation>重新查找 U盘</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="178"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="182"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="169"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
         <source>Exported %1 transactions (%2 KiB, %3).</source>
         <translation>已导出 %1 笔交易（%2 KiB，%3）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>masked</source>
         <translation>部分隐藏</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="170"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="174"/>
         <source>unmasked</source>
         <translation>完整显示</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="172"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="176"/>
         <source>Export failed: check the stick is plugged in, not full and not write-protected.</source>
         <translation>导出失败：请检查U盘已插好、未满且未写保护。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="173"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="177"/>
         <source>Writing the file…</source>
         <translation>正在写入文件…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="136"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="140"/>
         <source>Other operator tasks</source>
         <translation>其他运营任务</translation>
     </message>
     <message>
-        <location filename="../qml/screens/OperatorScreen.qml" line="185"/>
+        <location filename="../qml/screens/OperatorScreen.qml" line="189"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>
@@ -713,22 +714,22 @@
 <context>
     <name>PayScreen</name>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="11"/>
+        <location filename="../qml/screens/PayScreen.qml" line="12"/>
         <source>Pay on the card terminal</source>
         <translation>请在刷卡机上付款</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="12"/>
+        <location filename="../qml/screens/PayScreen.qml" line="13"/>
         <source>The terminal is below the screen, on the right.</source>
         <translation>刷卡机位于屏幕右下方。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="65"/>
+        <location filename="../qml/screens/PayScreen.qml" line="77"/>
         <source>You can cancel the payment. You will not pay for a top-up you did not get.</source>
         <translation>您可以取消付款。没有充值成功，就不会向您收费。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PayScreen.qml" line="129"/>
+        <location filename="../qml/screens/PayScreen.qml" line="146"/>
         <source>Cancel payment</source>
         <translation>取消付款</translation>
     </message>
@@ -797,37 +798,37 @@
 <context>
     <name>PhoneScreen</name>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="10"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="16"/>
         <source>Enter your phone number</source>
         <translation>请输入您的手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="11"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="17"/>
         <source>The number of the phone you want to top up, area code first.</source>
         <translation>请输入要充值的手机号码，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="58"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="72"/>
         <source>Phone number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="77"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="37"/>
         <source>Please check the number: a US number has 10 digits, area code first.</source>
         <translation>请检查号码：美国手机号码为 10 位数字，先输入区号。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="99"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="102"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="105"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="108"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PhoneScreen.qml" line="111"/>
+        <location filename="../qml/screens/PhoneScreen.qml" line="115"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -835,67 +836,67 @@
 <context>
     <name>PinScreen</name>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="9"/>
+        <location filename="../qml/screens/PinScreen.qml" line="10"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="10"/>
+        <location filename="../qml/screens/PinScreen.qml" line="11"/>
         <source>Enter your technician or operator PIN.</source>
         <translation>请输入技术员或运营人员的PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="14"/>
+        <location filename="../qml/screens/PinScreen.qml" line="17"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="15"/>
+        <location filename="../qml/screens/PinScreen.qml" line="18"/>
         <source>Wrong PIN. Attempts left before the keypad locks: %1</source>
         <translation>PIN码错误。键盘锁定前剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="18"/>
+        <location filename="../qml/screens/PinScreen.qml" line="21"/>
         <source>Too many wrong PINs. Locked until a technician unlocks it.</source>
         <translation>PIN 错误次数过多。已锁定，需技术人员解锁。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="21"/>
+        <location filename="../qml/screens/PinScreen.qml" line="24"/>
         <source>Too many wrong PINs. Locked: try again in %1.</source>
         <translation>PIN码错误次数过多，已锁定：请在 %1 后重试。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="24"/>
+        <location filename="../qml/screens/PinScreen.qml" line="27"/>
         <source>A PIN has at least 4 digits.</source>
         <translation>PIN码至少为 4 位数字。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="25"/>
+        <location filename="../qml/screens/PinScreen.qml" line="28"/>
         <source>No staff PIN is set up on this kiosk.</source>
         <translation>本自助机未设置工作人员PIN码。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="26"/>
+        <location filename="../qml/screens/PinScreen.qml" line="29"/>
         <source>The PIN cannot be checked right now (ledger unavailable).</source>
         <translation>目前无法验证PIN码（账本不可用）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="28"/>
+        <location filename="../qml/screens/PinScreen.qml" line="31"/>
         <source>The PIN cannot be checked right now (%1).</source>
         <translation>目前无法验证PIN码（%1）。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="56"/>
+        <location filename="../qml/screens/PinScreen.qml" line="73"/>
         <source>PIN</source>
         <translation>PIN码</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="86"/>
+        <location filename="../qml/screens/PinScreen.qml" line="102"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PinScreen.qml" line="92"/>
+        <location filename="../qml/screens/PinScreen.qml" line="108"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -903,32 +904,38 @@
 <context>
     <name>PlansScreen</name>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="10"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="13"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="14"/>
         <source>Choose a plan</source>
         <translation>选择套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="31"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="35"/>
         <source>There are no plans for this carrier at this kiosk.</source>
         <translation>本自助机没有此运营商的套餐。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="76"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="94"/>
         <source>Your current plan</source>
         <translation>您当前的套餐</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="97"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="136"/>
+        <source>Choose</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <location filename="../qml/screens/PlansScreen.qml" line="145"/>
         <source>Days valid: %1</source>
         <translation>有效天数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="124"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="172"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PlansScreen.qml" line="130"/>
+        <location filename="../qml/screens/PlansScreen.qml" line="178"/>
         <source>Start over</source>
         <translation>重新开始</translation>
     </message>
@@ -936,37 +943,27 @@
 <context>
     <name>PrinterOutOfPaperScreen</name>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="10"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="11"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
         <source>Your plan now runs until %1.</source>
         <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="12"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="15"/>
         <source>The receipt printer is out of paper. Scan the code to get your receipt on your phone.</source>
         <translation>收据打印机缺纸。请扫描二维码，在手机上查看收据。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="13"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="17"/>
         <source>Please take your SIM card.</source>
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="26"/>
-        <source>Scan for your receipt</source>
-        <translation>扫码查看收据</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="35"/>
-        <source>Remind me 3 days before it ends</source>
-        <translation>到期前3天提醒我</translation>
-    </message>
-    <message>
-        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="40"/>
+        <location filename="../qml/screens/PrinterOutOfPaperScreen.qml" line="18"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1000,12 +997,12 @@
 <context>
     <name>ScreenBase</name>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="119"/>
+        <location filename="../qml/components/ScreenBase.qml" line="159"/>
         <source>Back to the top</source>
         <translation>回到顶部</translation>
     </message>
     <message>
-        <location filename="../qml/components/ScreenBase.qml" line="120"/>
+        <location filename="../qml/components/ScreenBase.qml" line="160"/>
         <source>More below: swipe up or tap here</source>
         <translation>下方还有内容：向上滑动或点击此处</translation>
     </message>
@@ -1270,42 +1267,42 @@
 <context>
     <name>SuccessScreen</name>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="11"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="14"/>
         <source>Done! Your phone is topped up.</source>
         <translation>完成！您的手机已充值成功。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="30"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="17"/>
         <source>Your plan now runs until %1.</source>
         <translation>您的套餐现在有效期至%1。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="39"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="20"/>
         <source>Please take your SIM card.</source>
         <translation>请取回您的SIM卡。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="46"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="19"/>
         <source>Your receipt is printing below the screen.</source>
         <translation>您的收据正在屏幕下方打印。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="55"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="18"/>
         <source>Reference: %1</source>
         <translation>参考号：%1</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="77"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="115"/>
         <source>Scan for your receipt</source>
         <translation>扫码查看收据</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="87"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="125"/>
         <source>Remind me 3 days before it ends</source>
         <translation>到期前3天提醒我</translation>
     </message>
     <message>
-        <location filename="../qml/screens/SuccessScreen.qml" line="95"/>
+        <location filename="../qml/screens/SuccessScreen.qml" line="21"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1341,7 +1338,7 @@
         <translation>运行检查；每项检查都会说明下一步该怎么做。</translation>
     </message>
     <message>
-        <location filename="../qml/screens/TechnicianScreen.qml" line="43"/>
+        <location filename="../qml/screens/TechnicianScreen.qml" line="47"/>
         <source>Exit to the customer screen</source>
         <translation>退出到顾客界面</translation>
     </message>

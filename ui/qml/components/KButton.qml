@@ -35,11 +35,15 @@ Rectangle {
         id: label
         anchors.centerIn: parent
         width: Math.min(implicitWidth, parent.width - 48 * btn.u)
+        // a key as short as 20 mm with large text: the label shrinks to the key's height too
+        height: btn.fit ? Math.min(implicitHeight, btn.height) : implicitHeight
+        verticalAlignment: Text.AlignVCenter
+        lineHeight: btn.fit ? 1.0 : 1.1  // one line: no extra leading
         size: btn.textSize
         font.family: btn.symbol ? symbolFont : theme.fontFamily
         font.bold: true
         // a key's label does not wrap: it shrinks to the key instead
-        fontSizeMode: btn.fit ? Text.HorizontalFit : Text.FixedSize
+        fontSizeMode: btn.fit ? Text.Fit : Text.FixedSize
         wrapMode: btn.fit ? Text.NoWrap : Text.Wrap
         minimumPixelSize: 12
         horizontalAlignment: Text.AlignHCenter

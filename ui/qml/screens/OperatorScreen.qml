@@ -9,11 +9,15 @@ ScreenBase {
     objectName: "operatorScreen"
     title: qsTr("Operator")
     subtitle: qsTr("Export the transaction log.")
+    fill: true  // the list scrolls itself under title and subtitle
+    list: listView
 
     StaffTitles { id: titles }
     readonly property var result: staff.exportResult
 
     Flickable {
+        id: listView
+        objectName: "staffList"
         anchors.fill: parent
         contentWidth: width
         contentHeight: column.implicitHeight

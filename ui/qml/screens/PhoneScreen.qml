@@ -2,91 +2,94 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
-// The number of an eSIM (or a phone whose SIM is not here) on a large keypad. Landscape puts
-// title, hint and number beside the keypad so that the keys keep their full size.
+// The number of an eSIM (or a phone whose SIM is not here) on a large keypad. The number
+// and the keypad are pinned (never scrolled away); the title and the hint scroll when they
+// must. Portrait: the number right under the hint, the keys as tall as the room left allows
+// (never under 20 mm), a notice between number and keys. Landscape: title, hint and notices
+// on the left, the number over the keypad in the middle, the actions on the right. While a
+// notice says what was wrong (it says "area code first" too) it takes the hint's place, so
+// that title, notice, number and keys fit in large text.
 ScreenBase {
     id: screen
     objectName: "phoneScreen"
-    readonly property string titleText: qsTr("Enter your phone number")
-    readonly property string hintText: qsTr("The number of the phone you want to top up, area code first.")
-    title: portrait ? titleText : ""
-    subtitle: portrait ? hintText : ""
+    readonly property bool noticed: phoneModel.notice.length > 0 || phoneModel.invalid
+    title: qsTr("Enter your phone number")
+    subtitle: noticed ? "" : qsTr("The number of the phone you want to top up, area code first.")
+    compact: portrait && theme.largeText
+    pinnedWidth: 640 * u
 
-    GridLayout {
-        width: parent.width
-        columns: screen.portrait ? 1 : 2
-        rowSpacing: 32 * screen.u
-        columnSpacing: 64 * screen.u
-
-        ColumnLayout {
+    // Why the number was not taken (from the checkout, or the keypad's own check).
+    component Notices: ColumnLayout {
+        spacing: 12 * screen.u
+        KText {
+            objectName: "phoneNotice"
             Layout.fillWidth: true
-            Layout.alignment: Qt.AlignTop
-            Layout.preferredWidth: 5
-            spacing: 20 * screen.u
+            visible: phoneModel.notice.length > 0
+            text: "! " + phoneModel.notice
+            color: theme.danger
+            size: 36
+            font.bold: true
+        }
+        KText {
+            objectName: "numberInvalidText"
+            Layout.fillWidth: true
+            visible: phoneModel.invalid
+            text: "! " + qsTr("Please check the number: a US number has 10 digits, area code first.")
+            color: theme.danger
+            size: 36
+            font.bold: true
+        }
+    }
+
+    Notices {  // landscape: under the title
+        readonly property bool shown: !screen.portrait && screen.noticed
+        width: parent.width
+        height: shown ? implicitHeight : 0  // not from `visible`: the page's body hides when empty
+        visible: shown
+    }
+
+    pinned: ColumnLayout {
+        id: typed
+        width: parent.width
+        spacing: (screen.compact ? 16 : 24) * screen.u
+        Rectangle {
+            id: displayBox
+            Layout.fillWidth: true
+            Layout.preferredHeight: Math.max(140 * screen.u, phoneDisplay.implicitHeight + 28 * screen.u)
+            radius: 24 * screen.u
+            color: theme.surface
+            border.width: (phoneModel.invalid ? 6 : 3) * screen.u
+            border.color: phoneModel.invalid ? theme.danger : theme.border
             KText {
-                objectName: "screenTitle"
-                Layout.fillWidth: true
-                visible: !screen.portrait
-                text: screen.titleText
-                size: 60
-                font.bold: true
+                id: phoneDisplay
+                objectName: "phoneDisplay"
+                anchors.centerIn: parent
+                width: parent.width - 72 * screen.u
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.NoWrap
+                fontSizeMode: Text.HorizontalFit
+                minimumPixelSize: 24
+                text: phoneModel.display.length > 0 ? phoneModel.display : qsTr("Phone number")
+                color: phoneModel.display.length > 0 ? theme.text : theme.subtle
+                size: 72
+                font.bold: phoneModel.display.length > 0
             }
-            KText {
-                objectName: "phoneHint"
-                Layout.fillWidth: true
-                visible: !screen.portrait
-                text: screen.hintText
-                size: 34
-                color: theme.subtle
-            }
-            Rectangle {
-                Layout.fillWidth: true
-                Layout.preferredHeight: Math.max(160 * screen.u, phoneDisplay.implicitHeight + 40 * screen.u)
-                radius: 24 * screen.u
-                color: theme.surface
-                border.width: (phoneModel.invalid ? 6 : 3) * screen.u
-                border.color: phoneModel.invalid ? theme.danger : theme.border
-                KText {
-                    id: phoneDisplay
-                    objectName: "phoneDisplay"
-                    anchors.centerIn: parent
-                    width: parent.width - 72 * screen.u
-                    horizontalAlignment: Text.AlignHCenter
-                    wrapMode: Text.NoWrap
-                    fontSizeMode: Text.HorizontalFit
-                    minimumPixelSize: 24
-                    text: phoneModel.display.length > 0 ? phoneModel.display : qsTr("Phone number")
-                    color: phoneModel.display.length > 0 ? theme.text : theme.subtle
-                    size: 72
-                    font.bold: phoneModel.display.length > 0
-                }
-            }
-            KText {
-                objectName: "phoneNotice"
-                Layout.fillWidth: true
-                visible: phoneModel.notice.length > 0
-                text: "! " + phoneModel.notice
-                color: theme.danger
-                size: 36
-                font.bold: true
-            }
-            KText {
-                objectName: "numberInvalidText"
-                Layout.fillWidth: true
-                visible: phoneModel.invalid
-                text: "! " + qsTr("Please check the number: a US number has 10 digits, area code first.")
-                color: theme.danger
-                size: 36
-                font.bold: true
-            }
+        }
+        Notices {  // portrait: between the number and the keys
+            id: pinnedNotices
+            Layout.fillWidth: true
+            visible: screen.portrait && screen.noticed
         }
         Keypad {
             id: keypad
             Layout.fillWidth: true
-            Layout.preferredWidth: 4
             Layout.maximumWidth: 760 * screen.u
             Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
-            keyHeight: (screen.portrait ? 150 : 120) * screen.u
+            minKey: (screen.portrait ? 120 : 100) * screen.u
+            maxKey: (screen.portrait ? 150 : 130) * screen.u
+            gap: (screen.compact ? 14 : 20) * screen.u
+            room: screen.pinnedRoom - displayBox.Layout.preferredHeight - typed.spacing
+                  - (pinnedNotices.visible ? pinnedNotices.implicitHeight + typed.spacing : 0)
             onDigit: function(d) { session.send("digit", d) }
             onBackspace: session.send("backspace")
             onClear: session.send("clear")
@@ -104,12 +107,14 @@ ScreenBase {
             objectName: "backButton"
             text: qsTr("Back")
             kind: "secondary"
+            textSize: screen.compact ? 36 : 40  // one line each beside each other in large text
             onClicked: session.send("back")
         },
         KButton {
             objectName: "startOverButton"
             text: qsTr("Start over")
             kind: "quiet"
+            textSize: screen.compact ? 36 : 40
             onClicked: session.send("start_over")
         }
     ]

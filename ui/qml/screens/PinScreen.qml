@@ -3,11 +3,14 @@ import QtQuick.Layouts
 import "../components"
 
 // Staff sign-in: the technician or operator PIN on the large keypad (no system keyboard).
+// The PIN and the keypad are pinned as on the phone screen: the keys never scroll away.
 ScreenBase {
     id: screen
     objectName: "pinScreen"
     title: qsTr("Staff sign-in")
-    subtitle: portrait ? qsTr("Enter your technician or operator PIN.") : ""
+    subtitle: qsTr("Enter your technician or operator PIN.")
+    compact: portrait && theme.largeText
+    pinnedWidth: 640 * u
 
     function message() {
         switch (staff.pinMessage) {
@@ -28,52 +31,65 @@ ScreenBase {
         return qsTr("The PIN cannot be checked right now (%1).").arg(staff.pinMessage)
     }
 
-    GridLayout {
-        width: parent.width
-        columns: screen.portrait ? 1 : 2
-        rowSpacing: 32 * screen.u
-        columnSpacing: 64 * screen.u
+    // Portrait: under the PIN, between it and the keys; landscape: under the title (left).
+    component Message: KText {
+        objectName: "pinMessage"
+        visible: text.length > 0
+        text: screen.message()
+        color: staff.pinMessage === "" ? theme.text : theme.danger
+        size: 38
+        font.bold: true
+    }
 
-        ColumnLayout {
+    Item {
+        readonly property bool shown: !screen.portrait && bodyMessage.text.length > 0
+        width: parent.width
+        height: shown ? bodyMessage.implicitHeight : 0  // not from `visible`: the page's body hides when empty
+        visible: shown
+        Message { id: bodyMessage; width: parent.width }
+    }
+
+    pinned: ColumnLayout {
+        id: typed
+        width: parent.width
+        spacing: (screen.compact ? 16 : 24) * screen.u
+        Rectangle {
+            id: displayBox
             Layout.fillWidth: true
-            Layout.fillHeight: !screen.portrait
-            Layout.alignment: Qt.AlignTop
-            spacing: 24 * screen.u
-            Rectangle {
-                Layout.fillWidth: true
-                Layout.preferredHeight: 160 * screen.u
-                radius: 24 * screen.u
-                color: theme.surface
-                border.width: (staff.locked ? 6 : 3) * screen.u
-                border.color: staff.locked ? theme.danger : theme.border
-                KText {
-                    objectName: "pinDisplay"
-                    anchors.fill: parent
-                    verticalAlignment: Text.AlignVCenter
-                    horizontalAlignment: Text.AlignHCenter
-                    wrapMode: Text.NoWrap
-                    font.family: symbolFont
-                    text: staff.pinLength > 0 ? "\u25CF ".repeat(staff.pinLength).trim() : qsTr("PIN")
-                    color: staff.pinLength > 0 ? theme.text : theme.subtle
-                    size: 64
-                }
-            }
+            Layout.preferredHeight: 140 * screen.u
+            radius: 24 * screen.u
+            color: theme.surface
+            border.width: (staff.locked ? 6 : 3) * screen.u
+            border.color: staff.locked ? theme.danger : theme.border
             KText {
-                objectName: "pinMessage"
-                Layout.fillWidth: true
-                visible: text.length > 0
-                text: screen.message()
-                color: staff.pinMessage === "" ? theme.text : theme.danger
-                size: 38
-                font.bold: true
+                objectName: "pinDisplay"
+                anchors.fill: parent
+                verticalAlignment: Text.AlignVCenter
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.NoWrap
+                fontSizeMode: Text.Fit
+                minimumPixelSize: 24
+                font.family: symbolFont
+                text: staff.pinLength > 0 ? "\u25CF ".repeat(staff.pinLength).trim() : qsTr("PIN")
+                color: staff.pinLength > 0 ? theme.text : theme.subtle
+                size: 64
             }
+        }
+        Message {
+            id: pinnedMessage
+            Layout.fillWidth: true
+            visible: screen.portrait && text.length > 0
         }
         Keypad {
             Layout.fillWidth: true
             Layout.maximumWidth: 760 * screen.u
             Layout.alignment: Qt.AlignHCenter | Qt.AlignTop
             enabled: !staff.locked && !staff.pinBusy
-            keyHeight: (screen.portrait ? 150 : 120) * screen.u
+            minKey: (screen.portrait ? 120 : 100) * screen.u
+            maxKey: (screen.portrait ? 150 : 130) * screen.u
+            gap: (screen.compact ? 14 : 20) * screen.u
+            room: screen.pinnedRoom - displayBox.Layout.preferredHeight - typed.spacing
+                  - (pinnedMessage.visible ? pinnedMessage.implicitHeight + typed.spacing : 0)
             onDigit: function(d) { staff.pinDigit(d) }
             onBackspace: staff.pinBackspace()
             onClear: staff.pinClear()

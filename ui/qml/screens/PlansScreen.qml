@@ -3,12 +3,16 @@ import QtQuick.Layouts
 import "../components"
 
 // Every plan on sale for the carrier, by name, with all its benefits (cards grow; the page
-// scrolls with a visible hint); the customer's current plan is marked.
+// scrolls with a visible hint); the customer's current plan is marked. A card is a button:
+// name, price and "Choose" first (on screen without scrolling), then days and benefits.
 ScreenBase {
     id: screen
     objectName: "plansScreen"
-    title: qsTr("Choose a plan")
-    subtitle: plansModel.carrier
+    // landscape: the carrier on the title's line, so that the first row of cards (price and
+    // "Choose") stays above the fold with large text and a notice
+    title: portrait || plansModel.carrier.length === 0 ? qsTr("Choose a plan")
+                                                       : qsTr("Choose a plan") + " · " + plansModel.carrier
+    subtitle: portrait ? plansModel.carrier : ""
 
     ColumnLayout {
         width: parent.width
@@ -37,11 +41,23 @@ ScreenBase {
             objectName: "planGrid"
             Layout.fillWidth: true
             visible: !plansModel.loading
-            columns: screen.portrait ? 2 : (theme.largeText ? 3 : 4)
+            columns: screen.portrait || theme.largeText ? 2 : 4
             rowSpacing: 24 * screen.u
             columnSpacing: 24 * screen.u
+            // The tallest head (badge and name) of the cards in item i's row: prices and
+            // "Choose" line up across a row whatever the length of the names.
+            function rowHead(i) {
+                var first = i - i % columns, tallest = 0
+                for (var k = first; k < Math.min(first + columns, cards.count); ++k) {
+                    var card = cards.itemAt(k)
+                    if (card !== null)
+                        tallest = Math.max(tallest, card.head)
+                }
+                return tallest
+            }
 
             Repeater {
+                id: cards
                 model: plansModel.plans
                 Rectangle {
                     id: planCard
@@ -51,6 +67,8 @@ ScreenBase {
                     Layout.preferredWidth: 1
                     Layout.preferredHeight: cardBody.implicitHeight + 2 * pad
                     readonly property real pad: (screen.portrait ? 32 : 24) * screen.u
+                    // badge and name: what comes before the price (as laid out: rounded as the price is)
+                    readonly property real head: nameText.y + nameText.height
                     radius: 28 * screen.u
                     color: theme.surface
                     border.width: (mouse.pressed || modelData.current ? 6 : 3) * screen.u
@@ -80,16 +98,46 @@ ScreenBase {
                             }
                         }
                         KText {
+                            id: nameText
+                            objectName: "planName_" + index
                             Layout.fillWidth: true
                             text: modelData.name
                             size: screen.portrait ? 44 : 38
                             font.bold: true
                         }
                         KText {
+                            objectName: "planPrice_" + index
                             Layout.fillWidth: true
+                            // not in landscape with large text: there the first row's price and "Choose"
+                            // need every pixel to stay above the fold (a current-plan badge and a
+                            // two-line name in one card would push the other cards' down)
+                            Layout.topMargin: screen.portrait || !theme.largeText
+                                              ? Math.max(0, grid.rowHead(index) - planCard.head) : 0
                             text: modelData.price
                             size: screen.portrait ? 60 : 52
                             font.bold: true
+                        }
+                        // says the card is the button (a tap anywhere on it chooses); under the
+                        // price, so that it is on screen with the price before any scrolling
+                        Rectangle {
+                            objectName: "planChoose_" + index
+                            Layout.fillWidth: true
+                            Layout.preferredHeight: Math.max(88 * screen.u, chooseLabel.implicitHeight + 20 * screen.u)
+                            Layout.bottomMargin: 6 * screen.u
+                            radius: 20 * screen.u
+                            color: theme.accent
+                            border.width: theme.highContrast ? 4 * screen.u + 1 : 0
+                            border.color: theme.highContrast ? theme.border : theme.accent
+                            KText {
+                                id: chooseLabel
+                                anchors.centerIn: parent
+                                width: Math.min(implicitWidth, parent.width - 24 * screen.u)
+                                horizontalAlignment: Text.AlignHCenter
+                                text: qsTr("Choose")
+                                size: 34
+                                font.bold: true
+                                color: theme.accentText
+                            }
                         }
                         KText {  // not shown when the catalogue gives no validity (0 days)
                             Layout.fillWidth: true

@@ -2,41 +2,19 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
-ErrorScreen {
-    id: screen
+// The sale is done but the receipt printer is out of paper: the success screen whose QR code
+// is the receipt. What happened is said under the title; the code comes right after the new
+// expiry and the reference (portrait) or beside them (landscape), on screen without
+// scrolling (no tick badge: the room goes to the code). The words keep this screen's own catalogue entries (audio
+// guidance reads them from here).
+SuccessScreen {
     objectName: "printerOutOfPaperScreen"
-    glyph: "\u2713"
-    tone: theme.success
     title: qsTr("Done! Your phone is topped up.")
-    message: (resultModel.validUntil.length > 0 ? qsTr("Your plan now runs until %1.").arg(resultModel.validUntil) + " " : "")
-             + qsTr("The receipt printer is out of paper. Scan the code to get your receipt on your phone.")
-    hint: resultModel.fromSim ? qsTr("Please take your SIM card.") : ""
-    extra: [
-        GridLayout {
-            readonly property real avail: screen.wordsWidth - 40 * theme.unit
-            width: Math.min(avail, 2 * 360 * theme.unit + 32 * theme.unit)
-            columns: 2
-            columnSpacing: 32 * theme.unit
-            readonly property real side: Math.min((avail - columnSpacing) / 2 - 8 * theme.unit, 360 * theme.unit)
-            QrTile {
-                Layout.fillWidth: true
-                Layout.alignment: Qt.AlignTop
-                side: parent.side
-                source: resultModel.qr
-                caption: qsTr("Scan for your receipt")
-            }
-            QrTile {
-                Layout.fillWidth: true
-                Layout.alignment: Qt.AlignTop
-                visible: resultModel.reminderQr.length > 0
-                side: parent.side
-                qrName: "reminderQr"
-                source: resultModel.reminderQr
-                caption: qsTr("Remind me 3 days before it ends")
-            }
-        }
-    ]
-    actions: [
-        KButton { objectName: "doneButton"; text: qsTr("Done"); onClicked: session.send("next") }
-    ]
+    expiryLine: qsTr("Your plan now runs until %1.")
+    referenceLine: qsTranslate("ErrorScreen", "Reference: %1")
+    subtitle: qsTr("The receipt printer is out of paper. Scan the code to get your receipt on your phone.")
+    receiptLine: ""
+    takeSimLine: qsTr("Please take your SIM card.")
+    doneText: qsTr("Done")
+    qrFirst: true
 }

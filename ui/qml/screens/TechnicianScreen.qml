@@ -8,10 +8,14 @@ ScreenBase {
     objectName: "technicianScreen"
     title: qsTr("Technician")
     subtitle: qsTr("Run a check; each one says what to do next.")
+    fill: true  // the list scrolls itself under title and subtitle
+    list: listView
 
     StaffTitles { id: titles }
 
     Flickable {
+        id: listView
+        objectName: "staffList"
         anchors.fill: parent
         contentWidth: width
         contentHeight: grid.implicitHeight
