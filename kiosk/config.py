@@ -465,20 +465,45 @@ def check_environment(settings: Settings, data_dir: Path, *, devices: bool = Tru
         _writable_dir(Path(url.removeprefix("sqlite:///")).parent, "[ledger] url")
     if not devices:
         return
-    printer = settings.printer
-    if printer.backend == "escpos":
-        port = printer.port
-        if port.startswith("/") and not os.path.exists(port):
-            raise ConfigError(f"[printer] port {port}: no such device (is the printer connected and "
-                              "switched on? or set [printer] backend = \"none\")")
-        if port.startswith("usb:") and not _usb_present(port):
-            raise ConfigError(f"[printer] port {port}: no such USB device is connected")
-    elif printer.backend == "file":
-        target = Path(printer.path) if printer.path else data_dir / "receipts"
-        is_file = target.suffix != "" and not target.is_dir()
-        _writable_dir(target.parent if is_file else target, "[printer] path")
+    check_printer(settings.printer, data_dir)
     if settings.provider.backend == "upstream" and settings.upstream.url:
         read_secret(settings.upstream.secret_file)
+
+
+def printer_target(printer: PrinterSection, data_dir: Path) -> tuple[Path, bool]:
+    """The file printer's target and whether it is one file (``[printer] path`` with a
+    suffix) rather than a directory of ``<txn_id>.escpos`` files."""
+    target = Path(printer.path) if printer.path else data_dir / "receipts"
+    return target, target.suffix != "" and not target.is_dir()
+
+
+#: ``ConfigError.code`` of a printer device that is not there (unplugged, switched off): a
+#: cable to check rather than a setting to change.
+PRINTER_MISSING = "printer_missing"
+
+
+def check_printer(printer: PrinterSection, data_dir: Path) -> None:
+    """The receipt printer the configuration names is there and this user may write to it,
+    without printing: a :class:`ConfigError` of one line naming the key otherwise.
+
+    Used at start (:func:`check_environment`) and by the printer's own health check, so
+    the technician sees the same line the start-up refused with."""
+    if printer.backend == "escpos":
+        port = printer.port
+        if port.startswith("/"):
+            if not os.path.exists(port):
+                raise ConfigError(f"[printer] port {port}: no such device (is the printer connected and "
+                                  "switched on? or set [printer] backend = \"none\")", code=PRINTER_MISSING)
+            if not os.access(port, os.W_OK):
+                raise ConfigError(f"[printer] port {port}: not writable by this user "
+                                  "(add the kiosk user to the device's group, e.g. dialout or lp)")
+        if port.startswith("usb:") and not usb_present(port):
+            raise ConfigError(f"[printer] port {port}: no such USB device is connected", code=PRINTER_MISSING)
+    elif printer.backend == "file":
+        target, is_file = printer_target(printer, data_dir)
+        _writable_dir(target.parent if is_file else target, "[printer] path")
+        if is_file and target.exists() and not os.access(target, os.W_OK):
+            raise ConfigError(f"[printer] path: {target} is not writable by this user")
 
 
 def _writable_dir(path: Path, what: str) -> None:
@@ -493,10 +518,13 @@ def _writable_dir(path: Path, what: str) -> None:
         raise ConfigError(f"{what}: {path} is not writable by this user")
 
 
-def _usb_present(port: str) -> bool:
+def usb_present(port: str) -> bool:
     """Is a USB device with this VID:PID plugged in (``/sys/bus/usb/devices``)?"""
-    _, vid, pid = port.split(":")
-    want = (int(vid, 16), int(pid, 16))
+    try:
+        _, vid, pid = port.split(":")
+        want = (int(vid, 16), int(pid, 16))
+    except ValueError as exc:
+        raise ConfigError(f"[printer] port {port!r}: expected usb:VID:PID in hex") from exc
     root = Path("/sys/bus/usb/devices")
     if not root.is_dir():
         return True  # cannot tell here (no sysfs): the printer reports itself when used

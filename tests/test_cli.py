@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +101,32 @@ def test_every_command_survives_a_closed_stdout(tmp_path: Path) -> None:
         rc = proc.wait(timeout=60)
         assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, (argv, err)
         assert rc in (0, 1, 2), (argv, rc)
+
+
+# --------------------------------------------------------------------------- a receipt folder that cannot exist
+
+
+def test_an_uncreatable_printer_folder_is_one_line_and_exit_2_for_every_command_that_builds_it(
+        tmp_path: Path) -> None:
+    """``[printer] path`` under /proc: the printer is built before the device checks, so a
+    folder made in its constructor was a traceback (exit 1). Real processes, side by side."""
+    env = {**_env(tmp_path), "KIOSK_PRINTER_BACKEND": "file", "KIOSK_PRINTER_PATH": "/proc/x/r.escpos"}
+    runs = {
+        "txn": ["txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2025550101"],
+        "diag": ["diag", "--json", "--only", "startup", "--only", "printer", "--only", "ledger"],
+        "recover": ["recover"],
+    }
+    procs = {name: subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=env)
+             for name, argv in runs.items()}
+    done = {name: (*proc.communicate(timeout=60), proc.returncode) for name, proc in procs.items()}
+    line = "[printer] path: cannot create /proc/x: No such file or directory"
+    out, err, rc = done["txn"]
+    assert rc == 2 and err == f"kiosk: {line}\n" and out == ""
+    out, err, rc = done["diag"]  # every check still reported; the configuration problem sets the exit code
+    report = json.loads(out)
+    assert rc == 2 and "Traceback" not in err
+    assert {c["name"]: (c["ok"], c["detail"]) for c in report["checks"]}.items() >= {
+        "startup": (False, line), "printer": (False, line)}.items()
+    out, err, rc = done["recover"]  # settling money needs no printer
+    assert rc == 0 and "Traceback" not in err, err
