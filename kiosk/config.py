@@ -292,8 +292,15 @@ SECTIONS: dict[str, type] = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A bad value as the error line quotes it (short: the line must stay one line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _coerce(value: Any, typ: Any, where: str) -> Any:
-    """Check a TOML value (or parse an environment string) against the schema type."""
+    """Check a TOML value (or parse an environment string) against the schema type; the
+    error says in words what was expected, never a Python parser message."""
     from_env = isinstance(value, str) and where.startswith("environment")
     if typ is bool:
         if from_env:
@@ -304,29 +311,35 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
                 return False
         if isinstance(value, bool):
             return value
-        raise ValueError("expected true or false")
+        raise ValueError(f"must be true or false (got {_shown(value)})")
     if typ is int:
         if from_env:
-            value = int(value.strip())
+            try:
+                value = int(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"must be a whole number (got {_shown(value)})") from exc
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("expected an integer")
+            raise ValueError(f"must be a whole number (got {_shown(value)})")
         return value
     if typ is float:
         if from_env:
-            value = float(value.strip())
+            try:
+                value = float(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"must be a number, e.g. 2.5 (got {_shown(value)})") from exc
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("expected a number")
+            raise ValueError(f"must be a number, e.g. 2.5 (got {_shown(value)})")
         return float(value)
     if typ is str:
         if not isinstance(value, str):
-            raise ValueError("expected a string")
+            raise ValueError(f"must be a string in quotes (got {_shown(value)})")
         return value
     if get_origin(typ) is list:
         (item,) = get_args(typ)
         if from_env:
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list):
-            raise ValueError("expected a list")
+            raise ValueError(f"must be a list, e.g. [\"en\", \"es\"] (got {_shown(value)})")
         return [_coerce(v, item, "file") for v in value]
     raise TypeError(f"unsupported schema type {typ!r}")
 
