@@ -472,7 +472,7 @@ def check_environment(settings: Settings, data_dir: Path, *, devices: bool = Tru
     the file printer, its directory writable) and, for the upstream provider, the
     upstream secret is readable.
     """
-    _writable_dir(data_dir, "the data directory (--data-dir / KIOSK_DATA_DIR)")
+    _writable_dir(data_dir, DATA_DIR_KEY)
     url = settings.ledger.url
     if url.startswith("sqlite:///"):
         _writable_dir(Path(url.removeprefix("sqlite:///")).parent, "[ledger] url")
@@ -517,6 +517,21 @@ def check_printer(printer: PrinterSection, data_dir: Path) -> None:
         _writable_dir(target.parent if is_file else target, "[printer] path")
         if is_file and target.exists() and not os.access(target, os.W_OK):
             raise ConfigError(f"[printer] path: {target} is not writable by this user")
+
+
+DATA_DIR_KEY = "the data directory (--data-dir / KIOSK_DATA_DIR)"
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """The data directory exists (created owner-only, like the logs' and the ledger's
+    folders) and is writable: checked by the CLI before anything writes there."""
+    from kiosk.private_files import private_dir
+
+    try:
+        private_dir(data_dir)
+    except OSError as exc:
+        raise ConfigError(f"{DATA_DIR_KEY}: cannot create {data_dir}: {exc.strerror}") from exc
+    _writable_dir(data_dir, DATA_DIR_KEY)
 
 
 def _writable_dir(path: Path, what: str) -> None:
