@@ -26,6 +26,8 @@ from kiosk.receipt import render_escpos
 
 log = logging.getLogger(__name__)
 FAULT_FILE = "printer-fault"
+#: The health check's connection attempt to a network printer (nothing is sent).
+PROBE_TIMEOUT_S = 2.0
 
 
 class _BasePrinter:
@@ -202,7 +204,9 @@ class EscposPrinter(_BasePrinter):
         if self.port.startswith("tcp://"):
             host, _, tcp_port = self.port.removeprefix("tcp://").partition(":")
             try:
-                with socket.create_connection((host, int(tcp_port or 9100)), timeout=self.settings.timeout_s):
+                # bounded well below the check's 5 s: the kiosk's health probe shares the checkout lane
+                with socket.create_connection((host, int(tcp_port or 9100)),
+                                              timeout=min(self.settings.timeout_s, PROBE_TIMEOUT_S)):
                     pass
             except ValueError as exc:
                 raise ConfigError(f"[printer] port {self.port!r}: expected tcp://host[:port]") from exc
