@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import PrinterSection
-from kiosk.errors import ConfigError, PrinterOffline, PrinterOutOfPaper
+from kiosk.config import PrinterSection, check_printer, printer_target
+from kiosk.errors import ConfigError, KioskError, PrinterOffline, PrinterOutOfPaper
 from kiosk.ports import DeviceHealth, Receipt
 from kiosk.receipt import render_escpos
 
 log = logging.getLogger(__name__)
 FAULT_FILE = "printer-fault"
+#: The health check's connection attempt to a network printer (nothing is sent).
+PROBE_TIMEOUT_S = 2.0
 
 
 class _BasePrinter:
@@ -49,11 +52,24 @@ class _BasePrinter:
         raise NotImplementedError
 
     def health(self) -> DeviceHealth:
+        """The last print's outcome, and the device or path checked now (nothing printed):
+        a printer unplugged since its last receipt is not reported healthy."""
         if self.last_error == PrinterOutOfPaper.code:
             return DeviceHealth(self.name, False, "out of paper", "load a new paper roll")
+        try:
+            self._check_present()
+        except (ConfigError, PrinterOffline) as exc:
+            return DeviceHealth(self.name, False, exc.message, self._absent_advice(exc), {"error": exc.code})
         if self.last_error is not None:
             return DeviceHealth(self.name, False, "offline", "check the printer's power and cable")
         return DeviceHealth(self.name, True, self.describe())
+
+    def _check_present(self) -> None:
+        """Raise (``ConfigError`` naming the key, or ``PrinterOffline``) when the device or
+        path is not there or not writable; never prints. Runs on a worker lane."""
+
+    def _absent_advice(self, exc: KioskError) -> str:
+        return "check the printer's power and cable"
 
     def describe(self) -> str:
         return self.name
@@ -66,16 +82,20 @@ class FilePrinter(_BasePrinter):
     """Writes ``<dir>/<txn_id>.escpos`` (or appends to ``[printer] path`` when it names a file)."""
 
     def __init__(self, settings: PrinterSection, data_dir: Path | None = None) -> None:
+        """Touches nothing: the folder is checked (``check_printer``) and created when the
+        kiosk starts or a receipt is written, so a bad ``[printer] path`` is one line naming
+        the key, never a traceback while the services are being built."""
         super().__init__()
-        target = Path(settings.path) if settings.path else Path(data_dir or ".") / "receipts"
-        self.single_file = target.suffix != "" and not target.is_dir()
+        self.settings = settings
+        self.data_dir = Path(data_dir or ".")
+        target, self.single_file = printer_target(settings, self.data_dir)
         self.dir = target.parent if self.single_file else target
         self.target = target
-        self.dir.mkdir(parents=True, exist_ok=True)
 
     def set_fault(self, fault: str | None) -> None:
         """Fault injection: ``"out_of_paper"``, ``"offline"`` or ``None``."""
         path = self.dir / FAULT_FILE
+        self.dir.mkdir(parents=True, exist_ok=True)
         if fault is None:
             path.unlink(missing_ok=True)
         else:
@@ -95,12 +115,19 @@ class FilePrinter(_BasePrinter):
             raise PrinterOffline("printer offline (simulated)")
         path = self.target if self.single_file else self.dir / f"{txn_id}.escpos"
         try:
+            self.dir.mkdir(parents=True, exist_ok=True)
             with open(path, "ab" if self.single_file else "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise PrinterOffline(f"cannot write receipt to {path}: {exc.strerror}") from exc
+
+    def _check_present(self) -> None:
+        check_printer(self.settings, self.data_dir)
+
+    def _absent_advice(self, exc: KioskError) -> str:
+        return "check [printer] path in the configuration"
 
     def describe(self) -> str:
         return f"file printer ({self.target})"
@@ -169,6 +196,22 @@ class EscposPrinter(_BasePrinter):
                 dev.close()
             except Exception as exc:
                 log.debug("closing the printer failed: %s", exc)
+
+    def _check_present(self) -> None:
+        """A device node or USB device that is there and writable; a network printer that
+        accepts a connection (closed again at once, nothing sent)."""
+        check_printer(self.settings, Path("."))
+        if self.port.startswith("tcp://"):
+            host, _, tcp_port = self.port.removeprefix("tcp://").partition(":")
+            try:
+                # bounded well below the check's 5 s: the kiosk's health probe shares the checkout lane
+                with socket.create_connection((host, int(tcp_port or 9100)),
+                                              timeout=min(self.settings.timeout_s, PROBE_TIMEOUT_S)):
+                    pass
+            except ValueError as exc:
+                raise ConfigError(f"[printer] port {self.port!r}: expected tcp://host[:port]") from exc
+            except OSError as exc:
+                raise PrinterOffline(f"printer at {self.port} unreachable: {exc.strerror or exc}") from exc
 
     def describe(self) -> str:
         return f"ESC/POS printer at {self.port}"

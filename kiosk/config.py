@@ -292,8 +292,15 @@ SECTIONS: dict[str, type] = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A bad value as the error line quotes it (short: the line must stay one line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _coerce(value: Any, typ: Any, where: str) -> Any:
-    """Check a TOML value (or parse an environment string) against the schema type."""
+    """Check a TOML value (or parse an environment string) against the schema type; the
+    error says in words what was expected, never a Python parser message."""
     from_env = isinstance(value, str) and where.startswith("environment")
     if typ is bool:
         if from_env:
@@ -304,29 +311,35 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
                 return False
         if isinstance(value, bool):
             return value
-        raise ValueError("expected true or false")
+        raise ValueError(f"must be true or false (got {_shown(value)})")
     if typ is int:
         if from_env:
-            value = int(value.strip())
+            try:
+                value = int(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"must be a whole number (got {_shown(value)})") from exc
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("expected an integer")
+            raise ValueError(f"must be a whole number (got {_shown(value)})")
         return value
     if typ is float:
         if from_env:
-            value = float(value.strip())
+            try:
+                value = float(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"must be a number, e.g. 2.5 (got {_shown(value)})") from exc
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("expected a number")
+            raise ValueError(f"must be a number, e.g. 2.5 (got {_shown(value)})")
         return float(value)
     if typ is str:
         if not isinstance(value, str):
-            raise ValueError("expected a string")
+            raise ValueError(f"must be a string in quotes (got {_shown(value)})")
         return value
     if get_origin(typ) is list:
         (item,) = get_args(typ)
         if from_env:
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list):
-            raise ValueError("expected a list")
+            raise ValueError(f"must be a list, e.g. [\"en\", \"es\"] (got {_shown(value)})")
         return [_coerce(v, item, "file") for v in value]
     raise TypeError(f"unsupported schema type {typ!r}")
 
@@ -459,26 +472,66 @@ def check_environment(settings: Settings, data_dir: Path, *, devices: bool = Tru
     the file printer, its directory writable) and, for the upstream provider, the
     upstream secret is readable.
     """
-    _writable_dir(data_dir, "the data directory (--data-dir / KIOSK_DATA_DIR)")
+    _writable_dir(data_dir, DATA_DIR_KEY)
     url = settings.ledger.url
     if url.startswith("sqlite:///"):
         _writable_dir(Path(url.removeprefix("sqlite:///")).parent, "[ledger] url")
     if not devices:
         return
-    printer = settings.printer
-    if printer.backend == "escpos":
-        port = printer.port
-        if port.startswith("/") and not os.path.exists(port):
-            raise ConfigError(f"[printer] port {port}: no such device (is the printer connected and "
-                              "switched on? or set [printer] backend = \"none\")")
-        if port.startswith("usb:") and not _usb_present(port):
-            raise ConfigError(f"[printer] port {port}: no such USB device is connected")
-    elif printer.backend == "file":
-        target = Path(printer.path) if printer.path else data_dir / "receipts"
-        is_file = target.suffix != "" and not target.is_dir()
-        _writable_dir(target.parent if is_file else target, "[printer] path")
+    check_printer(settings.printer, data_dir)
     if settings.provider.backend == "upstream" and settings.upstream.url:
         read_secret(settings.upstream.secret_file)
+
+
+def printer_target(printer: PrinterSection, data_dir: Path) -> tuple[Path, bool]:
+    """The file printer's target and whether it is one file (``[printer] path`` with a
+    suffix) rather than a directory of ``<txn_id>.escpos`` files."""
+    target = Path(printer.path) if printer.path else data_dir / "receipts"
+    return target, target.suffix != "" and not target.is_dir()
+
+
+#: ``ConfigError.code`` of a printer device that is not there (unplugged, switched off): a
+#: cable to check rather than a setting to change.
+PRINTER_MISSING = "printer_missing"
+
+
+def check_printer(printer: PrinterSection, data_dir: Path) -> None:
+    """The receipt printer the configuration names is there and this user may write to it,
+    without printing: a :class:`ConfigError` of one line naming the key otherwise.
+
+    Used at start (:func:`check_environment`) and by the printer's own health check, so
+    the technician sees the same line the start-up refused with."""
+    if printer.backend == "escpos":
+        port = printer.port
+        if port.startswith("/"):
+            if not os.path.exists(port):
+                raise ConfigError(f"[printer] port {port}: no such device (is the printer connected and "
+                                  "switched on? or set [printer] backend = \"none\")", code=PRINTER_MISSING)
+            if not os.access(port, os.W_OK):
+                raise ConfigError(f"[printer] port {port}: not writable by this user "
+                                  "(add the kiosk user to the device's group, e.g. dialout or lp)")
+        if port.startswith("usb:") and not usb_present(port):
+            raise ConfigError(f"[printer] port {port}: no such USB device is connected", code=PRINTER_MISSING)
+    elif printer.backend == "file":
+        target, is_file = printer_target(printer, data_dir)
+        _writable_dir(target.parent if is_file else target, "[printer] path")
+        if is_file and target.exists() and not os.access(target, os.W_OK):
+            raise ConfigError(f"[printer] path: {target} is not writable by this user")
+
+
+DATA_DIR_KEY = "the data directory (--data-dir / KIOSK_DATA_DIR)"
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """The data directory exists (created owner-only, like the logs' and the ledger's
+    folders) and is writable: checked by the CLI before anything writes there."""
+    from kiosk.private_files import private_dir
+
+    try:
+        private_dir(data_dir)
+    except OSError as exc:
+        raise ConfigError(f"{DATA_DIR_KEY}: cannot create {data_dir}: {exc.strerror}") from exc
+    _writable_dir(data_dir, DATA_DIR_KEY)
 
 
 def _writable_dir(path: Path, what: str) -> None:
@@ -493,10 +546,13 @@ def _writable_dir(path: Path, what: str) -> None:
         raise ConfigError(f"{what}: {path} is not writable by this user")
 
 
-def _usb_present(port: str) -> bool:
+def usb_present(port: str) -> bool:
     """Is a USB device with this VID:PID plugged in (``/sys/bus/usb/devices``)?"""
-    _, vid, pid = port.split(":")
-    want = (int(vid, 16), int(pid, 16))
+    try:
+        _, vid, pid = port.split(":")
+        want = (int(vid, 16), int(pid, 16))
+    except ValueError as exc:
+        raise ConfigError(f"[printer] port {port!r}: expected usb:VID:PID in hex") from exc
     root = Path("/sys/bus/usb/devices")
     if not root.is_dir():
         return True  # cannot tell here (no sysfs): the printer reports itself when used

@@ -98,7 +98,10 @@ ADVICE_END_OF_DAY_OVERDUE = "no end of day since {since}: check the terminal, th
 ADVICE_PRINTER_PAPER = "printer out of paper: load a roll"
 ADVICE_PRINTER_OFFLINE = "printer offline: check its power and cable, and that the cover is closed"
 ADVICE_PRINTER_NONE = "no printer configured: receipts are shown as a QR code only ([printer] backend)"
-ADVICE_PRINTER_CONFIG = "printer misconfigured: check [printer] port in the configuration"
+ADVICE_PRINTER_CONFIG = "printer misconfigured: check [printer] port or path in the configuration"
+ADVICE_STARTUP_FAILED = ("out of service until this is fixed: correct what the line above names, "
+                         "then leave this screen (the kiosk starts again)")
+ADVICE_CONFIG = "configuration problem: correct the setting the line above names, then restart the kiosk"
 ADVICE_UPSTREAM_DOWN = "upstream unreachable: check the network cable; sales continue offline"
 ADVICE_UPSTREAM_ERROR = "upstream server error: sales continue offline; tell support if it persists"
 ADVICE_UPSTREAM_REFUSED = "upstream refuses the kiosk: check [upstream] url"
@@ -163,6 +166,7 @@ class CheckDeadlines:
     ledger_verify: float = 300.0
     attention: float = 30.0
     disk: float = 5.0
+    startup: float = 10.0
     versions: float = 10.0
     speech: float = 10.0
 
@@ -395,6 +399,32 @@ def end_of_day_check(ledger: Any, settings: Settings, now: dt.datetime) -> Devic
                         f"total {_money(payload.get('terminal_cents'))}); {schedule}", "", data)
 
 
+# --------------------------------------------------------------------------- start-up
+
+
+def startup_check(settings: Settings, data_dir: Path) -> DeviceHealth:
+    """What the kiosk checks before it sells (:func:`kiosk.config.check_environment`): paths
+    writable, the printer device there, the upstream secret readable. Prints nothing."""
+    from kiosk.config import check_environment
+
+    check_environment(settings, data_dir, devices=True)
+    return DeviceHealth("startup", True, "configuration checked: paths writable, devices present")
+
+
+def _startup_error(exc: KioskError) -> DeviceHealth:
+    from kiosk.config import PRINTER_MISSING
+
+    advice = ADVICE_PRINTER_OFFLINE if exc.code == PRINTER_MISSING else ADVICE_CONFIG
+    if not isinstance(exc, ConfigError):
+        advice = ADVICE_INTERNAL
+    return DeviceHealth("startup", False, exc.message, advice, {"error": exc.code})
+
+
+def startup_failure_health(code: str, message: str) -> DeviceHealth:
+    """The running kiosk's own start-up failure (it shows "Out of service" meanwhile)."""
+    return DeviceHealth("startup", False, message or code, ADVICE_STARTUP_FAILED, {"error": code})
+
+
 # --------------------------------------------------------------------------- printer
 
 
@@ -418,12 +448,16 @@ def _printer_error(name: str) -> Callable[[KioskError], DeviceHealth]:
 
 
 def printer_status(printer: ReceiptPrinter) -> DeviceHealth:
-    """The printer's last known state (a status probe without paper needs the test page)."""
+    """The printer's last known state plus its device or path checked now, without printing
+    (only the test page probes the paper and the link of most printers)."""
     h = printer.health()
     if h.ok:
         return DeviceHealth("printer", True, h.detail, "", dict(h.data))
     text = f"{h.detail} {h.advice}".lower()
-    advice = ADVICE_PRINTER_PAPER if "paper" in text else ADVICE_PRINTER_OFFLINE
+    if h.data.get("error") == ConfigError.code:
+        advice = ADVICE_PRINTER_CONFIG  # a path or permission to fix, not a cable
+    else:
+        advice = ADVICE_PRINTER_PAPER if "paper" in text else ADVICE_PRINTER_OFFLINE
     return DeviceHealth("printer", False, h.detail, advice, dict(h.data))
 
 
@@ -767,6 +801,7 @@ _TECH = frozenset({TECHNICIAN})
 _BOTH = frozenset({TECHNICIAN, OPERATOR})
 
 ACTIONS: tuple[Action, ...] = (
+    Action("startup", "Start-up and configuration", _TECH),
     Action("reader", "Card reader status", _TECH),
     Action("sim", "Live SIM read test", _TECH),
     Action("terminal", "Payment terminal status", _TECH),
@@ -785,8 +820,8 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_NAME: Mapping[str, Action] = {a.name: a for a in ACTIONS}
 #: What ``kiosk diag`` runs: everything that neither prints nor touches money.
 RUN_ALL_ORDER: tuple[str, ...] = (
-    "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "end_of_day", "disk", "versions",
-    "speech",
+    "startup", "reader", "sim", "terminal", "printer", "upstream", "ledger", "attention", "end_of_day", "disk",
+    "versions", "speech",
 )
 #: Checks ``kiosk diag`` runs that are not buttons on the technician screen.
 DIAG_ONLY: frozenset[str] = frozenset()
@@ -815,6 +850,7 @@ class Diagnostics:
         clock: Callable[[], dt.datetime] = _utcnow,
         unavailable: Mapping[str, str] | None = None,
         terminal_lock: Any | None = None,
+        startup_failure: Callable[[], tuple[str, str] | None] | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
@@ -835,6 +871,9 @@ class Diagnostics:
         #: :class:`kiosk.lease.TerminalLock`: every terminal check holds it, so it never
         #: talks to the terminal while a sale (of any process on this data directory) does.
         self.terminal_lock = terminal_lock
+        #: The running kiosk's start-up failure ``(code, one line)``, or ``None`` when it
+        #: started (``kiosk diag``: nothing recorded, the start-up checks run instead).
+        self.startup_failure = startup_failure or (lambda: None)
 
     @classmethod
     def from_services(cls, services: Any, **kwargs: Any) -> Diagnostics:
@@ -879,6 +918,13 @@ class Diagnostics:
     def _absent(self, name: str, part: str, advice: str) -> DeviceHealth:
         why = self.unavailable.get(part, f"no {part} configured")
         return DeviceHealth(name, False, why, advice)
+
+    def check_startup(self) -> DeviceHealth:
+        failure = self.startup_failure()
+        if failure is not None:
+            return startup_failure_health(*failure)
+        return guarded("startup", lambda: startup_check(self.settings, self.data_dir), self.deadlines.startup,
+                       classify=_startup_error, what="the start-up check")
 
     def check_reader(self) -> DeviceHealth:
         if self.reader is None:

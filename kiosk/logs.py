@@ -76,8 +76,14 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 _installed: list[logging.Handler] = []
 
 
-def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = False) -> None:
-    """Install the handlers once per process (later calls replace them)."""
+def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = False,
+                  report: bool = True) -> str | None:
+    """Install the handlers once per process (later calls replace them).
+
+    Returns why the log file cannot be written (``None`` when it can), also printed on
+    stderr unless ``report`` is false (the CLI then decides whether it adds anything to
+    the one line it prints)."""
+    problem: str | None = None
     root = logging.getLogger()
     for handler in _installed:
         root.removeHandler(handler)
@@ -103,10 +109,13 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", *, quiet: bool = F
                 path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
             )
         except OSError as exc:
-            print(f"kiosk: cannot write logs to {path}: {exc.strerror}", file=sys.stderr)
+            problem = f"cannot write logs to {path}: {exc.strerror}"
+            if report:
+                print(f"kiosk: {problem}", file=sys.stderr)
         else:
             file_handler.setFormatter(JsonFormatter())
             file_handler.addFilter(redactor)
             _installed.append(file_handler)
     for handler in _installed:
         root.addHandler(handler)
+    return problem

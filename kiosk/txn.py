@@ -1079,14 +1079,14 @@ class TransactionRunner:
             terminal = self.ownership.terminal
             try:
                 terminal.acquire(self.ownership.wait_s)
-            except TerminalBusy as exc:
-                log.error("sale refused: %s", exc)
+            except TerminalBusy as exc:  # the caller shows the refusal: its one line, not two
+                log.error("sale refused: %s", exc, extra={"on_stderr": False})
                 return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
             try:
                 try:
                     self._settle_earlier()
                 except TerminalBlocked as exc:
-                    log.error("sale refused: %s", exc)
+                    log.error("sale refused: %s", exc, extra={"on_stderr": False})
                     return TxnOutcome("", TxnResult.TERMINAL_UNAVAILABLE, "not_started", str(exc))
                 if self._cancelled.is_set():
                     return TxnOutcome("", TxnResult.CANCELLED, "not_started", "cancelled before the payment")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +101,78 @@ def test_every_command_survives_a_closed_stdout(tmp_path: Path) -> None:
         rc = proc.wait(timeout=60)
         assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, (argv, err)
         assert rc in (0, 1, 2), (argv, rc)
+
+
+# --------------------------------------------------------------------------- a receipt folder that cannot exist
+
+
+def test_an_uncreatable_printer_folder_is_one_line_and_exit_2_for_every_command_that_builds_it(
+        tmp_path: Path) -> None:
+    """``[printer] path`` under /proc: the printer is built before the device checks, so a
+    folder made in its constructor was a traceback (exit 1). Real processes, side by side."""
+    env = {**_env(tmp_path), "KIOSK_PRINTER_BACKEND": "file", "KIOSK_PRINTER_PATH": "/proc/x/r.escpos"}
+    runs = {
+        "txn": ["txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2025550101"],
+        "diag": ["diag", "--json", "--only", "startup", "--only", "printer", "--only", "ledger"],
+        "recover": ["recover"],
+    }
+    procs = {name: subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=env)
+             for name, argv in runs.items()}
+    done = {name: (*proc.communicate(timeout=60), proc.returncode) for name, proc in procs.items()}
+    line = "[printer] path: cannot create /proc/x: No such file or directory"
+    out, err, rc = done["txn"]
+    assert rc == 2 and err == f"kiosk: {line}\n" and out == ""
+    out, err, rc = done["diag"]  # every check still reported; the configuration problem sets the exit code
+    report = json.loads(out)
+    assert rc == 2 and "Traceback" not in err
+    assert {c["name"]: (c["ok"], c["detail"]) for c in report["checks"]}.items() >= {
+        "startup": (False, line), "printer": (False, line)}.items()
+    out, err, rc = done["recover"]  # settling money needs no printer
+    assert rc == 0 and "Traceback" not in err, err
+
+
+# --------------------------------------------------------------------------- a refusal is one line
+
+
+def test_refusals_are_one_line_each(tmp_path: Path) -> None:
+    """Terminal busy, the catalog from the cache, a data directory that is a file: the
+    refusal (or notice) is one line; the log line behind it goes to the log file only."""
+    from kiosk.config import load_settings
+    from kiosk.lease import LOCK_DIR, TerminalLock, terminal_identity
+    from kiosk.topup.simulated import SimulatedProvider
+
+    busy, cached, a_file = tmp_path / "busy", tmp_path / "cached", tmp_path / "a-file"
+    a_file.write_text("")
+    env = _env(busy)
+    sale = ["txn", "run", "--plan", "tmo-unl-40", "--msisdn", "2025550101"]
+    subprocess.run([sys.executable, "-m", "kiosk", "plans"], env=_env(cached), check=True, capture_output=True,
+                   timeout=60)  # a good catalog, kept
+    SimulatedProvider(cached).set_control(mode="unreachable")
+    lock = TerminalLock(terminal_identity(load_settings(None, env).terminal), busy / LOCK_DIR)
+    lock.acquire(0)  # a sale of another process
+    try:
+        runs = {
+            "busy": (sale, {**env, "KIOSK_TERMINAL_LOCK_WAIT_S": "0.2"}),
+            "busy_json": ([*sale, "--json"], {**env, "KIOSK_TERMINAL_LOCK_WAIT_S": "0.2"}),
+            "cached": (["plans"], _env(cached)),
+            **{f"file_{i}": (argv, _env(a_file)) for i, argv in enumerate([sale, ["plans"], ["recover", "--json"]])},
+        }
+        procs = {name: subprocess.Popen([sys.executable, "-m", "kiosk", *argv], env=run_env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for name, (argv, run_env) in runs.items()}
+        done = {name: (*proc.communicate(timeout=60), proc.returncode) for name, proc in procs.items()}
+    finally:
+        lock.release()
+    out, err, rc = done["busy"]
+    assert rc == 1 and err == "" and out.startswith("terminal_unavailable: ") and out.count("\n") == 1
+    out, err, rc = done["busy_json"]
+    assert rc == 1 and err == "" and json.loads(out)["error"] == "terminal_unavailable"
+    out, err, rc = done["cached"]
+    assert rc == 0 and err.startswith("kiosk: upstream unreachable (") and err.count("\n") == 1, err
+    assert "tmo-unl-40" in out
+    for i in range(3):
+        out, err, rc = done[f"file_{i}"]
+        assert rc == 2 and err == f"kiosk: the data directory (--data-dir / KIOSK_DATA_DIR): cannot create {a_file}: " \
+                                  "File exists\n", (i, err)
+    assert "sale refused" in (busy / "logs" / "kiosk.jsonl").read_text()  # kept, in the log file

@@ -217,3 +217,32 @@ def test_cli_exits_2_with_one_line_for_bad_values(tmp_path, text):
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["error"] == "config_error"
+
+
+def _number_keys() -> list[tuple[str, str, type]]:
+    from typing import get_type_hints
+
+    return [(section, key, typ) for section, cls in SECTIONS.items()
+            for key, typ in get_type_hints(cls).items() if typ in (int, float)]
+
+
+@pytest.mark.parametrize("bad", ["1.5x", "abc", "", "1,5"])
+def test_every_number_key_says_in_words_what_was_expected(tmp_path, bad):
+    """Environment and file alike: "must be a whole number" / "must be a number", naming the
+    key; never a Python parser message ("invalid literal for int()", "could not convert")."""
+    keys = _number_keys()
+    assert len(keys) > 20 and {t for *_, t in keys} == {int, float}
+    for section, key, typ in keys:
+        expected = "must be a whole number" if typ is int else "must be a number"
+        var = f"KIOSK_{section.upper()}_{key.upper()}"
+        values = [bad, "1.5"] if typ is int else [bad]
+        for value in values:
+            with pytest.raises(ConfigError) as err:
+                load_settings(None, {var: value})
+            message = err.value.message
+            assert message.startswith(f"bad value for [{section}] {key} in environment variable {var}: {expected}")
+            assert "literal" not in message and "convert" not in message and "\n" not in message
+        cfg = tmp_path / "k.toml"
+        cfg.write_text(f'[{section}]\n{key} = "{bad}"\n')
+        with pytest.raises(ConfigError, match=rf"^bad value for \[{section}\] {key} in .*: {expected}"):
+            load_settings(cfg, {})

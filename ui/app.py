@@ -231,7 +231,7 @@ class KioskUi(QObject):
         self.demo = DemoModel(services, self.worker, self._demo_enabled, self)
         self.staff = StaffController(
             services, settings, can_open=can_open_staff(self.controller),
-            clock=self._clock, monotonic=self._monotonic, parent=self,
+            startup_failure=self.boot.failure, clock=self._clock, monotonic=self._monotonic, parent=self,
         )
         self.staff.entered.connect(self.controller.suspend)
         self.staff.left.connect(self._staff_left)

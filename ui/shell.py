@@ -145,6 +145,7 @@ class Boot(QObject):
         self._worker = worker
         self._state = "ready"
         self._error = ""
+        self._failure: tuple[str, str] | None = None  # one assignment: read from other threads
         self._revealed = False
         self._signal_done = _BootDone(self)
         self._signal_done.done.connect(self._finished)
@@ -162,6 +163,11 @@ class Boot(QObject):
     @Property(str, notify=changed)
     def error(self) -> str:
         return self._error
+
+    def failure(self) -> tuple[str, str] | None:
+        """``(code, one line)`` of the failed start-up, for the technician screen only
+        (customers see "Out of service"); ``None`` unless failed. Safe from any thread."""
+        return self._failure
 
     @Property(bool, notify=changed)
     def overlay(self) -> bool:
@@ -187,6 +193,7 @@ class Boot(QObject):
         self._task = task
         self._state = "starting"
         self._error = ""
+        self._failure = None
         self.changed.emit()
         done = self._signal_done.done
 
@@ -195,14 +202,14 @@ class Boot(QObject):
                 result = task()
             except KioskError as exc:
                 log.error("start-up failed: %s", exc, extra={"error_code": exc.code})
-                done.emit(exc.code)
+                done.emit(exc.code, exc.message)
                 return
-            except Exception:
+            except Exception as exc:
                 log.exception("start-up crashed")
-                done.emit("internal_error")
+                done.emit("internal_error", f"start-up crashed: {type(exc).__name__}: {exc}")
                 return
             log.info("start-up done: %r", result)
-            done.emit("")
+            done.emit("", "")
 
         self._worker.submit("control", job)
 
@@ -211,8 +218,9 @@ class Boot(QObject):
         if self._state == "failed" and self._task is not None:
             self.start(self._task)
 
-    def _finished(self, error: str) -> None:
+    def _finished(self, error: str, message: str) -> None:
         self._error = error
+        self._failure = (error, message or error) if error else None
         self._state = "failed" if error else "ready"
         self._revealed = False
         self.changed.emit()
@@ -223,7 +231,7 @@ class Boot(QObject):
 
 
 class _BootDone(QObject):
-    done = Signal(str)
+    done = Signal(str, str)  # error code ("" when it worked), the error's one line
 
 
 class HealthCache:

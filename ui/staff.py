@@ -49,6 +49,7 @@ PIN_MIN_LEN = 4
 #: Which worker lane each action runs on: one per device, so a hung terminal never
 #: delays a reader test.
 ACTION_LANES: dict[str, str] = {
+    "startup": "staff-misc",
     "reader": "staff-reader", "sim": "staff-reader",
     "terminal": "staff-terminal", "terminal_diagnosis": "staff-terminal",
     "terminal_end_of_day": "staff-terminal",
@@ -211,6 +212,7 @@ class StaffController(QObject):
         settings: Any,
         *,
         can_open: Callable[[], bool] | None = None,
+        startup_failure: Callable[[], tuple[str, str] | None] | None = None,
         clock: Clock = _utcnow,
         monotonic: Monotonic = time.monotonic,
         parent: QObject | None = None,
@@ -221,6 +223,9 @@ class StaffController(QObject):
         self._services = services
         self._settings = settings
         self._can_open = can_open or (lambda: True)
+        #: The kiosk's failed start-up ``(code, one line)`` (``Boot.failure``): shown to the
+        #: technician as the first check's result; customers only see "Out of service".
+        self._startup_failure = startup_failure or (lambda: None)
         self._clock = clock
         self._monotonic = monotonic
         self._taps = CornerTaps()
@@ -523,9 +528,14 @@ class StaffController(QObject):
             return
         outcome, value = payload
         if outcome == "ok":
-            self._tech = value
+            self._tech = tech = value
             self._role = str(value.role.value)
             self._results = {}
+            failure = self._startup_failure()
+            if failure is not None and tech.may("startup"):  # shown at once, no tap needed
+                from kiosk.diagnostics import startup_failure_health
+
+                self._results["startup"] = _health_dict(startup_failure_health(*failure), "fail")
             self._export = {"state": "idle"}
             self._unmask = False
             self._range = DateRange.today(self._today())
@@ -557,6 +567,7 @@ class StaffController(QObject):
                 printer=getattr(self._services, "printer", None),
                 # terminal checks never interleave with a sale of another process
                 terminal_lock=getattr(getattr(self._services, "ownership", None), "terminal", None),
+                startup_failure=self._startup_failure,
             )
         return self._diag
 

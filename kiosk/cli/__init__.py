@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import Settings, load_settings, resolve_config_path, resolve_data_dir
+from kiosk.config import Settings, check_data_dir, load_settings, resolve_config_path, resolve_data_dir
 from kiosk.errors import ConfigError, KioskError
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,16 @@ def exit_code_for(error: KioskError) -> int:
     return EXIT_FAILURE
 
 
+def uses_data_dir(args: argparse.Namespace) -> bool:
+    """Every command but these keeps its ledger, locks, logs or simulator state in the data
+    directory: a PIN hash, a card read and screenshots work without one (logs aside), and
+    ``kiosk run`` shows "Out of service" (its start-up names the directory in the log)
+    rather than leave the screen blank."""
+    if args.command in ("screenshots", "card", "run"):
+        return False
+    return not (args.command == "technician" and getattr(args, "technician_command", "") == "hash-pin")
+
+
 def _silence_stdout() -> None:
     """After EPIPE: point stdout at /dev/null so the interpreter's final flush is quiet."""
     with contextlib.suppress(OSError, ValueError):
@@ -176,11 +186,16 @@ def _main(argv: Sequence[str] | None) -> int:
         if demo:
             settings = settings.demo()
         data_dir = resolve_data_dir(getattr(args, "data_dir", None), demo=demo, config_path=config_path)
+        if uses_data_dir(args):  # a bad one is this one line, not "cannot write logs" too
+            check_data_dir(data_dir)
     except ConfigError as exc:
         return _fail(exc, as_json, EXIT_USAGE)
     from kiosk.logs import setup_logging
 
-    setup_logging(data_dir, settings.logging.level, quiet=as_json)
+    log_problem = setup_logging(data_dir, settings.logging.level, quiet=as_json, report=False)
+    if log_problem is not None:
+        with contextlib.suppress(OSError):
+            print(f"kiosk: {log_problem}", file=sys.stderr, flush=True)
     ctx = CliContext(settings=settings, data_dir=data_dir, config_path=config_path, json=as_json)
     try:
         return int(args.func(ctx, args))

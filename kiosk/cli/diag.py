@@ -3,20 +3,28 @@ needs staff (transactions needing attention, unfinished ones, recent printer fau
 
 The terminal checks talk to the payment terminal only while holding its lock
 (:mod:`kiosk.lease`): a sale running in another process is never interrupted by a
-status enquiry; the check then says the terminal is in use instead."""
+status enquiry; the check then says the terminal is in use instead.
+
+Exit codes: 0 all well, 1 a check failed, 2 the start-up check found a configuration
+problem (a path, the printer device, the secret: what makes ``kiosk txn run`` and
+``kiosk run`` refuse to start), reported with every other check."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli import EXIT_FAILURE, EXIT_OK, CliContext, summary
+from kiosk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliContext, summary
+from kiosk.config import PRINTER_MISSING
 from kiosk.diagnostics import ACTIONS_BY_NAME, DIAG_ONLY, RUN_ALL_ORDER
 
 if TYPE_CHECKING:
     from kiosk.ledger import Ledger
 
 RECENT_EVENTS = 2000
+#: A failed start-up check with one of these codes makes ``kiosk diag`` exit 2, as the
+#: commands that would refuse to start do; other failures exit 1.
+CONFIG_CODES = frozenset({"config_error", PRINTER_MISSING})
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
@@ -93,4 +101,6 @@ def cmd_diag(ctx: CliContext, args: argparse.Namespace) -> int:
     lines += [f"unfinished (run `kiosk recover`): {t}" for t in out["open_transactions"]]
     lines += [f"printer fault: {f['error']} {f['message']} (txn {f['txn_id']})" for f in out["printer_faults"][-5:]]
     ctx.emit(out, "\n".join(line for line in lines if line))
+    if any(h.name == "startup" and not h.ok and h.data.get("error") in CONFIG_CODES for h in results):
+        return EXIT_USAGE  # the configuration `kiosk txn run` would refuse with exit 2
     return EXIT_OK if out["ok"] else EXIT_FAILURE

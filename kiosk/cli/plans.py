@@ -34,7 +34,7 @@ def cmd_plans(ctx: CliContext, args: argparse.Namespace) -> int:
     out: dict[str, object] = {"plans": [plan_to_json(p) for p in plans]}
     if provider.stale_since is not None:
         out["cached_at"] = provider.stale_since
-        print(f"kiosk: upstream unreachable; the catalog saved at {provider.stale_since} is shown",
-              file=sys.stderr, flush=True)
+        print(f"kiosk: upstream unreachable ({provider.stale_reason}); the catalog saved at "
+              f"{provider.stale_since} is shown", file=sys.stderr, flush=True)
     ctx.emit(out, text)
     return EXIT_OK

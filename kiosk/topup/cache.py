@@ -84,6 +84,8 @@ class CachingProvider:
         self.inner = inner
         self.cache = cache
         self.stale_since: str | None = None
+        #: Why the last catalog came from the cache (upstream's error, one line).
+        self.stale_reason: str | None = None
 
     def catalog(self, carrier: str | None = None) -> list[Plan]:
         try:
@@ -96,11 +98,12 @@ class CachingProvider:
             plans = [p for p in cached[0] if wanted is None or p.carrier.casefold() == wanted]
             if not plans and wanted is not None:
                 raise  # never seen that carrier's plans: nothing to show
-            self.stale_since = cached[1]
+            self.stale_since, self.stale_reason = cached[1], exc.message
+            # to the log file only: `kiosk plans` says so in its own one line (with the reason)
             log.warning("upstream catalog unavailable (%s); showing the catalog saved at %s",
-                        exc, cached[1])
+                        exc, cached[1], extra={"on_stderr": False})
             return plans
-        self.stale_since = None
+        self.stale_since = self.stale_reason = None
         self.cache.store(plans, carrier)
         return plans
 

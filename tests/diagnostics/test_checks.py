@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import socket
 import sqlite3
 from collections import namedtuple
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from devices.printer import FilePrinter
+from devices.printer import EscposPrinter, FilePrinter
 from kiosk import diagnostics as d
 from kiosk.config import PrinterSection, Settings
 from kiosk.diagnostics import CheckDeadlines, Diagnostics
@@ -191,6 +192,48 @@ def test_printer_test_page_on_the_file_printer(settings, data_dir):
     assert dg.check_printer().advice == d.ADVICE_PRINTER_PAPER  # the fault is remembered
     printer.set_fault("offline")
     assert dg.check_printer_test().advice == d.ADVICE_PRINTER_OFFLINE
+
+
+def test_printer_status_checks_the_device_now_without_printing(settings, data_dir, tmp_path):
+    """Not the last known state alone: a device unplugged since its last receipt, or a
+    folder that cannot be created, is a problem before anyone tries to print."""
+    missing = EscposPrinter(PrinterSection(backend="escpos", port=str(tmp_path / "ttyUSB9")))
+    h = diag(settings, data_dir, printer=missing).check_printer()
+    assert not h.ok and h.detail.startswith(f"[printer] port {tmp_path / 'ttyUSB9'}: no such device")
+    assert h.advice == d.ADVICE_PRINTER_OFFLINE
+    (tmp_path / "ttyUSB9").write_bytes(b"")  # plugged in: there and writable, and nothing was written
+    assert diag(settings, data_dir, printer=missing).check_printer().ok
+    assert (tmp_path / "ttyUSB9").read_bytes() == b""
+    nowhere = FilePrinter(PrinterSection(backend="file", path="/proc/x/r.escpos"), data_dir)
+    h = diag(settings, data_dir, printer=nowhere).check_printer()
+    assert not h.ok and h.detail == "[printer] path: cannot create /proc/x: No such file or directory"
+    assert h.advice == d.ADVICE_PRINTER_CONFIG
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    network = EscposPrinter(PrinterSection(backend="escpos", port=f"tcp://127.0.0.1:{port}", timeout_s=2.0))
+    try:
+        assert diag(settings, data_dir, printer=network).check_printer().ok
+    finally:
+        listener.close()
+    h = diag(settings, data_dir, printer=network).check_printer()
+    assert not h.ok and "unreachable" in h.detail and h.advice == d.ADVICE_PRINTER_OFFLINE
+
+
+def test_building_the_file_printer_touches_nothing(data_dir):
+    FilePrinter(PrinterSection(backend="file", path="/proc/x/r.escpos"), data_dir)  # no OSError
+    FilePrinter(PrinterSection(backend="file"), data_dir)
+    assert not (data_dir / "receipts").exists()
+
+
+def test_startup_check_names_the_key_and_shows_a_recorded_failure(settings, data_dir):
+    broken = dataclasses.replace(settings, printer=PrinterSection(backend="file", path="/proc/x/r.escpos"))
+    h = diag(broken, data_dir).check_startup()
+    assert not h.ok and h.detail == "[printer] path: cannot create /proc/x: No such file or directory"
+    assert h.advice == d.ADVICE_CONFIG and h.data["error"] == "config_error"
+    assert diag(settings, data_dir).check_startup().ok
+    recorded = diag(settings, data_dir, startup_failure=lambda: ("ledger_error", "cannot open ledger: disk I/O error"))
+    h = recorded.check_startup()
+    assert not h.ok and h.detail == "cannot open ledger: disk I/O error" and h.advice == d.ADVICE_STARTUP_FAILED
 
 
 @pytest.mark.parametrize(("fault", "advice"), [

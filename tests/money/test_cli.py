@@ -171,3 +171,32 @@ def test_diag_does_not_talk_to_a_terminal_another_process_uses(cli: Any) -> None
     terminal = next(c for c in diag["checks"] if c["name"] == "terminal")
     assert "not checked" in terminal["detail"] and "in use" in terminal["detail"]
     assert [c["name"] for c in diag["checks"]] == ["terminal", "disk"]
+
+
+def test_recover_text_lists_every_list_the_json_has(cli: Any, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A payment in doubt that waits for the terminal's next operation is in the text output
+    too (``waiting_for_evidence``), and every list key of ``--json`` has its text line."""
+    from kiosk.recovery import RecoveryReport
+    from tests.money.test_field_terminal import FieldFake
+
+    terminal = FieldFake()
+    monkeypatch.setattr(kiosk.app, "make_terminal", lambda settings, data_dir=None: terminal)
+    rc, _first = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")  # the evidence mark
+    assert rc == 0
+    terminal.mode = "lose_before"  # the payment's answer never came back: in doubt
+    rc, doubt = cli("txn", "run", "--plan", "tmo-unl-40", "--msisdn", "12025550101")
+    assert doubt["result"] == "needs_attention"
+    rc, rep = cli("recover")
+    assert rc == 1 and rep["waiting_for_evidence"] == [doubt["txn_id"]]
+    capsys.readouterr()
+    assert main(["recover"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "0 resolved, 1 need attention"
+    assert lines[1] == (f"waiting (the terminal has done nothing since this payment was last judged; "
+                        f"retried after its next operation): {doubt['txn_id']}")
+    assert lines[2] == f"needs attention: {doubt['txn_id']}"
+    from kiosk.cli.recover import TEXT_LISTS
+
+    lists = {k for k, v in RecoveryReport().as_json().items() if isinstance(v, list) and k != "resolved"}
+    assert {key for key, _label in TEXT_LISTS} == lists

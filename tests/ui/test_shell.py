@@ -261,6 +261,61 @@ def test_a_failed_recovery_shows_out_of_service_and_the_technician_can_still_get
     assert len(attempts) == 2
 
 
+def _visible_texts(k: Kiosk) -> list[str]:
+    """Every text on screen now (items that are visible with a non-empty ``text``)."""
+    from PySide6.QtQuick import QQuickItem
+
+    found: list[str] = []
+    stack: list[QQuickItem] = [k.ui.window.contentItem()]
+    while stack:
+        item = stack.pop()
+        if not item.isVisible():
+            continue
+        text = item.property("text")
+        if isinstance(text, str) and text:
+            found.append(text)
+        stack.extend(item.childItems())
+    return found
+
+
+def test_a_configuration_error_at_start_up_is_out_of_service_and_named_on_the_technician_screen(
+    qtbot: object, tmp_path: Path
+) -> None:
+    """``kiosk run`` with a ``[printer] path`` that cannot be created: the real services are
+    built, recovery runs, then the device check refuses. Customers see "Out of service";
+    the technician sees the start-up's one line naming the key, without running anything."""
+    import dataclasses
+
+    from kiosk import diagnostics
+    from kiosk.app import build_services
+    from tests.ui.conftest import demo_settings
+    from tests.ui.test_staff import login, run_action
+
+    base = demo_settings()
+    settings = dataclasses.replace(base, printer=dataclasses.replace(base.printer, path="/proc/x/r.escpos"))
+    line = "[printer] path: cannot create /proc/x: No such file or directory"
+    ui = KioskUi(None, settings, size=QSize(540, 960), clock=MovableClock(), monotonic=FakeMonotonic(),
+                 build_services=lambda: build_services(settings, tmp_path, recover_now=False))
+    try:
+        ui.window.show()
+        k = Kiosk(ui, None, qtbot)
+        k.qtbot.waitUntil(lambda: ui.boot.current == "failed", timeout=20000)  # type: ignore[attr-defined]
+        assert ui.boot.error == "config_error"
+        assert k.text("startupText") == "Out of service"
+        assert not [t for t in _visible_texts(k) if "[printer]" in t or "/proc" in t]  # not for customers
+        login(k)
+        assert k.ui.staff.actions[0] == "startup"
+        assert k.text("status_startup") == "! Problem"  # shown at once: nothing to run first
+        assert k.text("detail_startup") == line
+        assert k.text("advice_startup") == "→ " + diagnostics.ADVICE_STARTUP_FAILED
+        printer = run_action(k, "printer")
+        assert not printer["ok"] and printer["detail"] == line
+    finally:
+        ui.staff.close()
+        ui.close(wait=True)
+        ui.deleteLater()
+
+
 def test_a_failed_start_up_is_retried_on_its_own(
     qtbot: object, services: FakeServices, settings: Settings, notify_socket: NotifySocket
 ) -> None:

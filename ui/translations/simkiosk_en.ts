@@ -115,6 +115,11 @@
         <translation>card reader service not running: restart pcscd (or reboot the kiosk)</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <source>configuration problem: correct the setting the line above names, then restart the kiosk</source>
+        <translation>configuration problem: correct the setting the line above names, then restart the kiosk</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>data disk unreadable: call support, do not power off</translation>
@@ -170,9 +175,14 @@
         <translation>no upstream configured: set [upstream] url in the configuration</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <source>out of service until this is fixed: correct what the line above names, then leave this screen (the kiosk starts again)</source>
+        <translation>out of service until this is fixed: correct what the line above names, then leave this screen (the kiosk starts again)</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
-        <source>printer misconfigured: check [printer] port in the configuration</source>
-        <translation>printer misconfigured: check [printer] port in the configuration</translation>
+        <source>printer misconfigured: check [printer] port or path in the configuration</source>
+        <translation>printer misconfigured: check [printer] port or path in the configuration</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
@@ -1155,6 +1165,11 @@
 </context>
 <context>
     <name>StaffTitles</name>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="7"/>
+        <source>Start-up and configuration</source>
+        <translation>Start-up and configuration</translation>
+    </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="7"/>
         <source>Card reader status</source>

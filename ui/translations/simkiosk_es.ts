@@ -115,6 +115,11 @@
         <translation>el servicio del lector no está en funcionamiento: reinicie pcscd (o reinicie el quiosco)</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <source>configuration problem: correct the setting the line above names, then restart the kiosk</source>
+        <translation>problema de configuración: corrija el ajuste que indica la línea de arriba y reinicie el quiosco</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>disco de datos ilegible: llame a ayuda técnica, no apague el equipo</translation>
@@ -170,9 +175,14 @@
         <translation>no hay servidor central configurado: defina [upstream] url en la configuración</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <source>out of service until this is fixed: correct what the line above names, then leave this screen (the kiosk starts again)</source>
+        <translation>fuera de servicio hasta que se corrija: corrija lo que indica la línea de arriba y salga de esta pantalla (el quiosco vuelve a arrancar)</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
-        <source>printer misconfigured: check [printer] port in the configuration</source>
-        <translation>impresora mal configurada: revise [printer] port en la configuración</translation>
+        <source>printer misconfigured: check [printer] port or path in the configuration</source>
+        <translation>impresora mal configurada: revise [printer] port o path en la configuración</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
@@ -1155,6 +1165,11 @@
 </context>
 <context>
     <name>StaffTitles</name>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="7"/>
+        <source>Start-up and configuration</source>
+        <translation>Arranque y configuración</translation>
+    </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="7"/>
         <source>Card reader status</source>

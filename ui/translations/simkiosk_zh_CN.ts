@@ -115,6 +115,11 @@
         <translation>读卡器服务未运行：请重启 pcscd（或重启自助机）</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="14"/>
+        <source>configuration problem: correct the setting the line above names, then restart the kiosk</source>
+        <translation>配置问题：请更正上面一行所指出的设置，然后重启自助机</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="15"/>
         <source>data disk unreadable: call support, do not power off</source>
         <translation>数据磁盘无法读取：请联系技术支持，切勿断电</translation>
@@ -170,9 +175,14 @@
         <translation>未配置上游服务器：请在配置中设置 [upstream] url</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
+        <source>out of service until this is fixed: correct what the line above names, then leave this screen (the kiosk starts again)</source>
+        <translation>修复前暂停服务：请更正上面一行所指出的问题，然后离开此界面（自助机将重新启动）</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="26"/>
-        <source>printer misconfigured: check [printer] port in the configuration</source>
-        <translation>打印机配置错误：请检查配置中的 [printer] port</translation>
+        <source>printer misconfigured: check [printer] port or path in the configuration</source>
+        <translation>打印机配置错误：请检查配置中的 [printer] port 或 path</translation>
     </message>
     <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="27"/>
@@ -1155,6 +1165,11 @@
 </context>
 <context>
     <name>StaffTitles</name>
+    <message>
+        <location filename="../qml/components/StaffTitles.qml" line="7"/>
+        <source>Start-up and configuration</source>
+        <translation>启动与配置</translation>
+    </message>
     <message>
         <location filename="../qml/components/StaffTitles.qml" line="7"/>
         <source>Card reader status</source>

@@ -4,6 +4,7 @@ import QtQml
 QtObject {
     function title(name) {
         switch (name) {
+        case "startup": return qsTr("Start-up and configuration")
         case "reader": return qsTr("Card reader status")
         case "sim": return qsTr("Live SIM read test")
         case "terminal": return qsTr("Payment terminal status")
