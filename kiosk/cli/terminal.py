@@ -103,6 +103,7 @@ def _payment_obj(result: PaymentResult) -> dict[str, Any]:
         "message": result.message,
         "terminal_id": result.terminal_id,
         "at": result.at.isoformat() if result.at else None,
+        "completion_missing": result.completion_missing,
     }
 
 
@@ -185,7 +186,8 @@ def _end_of_day(ctx: Any, terminal: PaymentTerminal, reconcile: bool) \
     report = terminal.end_of_day()
     obj = _report_obj(report)
     money = "?" if report.totals_cents is None else f"{report.totals_cents / 100:.2f}"
-    lines = [report.message, f"batch {report.batch_no or '?'}: total {money}, "
+    batch = f"batch {report.batch_no}: " if report.batch_no else ""
+    lines = [report.message, f"{batch}total {money}, "
              f"{report.totals_count if report.totals_count is not None else '?'} transaction(s), "
              f"receipts {report.receipt_from or '?'}..{report.receipt_to or '?'}"]
     ok = report.ok

@@ -328,8 +328,10 @@ class ZvtTerminal:
                 now = time.monotonic()
                 busy_since = busy_since if busy_since is not None else now
                 if now - busy_since + backoff > window or now + backoff >= deadline:
-                    raise TerminalRejected(f"{exc} for {now - busy_since:.1f} s",
-                                           nack_code=exc.nack_code, busy=True) from exc
+                    raise TerminalRejected(
+                        f"terminal still busy after {now - busy_since:.1f} s of retries "
+                        f"(84 {exc.nack_code:02X}: {result_text(exc.nack_code)}); "
+                        f"command refused", nack_code=exc.nack_code, busy=True) from exc
                 log.info("terminal busy (%02X); trying again in %.1f s", exc.nack_code, backoff)
                 until = time.monotonic() + backoff
                 while time.monotonic() < until:

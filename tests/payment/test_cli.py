@@ -197,3 +197,25 @@ def test_status_learns_repeat_receipt_within_10_s_at_3_s_per_message(tmp_path: P
     assert report["capabilities"]["repeat_receipt"] is True, report
     kept = json.loads((tmp_path / "data" / "terminal" / "zvt-capabilities.json").read_text())
     assert kept["repeat_receipt"] is True and kept["terminal_id"] == "52000001"
+
+
+def test_pay_json_says_when_the_completion_was_missing(kiosk_inproc: Callable[..., Any],
+                                                       tmp_path: Path) -> None:
+    from payment.emulator import EmulatorConfig, ZvtEmulator
+
+    with ZvtEmulator(EmulatorConfig(lose_completion=True), link=tmp_path / "pt") as emu:
+        rc, paid = kiosk_inproc("pay", "2.00", "--port", emu.port)
+    assert rc == 0 and paid["approved"] is True and paid["completion_missing"] is True
+
+
+def test_end_of_day_without_a_batch_number_prints_none() -> None:
+    from kiosk.cli.terminal import _end_of_day
+    from kiosk.ports import TerminalReport
+
+    class Closing:
+        def end_of_day(self) -> TerminalReport:
+            return TerminalReport(True, 0, "end of day: ok", totals_cents=2500, totals_count=2,
+                                  receipt_from="0001", receipt_to="0002")
+
+    _, text, ok = _end_of_day(None, Closing(), reconcile=False)  # type: ignore[arg-type]
+    assert ok and "batch" not in text and "total 25.00, 2 transaction(s)" in text

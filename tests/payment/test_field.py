@@ -239,3 +239,14 @@ def test_an_unusable_state_directory_degrades_to_memory(emulator: ZvtEmulator,
     assert term.evidence().statuses[-1].amount_cents == 100
     health = term.health()
     assert health.ok and "not-a-dir" in str(health.data["state_problem"])
+
+
+def test_busy_refusal_says_how_long_it_was_busy(make_emulator: MakeEmu,
+                                                make_terminal: MakeTerm) -> None:
+    emu = make_emulator(busy=True, busy_code=0x9C)
+    term = make_terminal(emu, timing=Timing(ack_s=0.5, master_s=2.0, busy_window_s=1.0))
+    with pytest.raises(TerminalRejected) as err:
+        term.authorize(500, "USD", _ignore)
+    text = str(err.value)
+    assert err.value.busy and "busy after" in text and "refused" in text, text
+    assert "please wait for" not in text, text
