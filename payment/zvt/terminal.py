@@ -51,6 +51,7 @@ from kiosk.ports import (
     TerminalReport,
 )
 from payment.errors import (
+    Abandoned,
     Interrupted,
     LinkDown,
     RequestNotAccepted,
@@ -62,7 +63,6 @@ from payment.errors import (
     ZvtAborted,
     ZvtError,
 )
-from payment.errors import Abandoned
 from payment.statefile import StateFileError
 from payment.zvt.apdu import Apdu
 from payment.zvt.codes import (
