@@ -594,6 +594,16 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         backend.operator(request, write=False)
         return _json({"incidents": backend.store.incidents()})
 
+    def kiosk_detail(request: Request) -> Response:
+        """One kiosk's last end of day (time, totals, match) and its latest incidents."""
+        backend.operator(request, write=False)
+        kiosk_id = request.path_params["kiosk_id"]
+        if not backend.store.kiosk_exists(kiosk_id):
+            raise ApiError(404, "unknown_kiosk", f"no kiosk {kiosk_id[:64]!r}")
+        return _json({"kiosk_id": kiosk_id,
+                      "last_end_of_day": backend.store.last_end_of_day(kiosk_id),
+                      "incidents": backend.store.incidents(20, kiosk_id=kiosk_id)})
+
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         response = _json(exc.body(), exc.status)
@@ -643,6 +653,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/api/logout", logout, methods=["POST"]),
         Route("/api/me", me, methods=["GET"]),
         Route("/api/kiosks", kiosks, methods=["GET"]),
+        Route("/api/kiosks/{kiosk_id}", kiosk_detail, methods=["GET"]),
         Route("/api/transactions", transactions, methods=["GET"]),
         Route("/api/transactions.csv", transactions_csv, methods=["GET"]),
         Route("/api/sales/daily", daily_sales, methods=["GET"]),

@@ -265,3 +265,50 @@ def fold(rows: dict[str, TxnRow], kiosk_id: str, events: Sequence[IncomingEvent]
         for name in PROJECTED_FIELDS:
             if name in ev.payload:
                 row.values[name] = _projected_value(name, ev.payload[name])
+
+
+# --------------------------------------------------------------------------- end of day
+
+#: The kiosk's end-of-day event (``kiosk.reconcile.END_OF_DAY_EVENT``): the terminal's batch
+#: totals compared with the ledger; ``matches: false`` is the alert an operator must see.
+END_OF_DAY_KIND = "terminal.end_of_day"
+#: The incident an end of day that does not match the ledger becomes (incidents.code).
+END_OF_DAY_MISMATCH = "end_of_day_mismatch"
+
+_EOD_INTS = ("terminal_cents", "terminal_count", "ledger_cents", "ledger_count", "difference_cents",
+             "batch_no")
+
+
+def end_of_day_of(seq: int, at: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The operator's view of one end-of-day event: when, the totals, whether they match.
+
+    Only well-typed values are kept (a kiosk's odd payload shows as ``None``, never fails
+    the batch); ``matches`` is ``None`` when the payload does not say."""
+    def whole(name: str) -> int | None:
+        value = payload.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) \
+            and abs(value) < 2**62 else None
+
+    matches = payload.get("matches")
+    summary = payload.get("summary")
+    return {"seq": seq, "at": at, "matches": matches if isinstance(matches, bool) else None,
+            **{name: whole(name) for name in _EOD_INTS},
+            "summary": summary[:500] if isinstance(summary, str) else None}
+
+
+def end_of_day_incidents(events: Sequence[IncomingEvent]) -> list[dict[str, Any]]:
+    """An incident for every end of day in ``events`` whose totals do not match the ledger
+    (``matches`` false): the alert reaches the operator's fleet view and incident list."""
+    found = []
+    for ev in events:
+        if ev.kind != END_OF_DAY_KIND or ev.payload.get("matches") is not False:
+            continue
+        eod = end_of_day_of(ev.seq, ev.at, ev.payload)
+        money = ("?" if eod["difference_cents"] is None
+                 else f"{eod['difference_cents'] / 100:.2f}")
+        detail = eod["summary"] or (f"terminal {eod['terminal_cents']} vs ledger {eod['ledger_cents']} "
+                                    "cents")
+        found.append({"at": ev.at, "code": END_OF_DAY_MISMATCH, "seq": ev.seq,
+                      "detail": f"end of day does not match the ledger (difference {money}): "
+                                f"{detail}".replace("\x00", "\ufffd")})
+    return found

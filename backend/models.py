@@ -84,7 +84,9 @@ class KioskTransaction(Base):
 
 
 class Incident(Base):
-    """What the backend refused from an authenticated kiosk (tampering, gaps, conflicts)."""
+    """What the backend refused from an authenticated kiosk (tampering, gaps, conflicts), and
+    the alerts a kiosk's events carry (``end_of_day_mismatch``: its terminal's batch total
+    differs from its ledger; ``seq`` is that event)."""
 
     __tablename__ = "incidents"
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)

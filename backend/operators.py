@@ -149,4 +149,6 @@ def fleet_row(kiosk: dict[str, Any], now: dt.datetime, offline_after_s: float) -
         "reported_needs_attention": status.get("needs_attention"),
         "acked_through": kiosk["acked_through"], "last_event_at": kiosk["last_event_at"],
         "incidents": kiosk["incidents"], "disabled": kiosk["disabled"],
+        "end_of_day_mismatches": kiosk.get("end_of_day_mismatches", 0),
+        "last_end_of_day_mismatch_at": kiosk.get("last_end_of_day_mismatch_at"),
     }

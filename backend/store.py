@@ -54,7 +54,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import ApiError, BackendError, StoreError
-from backend.ingest import IncomingEvent, IngestPlan, TxnRow, fold, plan_ingest
+from backend.ingest import (
+    END_OF_DAY_KIND,
+    END_OF_DAY_MISMATCH,
+    IncomingEvent,
+    IngestPlan,
+    TxnRow,
+    end_of_day_incidents,
+    end_of_day_of,
+    fold,
+    plan_ingest,
+)
 from backend.keys import secret_check
 from backend.models import (
     CatalogPlan,
@@ -526,6 +536,9 @@ class Store:
         conn.execute(update(KIOSKS).where(KIOSKS.c.id == kiosk_id).values(
             acked_through=plan.acked_through, head_hash=plan.head_hash,
             last_event_at=max(ev.at for ev in plan.new)))
+        alerts = end_of_day_incidents(plan.new)  # rare: an end of day that does not match
+        if alerts:
+            conn.execute(insert(INCIDENTS), [{"kiosk_id": kiosk_id, **a} for a in alerts])
 
     @staticmethod
     def _project(conn: Connection, kiosk_id: str, events: Sequence[IncomingEvent]) -> None:
@@ -558,12 +571,16 @@ class Store:
         with self._operator_read(snapshot=True) as conn:
             attention = {str(r[0]): int(r[1]) for r in conn.execute(attention_q)}
             incidents = {str(r[0]): int(r[1]) for r in conn.execute(incidents_q)}
+            mismatches = {str(r[0]): (int(r[1]), str(r[2])) for r in conn.execute(
+                end_of_day_mismatch_query())}
             rows = conn.execute(kiosks_q).all()
         # plain tuples (a RowMapping lookup per field was most of this with 10,000 kiosks)
         return [{"kiosk_id": kid, "location": location, "acked_through": acked, "last_event_at": last_event,
                  "last_heartbeat_at": last_beat,
                  "status": orjson.loads(status) if status else {},  # our own canonical JSON
                  "needs_attention": attention.get(kid, 0), "incidents": incidents.get(kid, 0),
+                 "end_of_day_mismatches": mismatches.get(kid, (0, None))[0],
+                 "last_end_of_day_mismatch_at": mismatches.get(kid, (0, None))[1],
                  "disabled": bool(disabled)}
                 for kid, location, acked, last_event, last_beat, status, disabled in rows]
 
@@ -587,10 +604,29 @@ class Store:
             return [{"day": r.day, "kiosk_id": r.kiosk_id, "currency": r.currency, "count": int(r._mapping["count"]),
                      "amount_cents": int(r.amount_cents)} for r in conn.execute(query)]
 
-    def incidents(self, limit: int = 200) -> list[dict[str, Any]]:
+    def incidents(self, limit: int = 200, *, kiosk_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(INCIDENTS).order_by(INCIDENTS.c.id.desc()).limit(limit)
+        if kiosk_id is not None:
+            query = query.where(INCIDENTS.c.kiosk_id == kiosk_id)
         with self._operator_read() as conn:
-            return [dict(r) for r in conn.execute(
-                select(INCIDENTS).order_by(INCIDENTS.c.id.desc()).limit(limit)).mappings()]
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def last_end_of_day(self, kiosk_id: str) -> dict[str, Any] | None:
+        """The kiosk's latest end of day (time, totals, whether it matched the ledger), from
+        its events: walks the kiosk's primary-key range backwards, so the cost is the events
+        since that end of day (a day's worth on a kiosk that closes its batch daily)."""
+        with self._operator_read() as conn:
+            row = conn.execute(select(EVENTS.c.seq, EVENTS.c.at, EVENTS.c.payload).where(
+                EVENTS.c.kiosk_id == kiosk_id, EVENTS.c.kind == END_OF_DAY_KIND)
+                .order_by(EVENTS.c.seq.desc()).limit(1)).first()
+        if row is None:
+            return None
+        payload = orjson.loads(row.payload)  # stored canonical JSON of a checked event
+        return end_of_day_of(int(row.seq), str(row.at), payload if isinstance(payload, dict) else {})
+
+    def kiosk_exists(self, kiosk_id: str) -> bool:
+        with self._operator_read() as conn:
+            return conn.execute(select(KIOSKS.c.id).where(KIOSKS.c.id == kiosk_id)).first() is not None
 
     def event_count(self, kiosk_id: str | None = None) -> int:
         query = select(func.count()).select_from(EVENTS)
@@ -840,6 +876,12 @@ def daily_sales_query(*, since: str | None = None, until: str | None = None,
     if kiosk_id:
         query = query.where(TXNS.c.kiosk_id == kiosk_id)
     return query
+
+
+def end_of_day_mismatch_query() -> Select[Any]:
+    """Per kiosk: how many end-of-day mismatches it reported and the latest one's time."""
+    return (select(INCIDENTS.c.kiosk_id, func.count(), func.max(INCIDENTS.c.at))
+            .where(INCIDENTS.c.code == END_OF_DAY_MISMATCH).group_by(INCIDENTS.c.kiosk_id))
 
 
 def overview_queries() -> tuple[Select[Any], Select[Any], Select[Any]]:

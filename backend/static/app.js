@@ -187,6 +187,9 @@ async function loadFleet() {
     cell(tr, k.unsynced_events, "num");
     cell(tr, k.needs_attention, k.needs_attention ? "num bad" : "num");
     cell(tr, k.incidents, k.incidents ? "num bad" : "num");
+    cell(tr, k.end_of_day_mismatches
+      ? `${k.end_of_day_mismatches} mismatch(es), last ${k.last_end_of_day_mismatch_at}` : "no mismatch",
+      k.end_of_day_mismatches ? "bad" : "ok");
     body.appendChild(tr);
     select.appendChild(new Option(k.kiosk_id, k.kiosk_id));
   }

@@ -86,6 +86,9 @@ class Control:
     master: bool = False
     last_rx: float = field(default_factory=time.monotonic)
     parent: Control | None = None  # a registration run for this operation
+    #: a check that moves no money, under a caller's budget: once the terminal has taken the
+    #: command, give up at once if the rest of its answer cannot arrive before the deadline
+    hurry: bool = False
 
     def child(self, operation: str) -> Control:
         """A step of this operation (registration, probe) that is never sent 06 B0 itself
@@ -181,6 +184,10 @@ class Session:
         control.phase = "customer"
         control.last_rx = time.monotonic()
         try:
+            if control.hurry and master and \
+                    time.monotonic() + 2 * self.timing.message_s(self.pace.value) > deadline:
+                raise Abandoned("the terminal took the command, but the rest of its answer "
+                                "cannot arrive before the deadline")
             if first is not None:
                 ex.messages += 1
                 try:

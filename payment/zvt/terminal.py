@@ -51,6 +51,7 @@ from kiosk.ports import (
     TerminalReport,
 )
 from payment.errors import (
+    Abandoned,
     Interrupted,
     LinkDown,
     RequestNotAccepted,
@@ -107,6 +108,10 @@ _REPEAT_RECEIPT = RepeatReceipt.CONTROL
 _PREAUTH = (PreAuthorization.CONTROL, BookTotal.CONTROL, PreAuthReversal.CONTROL)
 _ABORT = (0x06, 0xB0)
 
+#: Operations that move no money: a caller who gives up on one (or ``close()`` during one)
+#: drops the link at once instead of sending 06 B0 and waiting out the abort grace.
+CHECKS = frozenset({"status", "register", "last_result", "log_off"})
+
 
 def _noop_status(prompt: object, text: str) -> None:
     return None
@@ -146,6 +151,8 @@ class ZvtTerminal:
         self._caps = self._state.capabilities() or TerminalCapabilities()
         self._counts = dict(EXPECTED_MESSAGES)
         self._probe_failed = False
+        self._hurry_probe = False  # worker thread: the probe runs under a caller's budget
+        self._registration: Completion | None = None
         self._session: Session | None = None
         self._registered = False
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
@@ -236,10 +243,11 @@ class ZvtTerminal:
         control = Control(operation)
         future: Future[object] = Future()
         self._jobs.put(_Job(lambda: fn(control, deadline), future, control))
-        # the job aborts itself at its deadline (06 B0, then the grace): wait for that too
+        # the job aborts itself at its deadline (06 B0, then the grace): wait for that too;
+        # a check that moves no money is not worth the grace: its link is dropped at once
+        wait = budget + 0.1 if operation in CHECKS else budget + self.timing.abort_bound_s(pace) + 0.5
         try:
-            return future.result(  # type: ignore[return-value]
-                timeout=budget + self.timing.abort_bound_s(pace) + 0.5)
+            return future.result(timeout=wait)  # type: ignore[return-value]
         except TimeoutError:
             pass
         except CancelledError as exc:
@@ -320,8 +328,10 @@ class ZvtTerminal:
                 now = time.monotonic()
                 busy_since = busy_since if busy_since is not None else now
                 if now - busy_since + backoff > window or now + backoff >= deadline:
-                    raise TerminalRejected(f"{exc} for {now - busy_since:.1f} s",
-                                           nack_code=exc.nack_code, busy=True) from exc
+                    raise TerminalRejected(
+                        f"terminal still busy after {now - busy_since:.1f} s of retries "
+                        f"(84 {exc.nack_code:02X}: {result_text(exc.nack_code)}); "
+                        f"command refused", nack_code=exc.nack_code, busy=True) from exc
                 log.info("terminal busy (%02X); trying again in %.1f s", exc.nack_code, backoff)
                 until = time.monotonic() + backoff
                 while time.monotonic() < until:
@@ -347,6 +357,7 @@ class ZvtTerminal:
             else self.terminal_id
         self.terminal_id = tid
         self._registered = True
+        self._registration = comp
         self._note_registration(comp, tid)
         if self._needs_probe():
             self._probe(session, control, deadline)
@@ -377,16 +388,22 @@ class ZvtTerminal:
         A terminal that chokes on the probe (silence, garbage) must still sell: the
         probe is not tried again by this driver and registration starts over without it.
         """
+        probe = control.child("probe")
+        probe.hurry = self._hurry_probe
         try:
             self._run(session, RepeatReceipt(self.settings.password).to_apdu(), "last_result",
-                      control.child("probe"), deadline)
+                      probe, deadline)
             supported: bool | None = True
         except TerminalRejected as exc:
             supported = None if exc.busy else False
             log.info("repeat receipt probe: %s", exc)
         except (ResultLost, RequestNotAccepted) as exc:
-            self._probe_failed = True
-            log.warning("repeat receipt probe failed (%s); not probing again", exc)
+            if probe.phase != "request":
+                # it took 06 20 (80 00): it has Repeat Receipt, whatever happened next
+                self._set_repeat_receipt(True, "probe")
+            if not (isinstance(exc, Abandoned) or probe.stop.is_set()):
+                self._probe_failed = True  # it choked on the probe: it is not asked again
+                log.warning("repeat receipt probe failed (%s); not probing again", exc)
             raise
         self._set_repeat_receipt(supported, "probe")
 
@@ -639,7 +656,7 @@ class ZvtTerminal:
         return self._call(job, "last_result", money=False)
 
     def _report(self, command: Apdu, operation: str, what: str, *,
-                register: bool = True) -> TerminalReport:
+                register: bool = True, budget_s: float | None = None) -> TerminalReport:
         def job(control: Control, deadline: float) -> TerminalReport:
             if operation == "end_of_day":
                 control.op_seq = self._state.start(operation)
@@ -652,7 +669,7 @@ class ZvtTerminal:
                 raise TerminalUnavailable(f"{what} failed: {exc}") from exc
             return self._report_of(ex, what)
 
-        return self._call(job, operation, money=False)
+        return self._call(job, operation, money=False, budget_s=budget_s)
 
     def _report_of(self, ex: Exchange, what: str) -> TerminalReport:
         st, comp = ex.status, ex.completion
@@ -717,14 +734,20 @@ class ZvtTerminal:
                            timeout_s: float | None = None) -> TerminalCapabilities:
         """Register if needed, which probes Repeat Receipt once per terminal; ``refresh``
         forgets what is known and probes again (a terminal's software was updated).
-        ``timeout_s`` caps the whole call (``kiosk terminal status`` answers within 10 s)."""
+        ``timeout_s`` caps the whole call (``kiosk terminal status`` answers within 10 s):
+        then a terminal that takes 06 20 counts as having Repeat Receipt at once, and when the
+        rest of its answer cannot arrive in time the link is dropped (it moves no money)."""
         def job(control: Control, deadline: float) -> TerminalCapabilities:
             if refresh:
                 with self._lock:
                     self._caps = TerminalCapabilities()
                 self._probe_failed = False
                 self._drop_link()
-            self._ready(control, deadline)
+            self._hurry_probe = timeout_s is not None
+            try:
+                self._ready(control, deadline)
+            finally:
+                self._hurry_probe = False
             return self.capabilities()
 
         return self._call(job, "register", money=False, budget_s=timeout_s)
@@ -738,8 +761,9 @@ class ZvtTerminal:
 
         self._call(job, "log_off", money=False)
 
-    def status(self) -> TerminalReport:
-        """Status enquiry (05 01), within ``Timing.status_cap_s`` whatever the terminal does.
+    def status(self, *, timeout_s: float | None = None) -> TerminalReport:
+        """Status enquiry (05 01), within ``Timing.status_cap_s`` (or ``timeout_s``, when
+        shorter) whatever the terminal does.
 
         Needs no registration; fails fast (busy) while another operation runs.
         """
@@ -748,7 +772,19 @@ class ZvtTerminal:
             raise TerminalRejected(f"payment terminal busy: {running.operation} running",
                                    nack_code=0x9C, busy=True)
         return self._report(StatusEnquiry(self.settings.password).to_apdu(), "status", "status",
-                            register=False)
+                            register=False, budget_s=timeout_s)
+
+    def registration_report(self) -> TerminalReport | None:
+        """What this driver's last registration's completion said (no I/O): the terminal
+        status byte (BMP 19) and id; ``None`` before a registration."""
+        comp = self._registration
+        if comp is None:
+            return None
+        code = comp.status_byte
+        ok = code in (None, 0)
+        text = terminal_status_text(code) if code is not None else "ok"
+        return TerminalReport(ok, code, f"registration: {text}", self.terminal_id,
+                              capabilities=self.capabilities())
 
     def diagnose(self) -> TerminalReport:
         return self._report(Diagnosis().to_apdu(), "diagnose", "diagnosis")
@@ -790,6 +826,8 @@ class ZvtTerminal:
         ctrl = self._current
         if ctrl is not None:
             ctrl.cancel.set()
+            if ctrl.operation in CHECKS:
+                ctrl.stop.set()  # it moves no money: drop the link now, no abort grace
         self._cancel_queued()
         self._jobs.put(None)
         budget = self.timing.close_s

@@ -106,11 +106,17 @@ class SerialLink:
                 return data
 
     def write(self, data: bytes) -> None:
+        """A failed write may have put part of ``data`` on the line, never all of it; a
+        failed *flush* (tcdrain) comes after every byte went to the device: the peer may
+        have received the whole frame, so that :class:`LinkDown` says it may have arrived."""
         try:
             self._port.write(data)
+        except _PORT_ERRORS as exc:
+            raise LinkDown(f"write failed: {exc}", request_may_have_arrived=False) from exc
+        try:
             self._port.flush()
         except _PORT_ERRORS as exc:
-            raise LinkDown(f"write failed: {exc}") from exc
+            raise LinkDown(f"link lost after writing: {exc}") from exc
 
     def close(self) -> None:
         try:
@@ -206,7 +212,10 @@ class ZvtTransport:
             try:
                 self._write(self._wire_frame(apdu, attempt))
             except LinkDown as exc:
-                raise LinkDown(str(exc), request_may_have_arrived=written) from exc
+                # a frame that left whole (an earlier try, or this one before the flush
+                # failed) may be running at the terminal: never "safe to send again"
+                raise LinkDown(str(exc), request_may_have_arrived=written
+                               or exc.request_may_have_arrived) from exc
             written = True
             end = time.monotonic() + self.ack_timeout_s
             if deadline is not None:

@@ -172,3 +172,50 @@ def test_status_shows_the_capabilities(kiosk_inproc: Callable[..., Any], tmp_pat
         emu.update(repeat_receipt=True)
         rc, report = kiosk_inproc("status", "--probe", "--port", emu.port)
         assert report["capabilities"]["repeat_receipt"] is True
+
+
+def test_status_learns_repeat_receipt_within_10_s_at_3_s_per_message(tmp_path: Path) -> None:
+    """A fresh data directory and a terminal (the independent peer) at 3 s per message, the
+    default timing: registration and the 06 20 probe take three of its messages, which is all
+    that fits in 10 s; a status enquiry would be two more. The technician waits through it."""
+    from tests.peers.zvt_peer import PeerSettings, ZvtPeer
+
+    env = dict(os.environ, KIOSK_DATA_DIR=str(tmp_path / "data"))
+    for key in ("KIOSK_CONFIG", "KIOSK_TERMINAL_ACK_TIMEOUT_S", "KIOSK_TERMINAL_MASTER_TIMEOUT_S"):
+        env.pop(key, None)
+    with ZvtPeer(tmp_path / "pt", tmp_path / "journal.jsonl",
+                 settings=PeerSettings(pace_s=3.0, receipt_lines=0)):
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "kiosk", "terminal", "status", "--port",
+                               str(tmp_path / "pt"), "--json"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - start
+    assert elapsed < 10.0, (elapsed, proc.stdout, proc.stderr)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["ok"] is True and report["terminal_id"] == "52000001"
+    assert report["capabilities"]["repeat_receipt"] is True, report
+    kept = json.loads((tmp_path / "data" / "terminal" / "zvt-capabilities.json").read_text())
+    assert kept["repeat_receipt"] is True and kept["terminal_id"] == "52000001"
+
+
+def test_pay_json_says_when_the_completion_was_missing(kiosk_inproc: Callable[..., Any],
+                                                       tmp_path: Path) -> None:
+    from payment.emulator import EmulatorConfig, ZvtEmulator
+
+    with ZvtEmulator(EmulatorConfig(lose_completion=True), link=tmp_path / "pt") as emu:
+        rc, paid = kiosk_inproc("pay", "2.00", "--port", emu.port)
+    assert rc == 0 and paid["approved"] is True and paid["completion_missing"] is True
+
+
+def test_end_of_day_without_a_batch_number_prints_none() -> None:
+    from kiosk.cli.terminal import _end_of_day
+    from kiosk.ports import TerminalReport
+
+    class Closing:
+        def end_of_day(self) -> TerminalReport:
+            return TerminalReport(True, 0, "end of day: ok", totals_cents=2500, totals_count=2,
+                                  receipt_from="0001", receipt_to="0002")
+
+    _, text, ok = _end_of_day(None, Closing(), reconcile=False)  # type: ignore[arg-type]
+    assert ok and "batch" not in text and "total 25.00, 2 transaction(s)" in text

@@ -239,3 +239,58 @@ def test_an_unusable_state_directory_degrades_to_memory(emulator: ZvtEmulator,
     assert term.evidence().statuses[-1].amount_cents == 100
     health = term.health()
     assert health.ok and "not-a-dir" in str(health.data["state_problem"])
+
+
+def test_busy_refusal_says_how_long_it_was_busy(make_emulator: MakeEmu,
+                                                make_terminal: MakeTerm) -> None:
+    emu = make_emulator(busy=True, busy_code=0x9C)
+    term = make_terminal(emu, timing=Timing(ack_s=0.5, master_s=2.0, busy_window_s=1.0))
+    with pytest.raises(TerminalRejected) as err:
+        term.authorize(500, "USD", _ignore)
+    text = str(err.value)
+    assert err.value.busy and "busy after" in text and "refused" in text, text
+    assert "please wait for" not in text, text
+
+
+class _DrainFails:
+    """A pyserial port that takes every byte, then fails tcdrain: the cable was pulled right
+    after the terminal read the frame (the race behind "link dropped at accepted -> approved",
+    where the driver sent the payment a second time)."""
+
+    in_waiting = 0
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.frames.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        raise OSError(5, "Input/output error")
+
+    def read(self, size: int = 1) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_whole_frame_is_never_sent_again_when_only_the_flush_fails() -> None:
+    from payment.errors import LinkDown, ResultLost
+    from payment.zvt.messages import Authorization
+    from payment.zvt.session import Control, Session
+    from payment.zvt.timing import Pace
+    from payment.zvt.transport import SerialLink, ZvtTransport
+
+    port = _DrainFails()
+    link = SerialLink(port, 0.01)  # type: ignore[arg-type]
+    with pytest.raises(LinkDown) as err:
+        link.write(b"\x10\x02")
+    assert err.value.request_may_have_arrived
+    session = Session(ZvtTransport(link, ack_timeout_s=0.2), timing=Timing(ack_s=0.2),
+                      pace=Pace())
+    with pytest.raises(ResultLost):  # outcome unknown, not "nothing reached the terminal"
+        session.run(Authorization(500, 840).to_apdu(), operation="authorize",
+                    deadline=time.monotonic() + 5, control=Control("authorize"))
+    assert len(port.frames) == 2  # the probe write above, the payment once
