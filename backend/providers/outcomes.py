@@ -89,6 +89,8 @@ TABLE: tuple[Row, ...] = (
     Row("dtone", "lookup", "not_found", FAILED, TRANSIENT,
         "no transaction for our external_id: never confirmed by us, so never performed"),
     # Reloadly
+    Row("reloadly", "transport", "no_token", FAILED, TRANSIENT,
+        "token endpoint failed (5xx, timeout, dropped): POST /topups was never sent"),
     Row("reloadly", "status", "SUCCESSFUL", SUCCEEDED, None, "delivered"),
     Row("reloadly", "status", "PROCESSING", PENDING, None, "being verified by the operator"),
     Row("reloadly", "status", "PENDING", PENDING, None, "not documented; treated as PROCESSING"),

@@ -58,6 +58,14 @@ class AuthRefused(ProviderUnavailable):
     code = "provider_auth_refused"
 
 
+class NoToken(NotSent):
+    """The token endpoint failed (unreachable, 5xx, timeout, dropped): no access token, so the
+    request that needed it was never sent. Unlike the same failure on ``POST /topups`` this is
+    not an unknown top-up outcome: Reloadly cannot have acted on a request we did not send."""
+
+    code = "provider_token_unavailable"
+
+
 def _error_code(reply: Reply) -> str:
     # Error body (e.g. https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up):
     # {"timeStamp", "message", "path", "errorCode", "infoLink", "details"}
@@ -99,9 +107,13 @@ class ReloadlyProvider(ProviderAdapter):
                 return self._token
             # https://docs.reloadly.com/airtime/ (Authentication): client_id, client_secret,
             # grant_type "client_credentials", audience; answer access_token, expires_in (s).
-            reply = self._http.request("POST", "/oauth/token", url=self.auth_url, json_body={
-                "client_id": self._creds["client_id"], "client_secret": self._creds["client_secret"],
-                "grant_type": "client_credentials", "audience": self.audience})
+            try:
+                reply = self._http.request("POST", "/oauth/token", url=self.auth_url, json_body={
+                    "client_id": self._creds["client_id"], "client_secret": self._creds["client_secret"],
+                    "grant_type": "client_credentials", "audience": self.audience})
+            except ProviderUnavailable as exc:
+                self._token = None
+                raise NoToken(f"no Reloadly access token: {exc}") from exc
             body = reply.body if isinstance(reply.body, dict) else {}
             token = body.get("access_token")
             if not reply.ok or not isinstance(token, str) or not token:
@@ -117,8 +129,13 @@ class ReloadlyProvider(ProviderAdapter):
 
     def _call(self, method: str, path: str, **kw: Any) -> Reply:
         """A request with the bearer token; a 401 renews the token and retries once
-        (https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes, TOKEN_EXPIRED)."""
-        reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._access_token()}"}, **kw)
+        (https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes, TOKEN_EXPIRED).
+
+        The token is had *before* the request is sent: a failing token endpoint raises
+        :class:`NoToken` (a :class:`NotSent`), never :class:`OutcomeUnknown`. The renewal
+        after a 401 likewise: the refused request performed nothing and the retry was not sent."""
+        token = self._access_token()
+        reply = self._http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kw)
         if reply.status == 401:
             log.info("Reloadly answered 401 (%s); renewing the access token", _error_code(reply) or "no code")
             token = self._access_token(renew=True)
@@ -214,6 +231,9 @@ class ReloadlyProvider(ProviderAdapter):
                 "recipientPhone": {"countryCode": self.config.country, "number": us_national(request.msisdn)}}
         try:
             reply = self._call("POST", "/topups", json_body=body)
+        except NoToken as exc:
+            log.warning("top-up %s not sent: %s", request.key, exc)
+            return self._row(outcomes.find(self.name, "transport", "no_token"), None, str(exc))
         except NotSent as exc:
             return self._row(outcomes.find(self.name, "transport", "not_sent"), None, str(exc))
         except AuthRefused as exc:
