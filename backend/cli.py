@@ -218,12 +218,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def quiet_http_clients() -> None:
+    """httpx logs every request's URL at INFO, and Reloadly's auto-detect URL carries the full
+    phone number (``/operators/auto-detect/phone/{number}/...``): only their warnings are kept.
+    Our own lines name numbers masked (``kiosk.privacy.mask_msisdn``)."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_http_clients()
     try:
         return int(args.func(args))
     except KioskError as exc:

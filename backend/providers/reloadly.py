@@ -202,7 +202,8 @@ class ReloadlyProvider(ProviderAdapter):
             return None
         # https://raphaelugwu.gitbook.io/airtime/operators/auto-detect-an-operator:
         # GET /operators/auto-detect/phone/{phone}/countries/{countryIsoCode} -> operator
-        reply = self._call("GET", f"/operators/auto-detect/phone/{us_national(msisdn)}/countries/{self.config.country}")
+        path = "/operators/auto-detect/phone/{}/countries/" + self.config.country
+        reply = self._call("GET", path.format(us_national(msisdn)), shown=path.format(mask_msisdn(msisdn)))
         if reply.status in (400, 404):
             log.info("lookup %s: Reloadly could not detect the operator (%s)", mask_msisdn(msisdn), _error_text(reply))
             return None
