@@ -40,11 +40,20 @@ class Row:
 #   https://developers.dtone.com/docs/handling-transactions; same tables in DT One's
 #   OpenAPI file, info.description). "REJECTED and DECLINED ... both denote unsuccessful
 #   transactions"; "define application logic based on classes".
-# * Reloadly statuses: https://docs.reloadly.com/airtime/top-ups/top-up-status (also
-#   https://raphaelugwu.gitbook.io/airtime/top-ups/top-up-status): SUCCESSFUL, PROCESSING,
+# * Reloadly statuses: https://docs.reloadly.com/airtime/top-ups/top-up-status (not in the
+#   reference corpus; its third-party mirror
+#   https://raphaelugwu.gitbook.io/airtime/top-ups/top-up-status is): SUCCESSFUL, PROCESSING,
 #   REFUNDED ("funds ... automatically refunded"), FAILED ("Funds are not debited").
 #   PENDING is not on that page; it is treated like PROCESSING (conservative).
-# * Reloadly error codes: https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes.
+#   The DT One status table (CREATED 1, CONFIRMED 2, REJECTED 3, CANCELLED 4, SUBMITTED 5,
+#   COMPLETED 7, REVERSED 8, DECLINED 9; final ones) was checked against the reference corpus
+#   (developers.dtone.com "Transactions" and "Handling Transactions"). The numeric error codes
+#   (1000401 ... 1009503) were not: DT One's "API Error Codes" table (developers.dtone.com, or
+#   dvs-api-doc.dtone.com) is not in that corpus, so those rows follow the OpenAPI file's
+#   description as read when the adapter was written, unverified here; unknown codes are "ask".
+# * Reloadly error codes: https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes
+#   (a third-party mirror of Reloadly's pages: the official docs.reloadly.com /
+#   developers.reloadly.com error-code page is not in the reference corpus; see reloadly.py).
 #   Reloadly documents that a customIdentifier "cannot be reused"
 #   (https://raphaelugwu.gitbook.io/airtime/top-ups/top-up) but not the error code it then
 #   answers: any error code not in this table is "ask" (conservative).

@@ -1,7 +1,14 @@
 """Reloadly Airtime API adapter.
 
-Reference: Reloadly's Airtime API documentation (https://docs.reloadly.com/airtime/ and
-its mirror https://raphaelugwu.gitbook.io/airtime/, pages cited next to each mapping).
+Reference: Reloadly's Airtime API documentation, pages cited next to each mapping. Where a
+comment cites https://raphaelugwu.gitbook.io/airtime/ that is a *third-party mirror* of
+Reloadly's pages: the official pages (docs.reloadly.com, developers.reloadly.com) are not in
+the reference corpus these adapters were checked against (searched for the top-up, status,
+auto-detect, transactions report, balance and error-code pages: only the mirror, third-party
+SDKs and OpenAPI copies were found), and the docs.reloadly.com URLs cited below could not be
+opened there either. Check each mapping against the official API reference before the first
+production top-up; the conservative choices (unknown error code -> ask, "no transaction" ->
+pending) keep money safe where the two might differ.
 
 Authentication: OAuth 2.0 client credentials at https://auth.reloadly.com/oauth/token with
 the product URL as ``audience``; the token is cached until shortly before ``expires_in``

@@ -326,7 +326,8 @@ class FakeDTOne(FakeServer):
 
 
 def reloadly_error(status: int, code: str, message: str, path: str) -> Answer:
-    # Error body as on https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up
+    # Error body as on https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up (third-party mirror
+    # of Reloadly's pages; the official page is not in the reference corpus, see backend/providers/reloadly.py)
     return Answer(status, {"timeStamp": "2025-07-01 12:00:00", "message": message, "path": path,
                            "errorCode": code, "infoLink": None, "details": []})
 
