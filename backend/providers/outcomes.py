@@ -24,7 +24,7 @@ CUSTOMER, TRANSIENT, OUT_OF_SERVICE = "customer_fixable", "transient", "out_of_s
 @dataclass(frozen=True)
 class Row:
     aggregator: str  # "dtone" | "reloadly" | "*"
-    source: str  # "transport" | "status" | "class" | "error" | "lookup"
+    source: str  # "transport" | "status" | "class" | "error" | "lookup" | "operator"
     code: str
     outcome: str
     failure_kind: str | None
@@ -64,6 +64,8 @@ TABLE: tuple[Row, ...] = (
     Row("*", "transport", "5xx", ASK, None, "server error"),
     Row("*", "transport", "unauthorized", FAILED, OUT_OF_SERVICE, "credentials refused (after one token renewal)"),
     Row("*", "transport", "rate_limited", FAILED, TRANSIENT, "HTTP 429, nothing done"),
+    Row("*", "operator", "settled_unseen", FAILED, TRANSIENT,
+        "an operator settled a pending key the aggregator, asked again then, has no transaction for"),
     # DT One: status.message first, then status.class.message
     Row("dtone", "class", "CREATED", PENDING, None, "created, not confirmed: we confirm it"),
     Row("dtone", "class", "CONFIRMED", PENDING, None, "confirmed, sent to the operator"),

@@ -289,8 +289,10 @@ class ReloadlyProvider(ProviderAdapter):
         content = body.get("content") if isinstance(body, dict) else body
         found = [t for t in content or [] if isinstance(t, dict) and t.get("customIdentifier") == request.key]
         if not found:
-            return self._row(outcomes.find(self.name, "lookup", "not_found"), None,
-                             "Reloadly has no transaction for this key yet")
+            outcome = self._row(outcomes.find(self.name, "lookup", "not_found"), None,
+                                "Reloadly has no transaction for this key yet")
+            # by_absence: what an operator's settlement needs to see (backend/topups.py, settle)
+            return Outcome(outcome.status, outcome.failure_kind, None, outcome.message, by_absence=True)
         return self._from_transaction(found[0])
 
     def _from_transaction(self, txn: dict[str, Any]) -> Outcome:
