@@ -85,7 +85,7 @@ RELOADLY_SCENARIOS: list[Scenario] = [
     ("12025550123", _fault("POST", "/topups", "drop_after")),
     ("12025550123", _fault("POST", "/topups", "500_after")),
     ("12025550123", _fault("POST", "/topups", "500")),  # never arrived: stays pending, never performed
-    ("12025550123", lambda fake: fake.expire_tokens()),  # type: ignore[attr-defined]
+    ("12025550123", lambda fake: fake.expire_tokens()),
     ("12025550202", _nothing),  # processing, then successful
     ("12025550000", _nothing),  # invalid number
     ("12025550123", _fault("GET", "/topups/reports/transactions", "500")),
