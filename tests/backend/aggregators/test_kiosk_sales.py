@@ -77,7 +77,9 @@ class KioskRig:
         secret_file.write_bytes(secret)
         secret_file.chmod(0o600)
         self.config = root / "kiosk.toml"
-        # provider.timeout_s 2: the kiosk polls a pending top-up for 4 x 2 s before parking it
+        # provider.timeout_s 2: the kiosk polls a pending top-up for 4 x 2 s before parking it.
+        # No printer: the receipt is not part of the money promise, and printing one in this
+        # process (printer backend "file") leaves state behind that breaks tests/ui/test_layout.py later.
         self.config.write_text(f"""[kiosk]
 id = "{KIOSK_ID}"
 [reader]
@@ -85,7 +87,7 @@ backend = "simulated"
 [terminal]
 backend = "simulated"
 [printer]
-backend = "file"
+backend = "none"
 [provider]
 backend = "upstream"
 timeout_s = 2.0
