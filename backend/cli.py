@@ -7,6 +7,9 @@
     kiosk-backend serve --provider dtone|reloadly|simulated [--provider-env sandbox|production]
                         [--provider-credentials FILE] [--provider-url URL]
     kiosk-backend providers check [--provider NAME ...]   reachability, authentication, balance
+    kiosk-backend topups pending [--provider NAME ...]    top-ups still pending, oldest first
+    kiosk-backend topups settle KEY --failed --reason TEXT --operator NAME [--provider NAME ...]
+                        settle a pending key the aggregator, asked again now, has no transaction for
 
 Every subcommand takes ``--db URL`` (env ``SIMKIOSK_BACKEND_DB``; default SQLite in the
 data directory), ``--data-dir DIR`` and ``--master-key-file FILE``. Failures print one
@@ -76,6 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
                                      help="print reachability, authentication and prepaid balance")
     _provider_options(check)
     check.set_defaults(func=cmd_providers_check)
+
+    topups = sub.add_parser("topups", help="top-up records: the pending list, an operator's settlement")
+    topups_sub = topups.add_subparsers(dest="topups_command", metavar="ACTION", required=True)
+    pending = topups_sub.add_parser("pending", parents=[parent], help="list top-ups still pending (numbers masked)")
+    pending.set_defaults(func=cmd_topups_pending)
+    settle = topups_sub.add_parser(
+        "settle", parents=[parent],
+        help="settle a pending key as failed after the aggregator, asked again now, has no transaction for it")
+    settle.add_argument("key")
+    settle.add_argument("--failed", action="store_true", required=True,
+                        help="the outcome (the only settlement there is): not performed, the kiosk reverses")
+    settle.add_argument("--reason", required=True, help="why (kept in the audit trail)")
+    settle.add_argument("--operator", required=True, help="who settles it: a registered operator name")
+    _provider_options(settle)
+    settle.set_defaults(func=cmd_topups_settle)
 
     add_kiosk = sub.add_parser("add-kiosk", parents=[parent], help="register a kiosk; prints its secret once")
     add_kiosk.add_argument("kiosk_id")
@@ -167,6 +185,46 @@ def cmd_providers_check(args: argparse.Namespace) -> int:
     return 0 if health.ok else 1
 
 
+def cmd_topups_pending(args: argparse.Namespace) -> int:
+    from backend.provider_api import pending_row
+    from backend.store import Store
+
+    with Store.open(_settings(args).db_url) as store:
+        rows = [pending_row(r) for r in store.pending_topups()]
+    lines = [f"{r['key']}  {r['kiosk_id']}  since {r['created_at']}  {r['msisdn']}  {r['plan_id']}  "
+             f"{r['amount_cents'] / 100:.2f} {r['currency']}  {r['message']}" for r in rows]
+    _emit(args, {"pending": rows}, "\n".join(lines) or "no top-up is pending")
+    return 0
+
+
+def cmd_topups_settle(args: argparse.Namespace) -> int:
+    """The operator page's "settle as failed", from a shell: same rules, same audit row."""
+    from backend.errors import ApiError
+    from backend.provider import load_provider
+    from backend.store import Store
+    from backend.topups import TopUps
+
+    settings = _settings(args)
+    with Store.open(settings.db_url) as store:
+        if store.operator_hash(args.operator) is None:
+            raise KioskError(f"no operator named {args.operator!r} (kiosk-backend add-operator)", code="bad_argument")
+        config = settings.provider_config
+        adapter = load_provider(config.name, config)
+        try:
+            result = TopUps(store, adapter).settle_unseen(args.key, args.operator, args.reason)
+        except ApiError as exc:
+            if args.json:
+                print(json.dumps(exc.body()), flush=True)
+            print(f"kiosk-backend: {exc.message}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            adapter.close()
+    record = result["record"]
+    _emit(args, result, f"top-up {record['key']} settled {record['status']}/{record['failure_kind']} by "
+                        f"{args.operator}; the kiosk reverses the charge at its next status check")
+    return 0
+
+
 def cmd_add_kiosk(args: argparse.Namespace) -> int:
     from backend.store import Store
 
@@ -218,12 +276,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def quiet_http_clients() -> None:
+    """httpx logs every request's URL at INFO, and Reloadly's auto-detect URL carries the full
+    phone number (``/operators/auto-detect/phone/{number}/...``): only their warnings are kept.
+    Our own lines name numbers masked (``kiosk.privacy.mask_msisdn``)."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_http_clients()
     try:
         return int(args.func(args))
     except KioskError as exc:

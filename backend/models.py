@@ -117,6 +117,26 @@ class TopUp(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
 
+    __table_args__ = (Index("ix_topups_status_created", "status", "created_at"),)  # the pending list
+
+
+class TopUpSettlement(Base):
+    """An operator's settlement of a pending key the aggregator said it never saw (b0005):
+    who, when, why, and the aggregator's answer at that moment. Only ever inserted."""
+
+    __tablename__ = "topup_settlements"
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    aggregator: Mapped[str] = mapped_column(String(32))
+    aggregator_answer: Mapped[str] = mapped_column(Text)
+
 
 class Operator(Base):
     __tablename__ = "operators"

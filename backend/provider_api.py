@@ -10,6 +10,8 @@ request parsing stay untouched; every handler authenticates with ``Backend.opera
 | ``POST /api/catalog/refresh`` | fetch the catalog now |
 | ``GET /api/plans`` | every stored plan (withdrawn ones flagged) with its translations |
 | ``POST /api/plans/{plan_id}/i18n/{lang}`` | ``{"name", "benefits"}``; empty both = remove |
+| ``GET /api/topups/pending`` | records still pending (numbers masked) and the latest settlements |
+| ``POST /api/topups/{key}/settle`` | ``{"outcome": "failed", "reason"}``: settle a key the aggregator never saw |
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from backend.catalog import LANGS, CatalogService
-from backend.errors import ApiError
+from backend.errors import ApiError, bad_request
 from backend.ingest import parse_json_object
 from backend.monitor import ProviderMonitor
 from backend.provider import ProviderUnavailable
+from kiosk.privacy import mask_msisdn
 
 if TYPE_CHECKING:
     from backend.app import Backend
@@ -33,6 +36,17 @@ if TYPE_CHECKING:
 
 def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+
+
+PENDING_FIELDS = ("key", "kiosk_id", "created_at", "updated_at", "carrier", "msisdn", "plan_id", "amount_cents",
+                  "currency", "provider_ref", "message")
+
+
+def pending_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A pending record for the operator's list: the number masked (the key names the sale)."""
+    out = {name: row.get(name) for name in PENDING_FIELDS}
+    out["msisdn"] = mask_msisdn(out["msisdn"])
+    return out
 
 
 def provider_routes(backend: Backend, monitor: ProviderMonitor, catalog: CatalogService,
@@ -71,7 +85,35 @@ def provider_routes(backend: Backend, monitor: ProviderMonitor, catalog: Catalog
 
         return _json(await run_in_threadpool(work))
 
+    def pending_topups(request: Request) -> Response:
+        backend.operator(request, write=False)
+        return _json({"pending": [pending_row(r) for r in backend.topups.pending()],
+                      "settlements": backend.store.topup_settlements(limit=50)})
+
+    async def settle(request: Request) -> Response:
+        from backend.app import read_body
+
+        body = await read_body(request, max_body)
+
+        def work() -> dict[str, Any]:
+            name = backend.operator(request, write=True)
+            data = parse_json_object(body)
+            unknown = set(data) - {"outcome", "reason"}
+            if unknown:
+                raise bad_request(f"unknown fields {sorted(unknown)}")
+            if data.get("outcome") != "failed":
+                raise bad_request('outcome must be "failed" (the only settlement an operator can make)',
+                                  field="outcome")
+            reason = data.get("reason")
+            if not isinstance(reason, str):
+                raise bad_request("reason must be a string", field="reason")
+            return backend.topups.settle_unseen(request.path_params["key"], name, reason)
+
+        return _json(await run_in_threadpool(work))
+
     return [
+        Route("/api/topups/pending", pending_topups, methods=["GET"]),
+        Route("/api/topups/{key}/settle", settle, methods=["POST"]),
         Route("/api/provider", status, methods=["GET"]),
         Route("/api/provider/check", check, methods=["POST"]),
         Route("/api/catalog/refresh", refresh, methods=["POST"]),

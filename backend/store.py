@@ -79,6 +79,7 @@ from backend.models import (
     PlanTranslation,
     RequestNonce,
     TopUp,
+    TopUpSettlement,
 )
 from kiosk.ledger.chain import GENESIS, format_at
 from kiosk.ledger.models import PROJECTED_FIELDS
@@ -94,6 +95,7 @@ EVENTS = cast(Table, KioskEvent.__table__)
 TXNS = cast(Table, KioskTransaction.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 TOPUPS = cast(Table, TopUp.__table__)
+SETTLEMENTS = cast(Table, TopUpSettlement.__table__)
 OPERATORS = cast(Table, Operator.__table__)
 SESSIONS = cast(Table, OperatorSession.__table__)
 PLANS = cast(Table, CatalogPlan.__table__)
@@ -726,6 +728,40 @@ class Store:
             with self._read() as conn:
                 row = conn.execute(select(TOPUPS).where(TOPUPS.c.key == key)).mappings().one()
         return dict(row)
+
+    def pending_topups(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Records still ``pending``, oldest first (the operator's "stuck" list)."""
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(TOPUPS).where(TOPUPS.c.status == "pending").order_by(TOPUPS.c.created_at)
+                .limit(limit)).mappings()]
+
+    def settle_topup(self, key: str, *, status: str, failure_kind: str | None, message: str,
+                     audit: dict[str, Any]) -> dict[str, Any] | None:
+        """An operator's settlement: the record leaves ``pending`` and the audit row is written,
+        in one transaction. Only a record still pending and without an aggregator transaction
+        id is settled; ``None`` when it is not (anymore)."""
+        at = now_text()
+        with self._write() as conn:
+            row = conn.execute(
+                update(TOPUPS).where(TOPUPS.c.key == key, TOPUPS.c.status == "pending",
+                                     TOPUPS.c.provider_ref.is_(None))
+                .values(status=status, failure_kind=failure_kind, message=message, updated_at=at)
+                .returning(*TOPUPS.c)).mappings().first()
+            if row is None:
+                return None
+            conn.execute(insert(SETTLEMENTS).values(
+                key=key, kiosk_id=row["kiosk_id"], at=at, from_status="pending", to_status=status,
+                failure_kind=failure_kind, **audit))
+        return dict(row)
+
+    def topup_settlements(self, key: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """The settlement audit trail, newest first."""
+        query = select(SETTLEMENTS).order_by(SETTLEMENTS.c.id.desc()).limit(limit)
+        if key is not None:
+            query = query.where(SETTLEMENTS.c.key == key)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
 
     def note_topup_ref(self, key: str, provider_ref: str) -> bool:
         """Journal the aggregator's transaction id for a still-pending key (compare-and-set):

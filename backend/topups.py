@@ -16,6 +16,7 @@ from typing import Any
 from backend.catalog import CatalogService
 from backend.errors import ApiError, bad_request
 from backend.provider import Outcome, ProviderAdapter, ProviderUnavailable, TopUpRequest
+from backend.providers import outcomes
 from backend.store import Store
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,71 @@ class TopUps:
         return self._store.update_topup(key, status=outcome.status, failure_kind=outcome.failure_kind,
                                         provider_ref=outcome.provider_ref, message=outcome.message,
                                         only_if_no_ref=outcome.by_absence)
+
+    # ------------------------------------------------------------------ operator settlement
+
+    def pending(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Records still pending, oldest first (the operator's "stuck" list)."""
+        return self._store.pending_topups(limit)
+
+    def settle_unseen(self, key: str, operator: str, reason: str) -> dict[str, Any]:
+        """An operator settles a ``pending`` key as ``failed`` because the aggregator has no
+        transaction for it (Reloadly: a request lost on the way, never to be settled by asking).
+
+        Allowed only for a record still pending without an aggregator transaction id, and only
+        when the aggregator, asked again *now*, still reports no transaction for the key. Any
+        other answer refuses with one line (:class:`ApiError`): a definite answer is recorded
+        instead (the record takes the aggregator's outcome), an answer in progress or no answer
+        changes nothing. The settlement is written with who, when, why and the aggregator's
+        answer (``topup_settlements``); the kiosk's next ``GET /v1/topups/{key}`` then answers
+        ``failed``/``transient`` and its recovery reverses the charge."""
+        if not _KEY.fullmatch(key):
+            raise bad_request("key is malformed", field="key")
+        reason = reason.strip()
+        if not 3 <= len(reason) <= 500 or not reason.isprintable():
+            raise bad_request("reason must be 3..500 printable characters (why it is settled)", field="reason")
+        if not operator or len(operator) > 64 or not operator.isprintable():
+            raise bad_request("operator must be a name of 1..64 printable characters", field="operator")
+        row = self._store.topup(key)
+        if row is None or row["status"] == "void":
+            raise ApiError(404, "not_found", f"no top-up record for key {key}")
+        if row["status"] != "pending":
+            raise ApiError(409, "not_pending", f"top-up {key} is {row['status']}, not pending: nothing to settle")
+        if row["provider_ref"]:
+            raise ApiError(409, "aggregator_has_it",
+                           f"top-up {key} carries the aggregator's transaction id {row['provider_ref']}: "
+                           "it is settled by asking about that transaction, not by an operator")
+        req = TopUpRequest(row["key"], row["msisdn"], row["carrier"], row["iccid"], row["plan_id"],
+                           row["amount_cents"], row["currency"], row["kiosk_id"])
+        try:
+            outcome = self._provider.check(req, None, self._journal)
+        except ProviderUnavailable as exc:
+            raise ApiError(503, "provider_unavailable",
+                           f"the aggregator cannot be asked now ({exc}); nothing changed") from exc
+        if outcome.status != "pending":
+            settled = self._apply(key, outcome)
+            raise ApiError(409, "settled_by_aggregator",
+                           f"the aggregator now reports top-up {key} {settled['status']}"
+                           f"{'/' + settled['failure_kind'] if settled['failure_kind'] else ''}: recorded that "
+                           "instead", record=record_body(settled))
+        if not outcome.by_absence or outcome.provider_ref:
+            raise ApiError(409, "aggregator_pending",
+                           f"the aggregator does not report top-up {key} as unseen ({outcome.message}); "
+                           "nothing changed: ask again later")
+        row_def = outcomes.find("*", "operator", "settled_unseen")
+        assert row_def is not None and row_def.outcome == outcomes.FAILED
+        message = f"settled by operator {operator}: {row_def.meaning}"
+        settled_row = self._store.settle_topup(
+            key, status=row_def.outcome, failure_kind=row_def.failure_kind, message=message,
+            audit={"operator": operator, "reason": reason, "aggregator": self._provider.name,
+                   "aggregator_answer": outcome.message[:1000]})
+        if settled_row is None:
+            current = self._store.topup(key) or row
+            raise ApiError(409, "not_pending", f"top-up {key} is {current['status']} now, not pending: "
+                                               "nothing to settle")
+        log.warning("top-up %s settled %s/%s by operator %s: %s (aggregator: %s)", key, row_def.outcome,
+                    row_def.failure_kind, operator, reason, outcome.message)
+        return {"record": record_body(settled_row), "settlement": self._store.topup_settlements(key, limit=1)[0]}
 
     def status(self, key: str, kiosk_id: str) -> Answer:
         if not _KEY.fullmatch(key):

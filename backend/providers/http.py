@@ -63,8 +63,10 @@ class Transport:
         self._client.close()
 
     def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-                headers: dict[str, str] | None = None, url: str | None = None) -> Reply:
-        what = f"{method} {path}"
+                headers: dict[str, str] | None = None, url: str | None = None, shown: str | None = None) -> Reply:
+        """``shown``: the path as error messages (and so logs) may name it, when ``path``
+        carries a phone number."""
+        what = f"{method} {shown or path}"
         try:
             resp = self._client.request(method, url or path, json=json_body, params=params, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol) as exc:

@@ -24,7 +24,7 @@ CUSTOMER, TRANSIENT, OUT_OF_SERVICE = "customer_fixable", "transient", "out_of_s
 @dataclass(frozen=True)
 class Row:
     aggregator: str  # "dtone" | "reloadly" | "*"
-    source: str  # "transport" | "status" | "class" | "error" | "lookup"
+    source: str  # "transport" | "status" | "class" | "error" | "lookup" | "operator"
     code: str
     outcome: str
     failure_kind: str | None
@@ -40,11 +40,20 @@ class Row:
 #   https://developers.dtone.com/docs/handling-transactions; same tables in DT One's
 #   OpenAPI file, info.description). "REJECTED and DECLINED ... both denote unsuccessful
 #   transactions"; "define application logic based on classes".
-# * Reloadly statuses: https://docs.reloadly.com/airtime/top-ups/top-up-status (also
-#   https://raphaelugwu.gitbook.io/airtime/top-ups/top-up-status): SUCCESSFUL, PROCESSING,
+# * Reloadly statuses: https://docs.reloadly.com/airtime/top-ups/top-up-status (not in the
+#   reference corpus; its third-party mirror
+#   https://raphaelugwu.gitbook.io/airtime/top-ups/top-up-status is): SUCCESSFUL, PROCESSING,
 #   REFUNDED ("funds ... automatically refunded"), FAILED ("Funds are not debited").
 #   PENDING is not on that page; it is treated like PROCESSING (conservative).
-# * Reloadly error codes: https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes.
+#   The DT One status table (CREATED 1, CONFIRMED 2, REJECTED 3, CANCELLED 4, SUBMITTED 5,
+#   COMPLETED 7, REVERSED 8, DECLINED 9; final ones) was checked against the reference corpus
+#   (developers.dtone.com "Transactions" and "Handling Transactions"). The numeric error codes
+#   (1000401 ... 1009503) were not: DT One's "API Error Codes" table (developers.dtone.com, or
+#   dvs-api-doc.dtone.com) is not in that corpus, so those rows follow the OpenAPI file's
+#   description as read when the adapter was written, unverified here; unknown codes are "ask".
+# * Reloadly error codes: https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes
+#   (a third-party mirror of Reloadly's pages: the official docs.reloadly.com /
+#   developers.reloadly.com error-code page is not in the reference corpus; see reloadly.py).
 #   Reloadly documents that a customIdentifier "cannot be reused"
 #   (https://raphaelugwu.gitbook.io/airtime/top-ups/top-up) but not the error code it then
 #   answers: any error code not in this table is "ask" (conservative).
@@ -55,6 +64,8 @@ TABLE: tuple[Row, ...] = (
     Row("*", "transport", "5xx", ASK, None, "server error"),
     Row("*", "transport", "unauthorized", FAILED, OUT_OF_SERVICE, "credentials refused (after one token renewal)"),
     Row("*", "transport", "rate_limited", FAILED, TRANSIENT, "HTTP 429, nothing done"),
+    Row("*", "operator", "settled_unseen", FAILED, TRANSIENT,
+        "an operator settled a pending key the aggregator, asked again then, has no transaction for"),
     # DT One: status.message first, then status.class.message
     Row("dtone", "class", "CREATED", PENDING, None, "created, not confirmed: we confirm it"),
     Row("dtone", "class", "CONFIRMED", PENDING, None, "confirmed, sent to the operator"),
@@ -89,6 +100,8 @@ TABLE: tuple[Row, ...] = (
     Row("dtone", "lookup", "not_found", FAILED, TRANSIENT,
         "no transaction for our external_id: never confirmed by us, so never performed"),
     # Reloadly
+    Row("reloadly", "transport", "no_token", FAILED, TRANSIENT,
+        "token endpoint failed (5xx, timeout, dropped): POST /topups was never sent"),
     Row("reloadly", "status", "SUCCESSFUL", SUCCEEDED, None, "delivered"),
     Row("reloadly", "status", "PROCESSING", PENDING, None, "being verified by the operator"),
     Row("reloadly", "status", "PENDING", PENDING, None, "not documented; treated as PROCESSING"),

@@ -1,7 +1,14 @@
 """Reloadly Airtime API adapter.
 
-Reference: Reloadly's Airtime API documentation (https://docs.reloadly.com/airtime/ and
-its mirror https://raphaelugwu.gitbook.io/airtime/, pages cited next to each mapping).
+Reference: Reloadly's Airtime API documentation, pages cited next to each mapping. Where a
+comment cites https://raphaelugwu.gitbook.io/airtime/ that is a *third-party mirror* of
+Reloadly's pages: the official pages (docs.reloadly.com, developers.reloadly.com) are not in
+the reference corpus these adapters were checked against (searched for the top-up, status,
+auto-detect, transactions report, balance and error-code pages: only the mirror, third-party
+SDKs and OpenAPI copies were found), and the docs.reloadly.com URLs cited below could not be
+opened there either. Check each mapping against the official API reference before the first
+production top-up; the conservative choices (unknown error code -> ask, "no transaction" ->
+pending) keep money safe where the two might differ.
 
 Authentication: OAuth 2.0 client credentials at https://auth.reloadly.com/oauth/token with
 the product URL as ``audience``; the token is cached until shortly before ``expires_in``
@@ -58,6 +65,14 @@ class AuthRefused(ProviderUnavailable):
     code = "provider_auth_refused"
 
 
+class NoToken(NotSent):
+    """The token endpoint failed (unreachable, 5xx, timeout, dropped): no access token, so the
+    request that needed it was never sent. Unlike the same failure on ``POST /topups`` this is
+    not an unknown top-up outcome: Reloadly cannot have acted on a request we did not send."""
+
+    code = "provider_token_unavailable"
+
+
 def _error_code(reply: Reply) -> str:
     # Error body (e.g. https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up):
     # {"timeStamp", "message", "path", "errorCode", "infoLink", "details"}
@@ -99,9 +114,13 @@ class ReloadlyProvider(ProviderAdapter):
                 return self._token
             # https://docs.reloadly.com/airtime/ (Authentication): client_id, client_secret,
             # grant_type "client_credentials", audience; answer access_token, expires_in (s).
-            reply = self._http.request("POST", "/oauth/token", url=self.auth_url, json_body={
-                "client_id": self._creds["client_id"], "client_secret": self._creds["client_secret"],
-                "grant_type": "client_credentials", "audience": self.audience})
+            try:
+                reply = self._http.request("POST", "/oauth/token", url=self.auth_url, json_body={
+                    "client_id": self._creds["client_id"], "client_secret": self._creds["client_secret"],
+                    "grant_type": "client_credentials", "audience": self.audience})
+            except ProviderUnavailable as exc:
+                self._token = None
+                raise NoToken(f"no Reloadly access token: {exc}") from exc
             body = reply.body if isinstance(reply.body, dict) else {}
             token = body.get("access_token")
             if not reply.ok or not isinstance(token, str) or not token:
@@ -117,8 +136,13 @@ class ReloadlyProvider(ProviderAdapter):
 
     def _call(self, method: str, path: str, **kw: Any) -> Reply:
         """A request with the bearer token; a 401 renews the token and retries once
-        (https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes, TOKEN_EXPIRED)."""
-        reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._access_token()}"}, **kw)
+        (https://raphaelugwu.gitbook.io/airtime/airtime-errors/error-codes, TOKEN_EXPIRED).
+
+        The token is had *before* the request is sent: a failing token endpoint raises
+        :class:`NoToken` (a :class:`NotSent`), never :class:`OutcomeUnknown`. The renewal
+        after a 401 likewise: the refused request performed nothing and the retry was not sent."""
+        token = self._access_token()
+        reply = self._http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kw)
         if reply.status == 401:
             log.info("Reloadly answered 401 (%s); renewing the access token", _error_code(reply) or "no code")
             token = self._access_token(renew=True)
@@ -185,7 +209,8 @@ class ReloadlyProvider(ProviderAdapter):
             return None
         # https://raphaelugwu.gitbook.io/airtime/operators/auto-detect-an-operator:
         # GET /operators/auto-detect/phone/{phone}/countries/{countryIsoCode} -> operator
-        reply = self._call("GET", f"/operators/auto-detect/phone/{us_national(msisdn)}/countries/{self.config.country}")
+        path = "/operators/auto-detect/phone/{}/countries/" + self.config.country
+        reply = self._call("GET", path.format(us_national(msisdn)), shown=path.format(mask_msisdn(msisdn)))
         if reply.status in (400, 404):
             log.info("lookup %s: Reloadly could not detect the operator (%s)", mask_msisdn(msisdn), _error_text(reply))
             return None
@@ -214,6 +239,9 @@ class ReloadlyProvider(ProviderAdapter):
                 "recipientPhone": {"countryCode": self.config.country, "number": us_national(request.msisdn)}}
         try:
             reply = self._call("POST", "/topups", json_body=body)
+        except NoToken as exc:
+            log.warning("top-up %s not sent: %s", request.key, exc)
+            return self._row(outcomes.find(self.name, "transport", "no_token"), None, str(exc))
         except NotSent as exc:
             return self._row(outcomes.find(self.name, "transport", "not_sent"), None, str(exc))
         except AuthRefused as exc:
@@ -261,8 +289,10 @@ class ReloadlyProvider(ProviderAdapter):
         content = body.get("content") if isinstance(body, dict) else body
         found = [t for t in content or [] if isinstance(t, dict) and t.get("customIdentifier") == request.key]
         if not found:
-            return self._row(outcomes.find(self.name, "lookup", "not_found"), None,
-                             "Reloadly has no transaction for this key yet")
+            outcome = self._row(outcomes.find(self.name, "lookup", "not_found"), None,
+                                "Reloadly has no transaction for this key yet")
+            # by_absence: what an operator's settlement needs to see (backend/topups.py, settle)
+            return Outcome(outcome.status, outcome.failure_kind, None, outcome.message, by_absence=True)
         return self._from_transaction(found[0])
 
     def _from_transaction(self, txn: dict[str, Any]) -> Outcome:

@@ -155,6 +155,71 @@ async function saveTranslations(ev) {
   }
 }
 
+async function loadPending() {
+  const data = await api("/api/topups/pending");
+  const body = $("pending").querySelector("tbody");
+  body.replaceChildren();
+  for (const t of data.pending) {
+    const tr = document.createElement("tr");
+    tr.dataset.key = t.key;
+    cell(tr, t.created_at);
+    cell(tr, t.kiosk_id);
+    cell(tr, t.key);
+    cell(tr, t.msisdn);
+    cell(tr, t.plan_id);
+    cell(tr, money(t.amount_cents, t.currency), "num");
+    cell(tr, t.message);
+    const td = document.createElement("td");
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.textContent = "Settle as failed…";
+    btn.addEventListener("click", () => {
+      state.settling = t.key;
+      $("settle-title").textContent = "Settle " + t.key + " (" + t.kiosk_id + ") as failed";
+      $("settle-reason").value = "";
+      $("settle-error").textContent = "";
+      $("settle-form").hidden = false;
+      $("settle-reason").focus();
+    });
+    td.appendChild(btn);
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+  if (!data.pending.length) {
+    const tr = document.createElement("tr");
+    cell(tr, "No top-up is pending.", "muted").colSpan = 8;
+    body.appendChild(tr);
+  }
+  const log = $("settlements").querySelector("tbody");
+  log.replaceChildren();
+  for (const s of data.settlements) {
+    const tr = document.createElement("tr");
+    cell(tr, s.at);
+    cell(tr, s.operator);
+    cell(tr, s.key);
+    cell(tr, s.kiosk_id);
+    cell(tr, s.to_status + (s.failure_kind ? "/" + s.failure_kind : ""));
+    cell(tr, s.reason);
+    cell(tr, s.aggregator + ": " + s.aggregator_answer);
+    log.appendChild(tr);
+  }
+}
+
+async function settle(ev) {
+  ev.preventDefault();
+  $("settle-error").textContent = "";
+  try {
+    await api("/api/topups/" + encodeURIComponent(state.settling) + "/settle", {
+      method: "POST", body: JSON.stringify({ outcome: "failed", reason: $("settle-reason").value }),
+    });
+    $("settle-form").hidden = true;
+    $("settle-message").textContent = state.settling + " settled as failed; the kiosk reverses the charge";
+  } catch (err) {
+    $("settle-error").textContent = err.message;
+  }
+  await loadPending();
+}
+
 async function providerAction(path, message) {
   $("pv-message").textContent = "working…";
   try {
@@ -302,7 +367,7 @@ async function loadChart() {
 
 async function refresh() {
   await loadFleet();
-  await Promise.all([loadTransactions(), loadChart(), loadPlans()]);
+  await Promise.all([loadTransactions(), loadChart(), loadPlans(), loadPending()]);
 }
 
 async function start() {
@@ -338,6 +403,8 @@ document.addEventListener("DOMContentLoaded", () => {
     show(false);
   });
   $("i18n-form").addEventListener("submit", saveTranslations);
+  $("settle-form").addEventListener("submit", settle);
+  $("settle-cancel").addEventListener("click", () => { $("settle-form").hidden = true; });
   $("i18n-cancel").addEventListener("click", () => { $("i18n-form").hidden = true; });
   $("pv-check").addEventListener("click", () => providerAction("/api/provider/check", "checked"));
   $("pv-refresh").addEventListener("click", () => providerAction("/api/catalog/refresh", "catalog refreshed"));

@@ -8,7 +8,9 @@ was told. Faults are queued per request (``fake.fault(method, path_prefix, kind)
 * ``500``: answer 500 without acting; ``500_after``: act, then answer 500;
 * ``timeout_after``: act, then answer only after ``delay_s`` (the client gave up);
 * ``drop_after``: act, then close the connection without an answer;
-* ``drop_before``: close the connection without acting.
+* ``drop_before``: close the connection without acting;
+* ``expire_token``: every access token expires just before this request (Reloadly: it is
+  refused with 401 ``TOKEN_EXPIRED``, not acted on).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class FakeServer:
                 if fault == "drop_before":
                     self.close_connection = True
                     return
+                if fault == "expire_token":
+                    fake.expire_tokens()
                 if fault == "500":
                     answer = Answer(500, {"message": "Internal Server Error"})
                 else:
@@ -127,6 +131,9 @@ class FakeServer:
                     del self.faults[i]
                     return f.kind
         return None
+
+    def expire_tokens(self) -> None:
+        """Invalidate every access token handed out (aggregators with OAuth override it)."""
 
     def count(self, method: str, prefix: str, *, exact: bool = False) -> int:
         with self.lock:
@@ -326,7 +333,8 @@ class FakeDTOne(FakeServer):
 
 
 def reloadly_error(status: int, code: str, message: str, path: str) -> Answer:
-    # Error body as on https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up
+    # Error body as on https://raphaelugwu.gitbook.io/airtime/top-ups/async-top-up (third-party mirror
+    # of Reloadly's pages; the official page is not in the reference corpus, see backend/providers/reloadly.py)
     return Answer(status, {"timeStamp": "2025-07-01 12:00:00", "message": message, "path": path,
                            "errorCode": code, "infoLink": None, "details": []})
 

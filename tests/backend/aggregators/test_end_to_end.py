@@ -85,7 +85,7 @@ RELOADLY_SCENARIOS: list[Scenario] = [
     ("12025550123", _fault("POST", "/topups", "drop_after")),
     ("12025550123", _fault("POST", "/topups", "500_after")),
     ("12025550123", _fault("POST", "/topups", "500")),  # never arrived: stays pending, never performed
-    ("12025550123", lambda fake: fake.expire_tokens()),  # type: ignore[attr-defined]
+    ("12025550123", lambda fake: fake.expire_tokens()),
     ("12025550202", _nothing),  # processing, then successful
     ("12025550000", _nothing),  # invalid number
     ("12025550123", _fault("GET", "/topups/reports/transactions", "500")),
@@ -143,3 +143,27 @@ def test_every_performed_top_up_matches_one_sale(rig: tuple[str, FakeServer, Htt
     statuses = Counter(r.status.value for r in outcomes.values())
     assert statuses["succeeded"] >= len(scenarios) - 3, statuses
     assert statuses["failed"] >= 1
+
+
+def test_the_backend_log_names_no_full_phone_number(rig: tuple[str, FakeServer, HttpTopUpProvider],
+                                                    tmp_path: Path) -> None:
+    """``serve`` logs at INFO; httpx's request lines (Reloadly's auto-detect URL carries the
+    number) are kept out and our own lines mask it, also in an aggregator error's message."""
+    import re
+    import time
+
+    name, fake, client = rig
+    known, unmapped, unknown = ("14155550100", "13035550123", "19995550123")
+    assert client.lookup(msisdn=known) is not None
+    assert client.lookup(msisdn=unmapped) is None  # an operator without a kiosk carrier: logged
+    if name == "reloadly":
+        assert client.lookup(msisdn=unknown) is None  # not detected: logged
+    fake.fault("GET" if name == "reloadly" else "POST",
+               "/operators/auto-detect/" if name == "reloadly" else "/v1/lookup/", "500")
+    with pytest.raises(UpstreamUnavailable):
+        client.lookup(msisdn=known)  # the aggregator's 500 is logged with the request it failed
+    time.sleep(0.2)  # let the server flush its log lines
+    log = (tmp_path / "backend.log").read_text(encoding="utf-8", errors="replace")
+    assert "*******0123" in log and "lookup" in log, log[-2000:]  # the lines are there, masked
+    full = sorted({m for m in re.findall(r"\d{10,}", log) if m[-10:] in {n[1:] for n in (known, unmapped, unknown)}})
+    assert full == [], f"full numbers in the backend log: {full}\n{log[-3000:]}"

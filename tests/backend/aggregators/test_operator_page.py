@@ -1,4 +1,4 @@
-"""The operator page's aggregator panel, alert and translation editor in headless Chromium."""
+"""The operator page's aggregator panel, alert, translation editor and pending top-ups in headless Chromium."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from backend.operators import hash_password
+from backend.provider import TopUpRequest
 from backend.providers import load
-from tests.backend.aggregators.conftest import dtone_config
-from tests.backend.aggregators.fakes import FakeDTOne
+from tests.backend.aggregators.conftest import dtone_config, reloadly_config
+from tests.backend.aggregators.fakes import FakeDTOne, FakeReloadly
 from tests.backend.harness import ThreadedBackend, signed_get
 from tests.backend.test_web_page import CHROMEDRIVER, CHROMIUM, PASSWORD, browser, log_in, wait
 
@@ -71,3 +72,41 @@ def test_balance_alert_and_translation_editor(browser: webdriver.Chrome, server:
                             "zh_CN": {"name": "无限套餐", "benefits": ["无限通话", "无限流量"]}}
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "401" not in e["message"]]
     assert errors == []
+
+
+@pytest.fixture
+def reloadly_server(reloadly_fake: FakeReloadly, tmp_path: Path) -> Iterator[ThreadedBackend]:
+    config = reloadly_config(reloadly_fake, tmp_path)
+    adapter = load("reloadly", config)
+    s = ThreadedBackend(f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path, provider=adapter,
+                        provider_config=config).start()
+    s.backend.store.add_operator("alice", hash_password(PASSWORD))
+    try:
+        yield s
+    finally:
+        s.stop()
+        adapter.close()
+
+
+def test_a_pending_top_up_is_settled_from_the_page(browser: webdriver.Chrome, reloadly_server: ThreadedBackend,
+                                                   reloadly_fake: FakeReloadly) -> None:
+    server = reloadly_server
+    server.add_kiosk("KIOSK-0001")
+    topups = server.backend.topups
+    topups.catalog_service.current()
+    reloadly_fake.fault("POST", "/topups", "500")  # never reached Reloadly: pending for good
+    request = TopUpRequest("k-page", "12025550123", "T-Mobile", None, "rl-11-5000", 5000, "USD", "KIOSK-0001")
+    assert topups.submit(request).body["status"] == "pending"
+    log_in(browser, server)
+    row = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#pending tr[data-key="k-page"]'))
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[1:6] == ["KIOSK-0001", "k-page", "*******0123", "rl-11-5000", "50.00 USD"]
+    row.find_element(By.TAG_NAME, "button").click()
+    wait(browser, ec.visibility_of_element_located((By.ID, "settle-form")))
+    browser.find_element(By.ID, "settle-reason").send_keys("Reloadly support: never received")
+    browser.find_element(By.ID, "settle-submit").click()
+    wait(browser, ec.invisibility_of_element_located((By.ID, "settle-form")))
+    log_row = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#settlements tbody tr"))
+    assert "alice" in log_row.text and "failed/transient" in log_row.text and "never received" in log_row.text
+    assert "No top-up is pending." in browser.find_element(By.ID, "pending").text
+    assert server.backend.store.topup("k-page")["status"] == "failed"  # type: ignore[index]

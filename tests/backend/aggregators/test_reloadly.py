@@ -155,3 +155,24 @@ def test_auto_detection_maps_to_the_kiosk_carrier(reloadly_desk: Desk, caplog: p
         assert reloadly_desk.topups.lookup(None, "19995550123") == {"found": False}
     assert "'Tracfone USA' has no kiosk carrier name" in caplog.text
     assert "COULD_NOT_AUTO_DETECT_OPERATOR" in caplog.text
+
+
+@pytest.mark.parametrize("renewal", [False, True], ids=["first-token", "renewal-after-401"])
+@pytest.mark.parametrize("fault", ["500", "timeout_after", "drop_after"])
+def test_a_failing_token_endpoint_means_the_top_up_was_not_sent(reloadly_desk: Desk, reloadly_fake: FakeReloadly,
+                                                                 fault: str, renewal: bool) -> None:
+    """No access token, no ``POST /topups``: the top-up is failed/transient at once (the kiosk
+    reverses the charge), not an unknown outcome left pending for good."""
+    reloadly_desk.topups.catalog_service.current()  # catalog stored with a first token
+    if renewal:
+        reloadly_fake.expire_tokens()  # the cached token is refused with 401; its renewal fails
+    else:
+        reloadly_desk.adapter._token = None  # type: ignore[attr-defined]  # a fresh process: no token yet
+    reloadly_fake.fault("POST", "/oauth/token", fault)
+    answer = reloadly_desk.buy(OK, "rl-11-5000", key="k-notoken")
+    assert (answer["status"], answer["failure_kind"]) == ("failed", "transient"), answer
+    assert reloadly_desk.status("k-notoken")["status"] == "failed"
+    assert reloadly_fake.count("POST", "/topups") == (1 if renewal else 0)  # only the refused one
+    assert reloadly_fake.performed == [] and reloadly_fake.transactions == {}
+    # the next top-up gets a token and goes through
+    assert reloadly_desk.buy(OK, "rl-11-5000", key="k-next")["status"] == "succeeded"
