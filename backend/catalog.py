@@ -154,7 +154,10 @@ class CatalogService:
 
     def translate(self, plan_id: str, lang: str, data: dict[str, Any], operator: str) -> dict[str, Any]:
         name, benefits = parse_translation(lang, data)
-        version = self._store.set_translation(plan_id, lang, name, benefits, operator)
+        # Only ids valid_plan would store can name a plan; anything else (a NUL, a lone
+        # surrogate from the URL) never reaches the database, which would refuse it with a 5xx.
+        version = (self._store.set_translation(plan_id, lang, name, benefits, operator)
+                   if _PLAN_ID.fullmatch(plan_id) else None)
         if version is None:
             raise ApiError(404, "unknown_plan", f"no plan {plan_id!r} in the catalog")
         self.invalidate()

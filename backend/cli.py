@@ -116,8 +116,10 @@ def _settings(args: argparse.Namespace) -> BackendSettings:
     provider = {"name": getattr(args, "provider", None), "environment": getattr(args, "provider_env", None),
                 "credentials_file": getattr(args, "provider_credentials", None),
                 "base_url": getattr(args, "provider_url", None)}
-    return BackendSettings.resolve(db=args.db, read_db=getattr(args, "read_db", None), data_dir=args.data_dir,
-                                   master_key_file=args.master_key_file, provider=provider)
+    settings = BackendSettings.resolve(db=args.db, read_db=getattr(args, "read_db", None), data_dir=args.data_dir,
+                                       master_key_file=args.master_key_file, provider=provider)
+    settings.secure_data_dir()
+    return settings
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, object], text: str) -> None:

@@ -21,6 +21,7 @@ import secrets
 from pathlib import Path
 
 from backend.errors import BackendError
+from kiosk.private_files import private_dir
 
 MASTER_KEY_BYTES = 32
 
@@ -39,12 +40,19 @@ def secret_check(secret: bytes) -> str:
 def load_master_key(path: Path, *, create: bool) -> bytes:
     """Read the master key (hex); with ``create``, make a new one (mode 0600) when absent."""
     if create and not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(secrets.token_hex(MASTER_KEY_BYTES) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            private_dir(path.parent)  # 0700 whatever the umask (a plain mkdir made it 0755)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker made it meanwhile: read theirs below
+        except OSError as exc:
+            raise BackendError(f"cannot create master key file {path}: {exc.strerror or exc}",
+                               code="no_master_key") from exc
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(MASTER_KEY_BYTES) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="ascii").strip()

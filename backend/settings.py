@@ -14,6 +14,7 @@ from typing import Any
 
 from backend.errors import BackendError
 from backend.providers.config import ProviderConfig
+from kiosk.private_files import tighten_dir
 
 ENV_PREFIX = "SIMKIOSK_BACKEND_"
 
@@ -42,6 +43,17 @@ class BackendSettings:
     read_db_url: str | None = None  # a PostgreSQL read replica for the operator views
     provider: str = "simulated"
     provider_config: ProviderConfig = field(default_factory=ProviderConfig)
+    #: The data directory when the SQLite database or the master key lives in it (None when
+    #: both are elsewhere): it holds only the backend's private files, so it is kept 0700.
+    data_dir: Path | None = None
+
+    def secure_data_dir(self) -> None:
+        """Take group and world bits off the data directory if it exists (an older release
+        made it 0755 under umask 022); a missing one is created 0700 by the first writer
+        (``private_dir``). Other directories (``--db``/``--master-key-file`` elsewhere,
+        such as ``/etc``) are left as their owner set them."""
+        if self.data_dir is not None:
+            tighten_dir(self.data_dir)
 
     @classmethod
     def resolve(
@@ -76,6 +88,9 @@ class BackendSettings:
         # the aggregator: --provider* options over SIMKIOSK_BACKEND_PROVIDER* (backend/providers/config.py)
         provider_config = ProviderConfig.resolve(environ, **(provider or {}))
         read_url = read_db or environ.get(ENV_PREFIX + "READ_DB") or None
+        used = {Path(key).parent}
+        if url.startswith("sqlite:///"):
+            used.add(Path(url.removeprefix("sqlite:///")).parent)
         return cls(db_url=url, master_key_file=Path(key), secure_cookies=secure, read_db_url=read_url,
                    provider=provider_config.name, provider_config=provider_config,
-                   **values)  # type: ignore[arg-type]
+                   data_dir=base if base in used else None, **values)  # type: ignore[arg-type]

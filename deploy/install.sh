@@ -111,8 +111,10 @@ fi
 chown "$SVC_UID:$SVC_GID" "$ETC/secret"
 chmod 0400 "$ETC/secret"
 
-# 4. Data directory.
-install -d -m 0750 -o "$SVC_UID" -g "$SVC_GID" "$DATA"
+# 4. Data directory: the ledger, its backups and the logs hold phone numbers; only the
+# service user (which every kiosk command runs as) reads them, so no group access (0700;
+# an existing 0750 one from an older install.sh is tightened).
+install -d -m 0700 -o "$SVC_UID" -g "$SVC_GID" "$DATA"
 
 # 5. The application: build the release in place, smoke-run it, then point "current" at it.
 if [ "$SKIP_APP" = 0 ]; then

@@ -54,6 +54,21 @@ def tighten(path: Path) -> None:
             log.warning("cannot make %s private (mode %o): %s", path, stat.S_IMODE(mode), exc)
 
 
+def tighten_dir(path: Path) -> None:
+    """Take group and world bits off an existing directory that holds only our private
+    files (the backend's data directory made 0755 by an older release or by hand); never
+    for a shared parent such as ``/var/lib``. One owned by someone else is logged, not fatal."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode) and mode & 0o077:
+        try:
+            os.chmod(path, stat.S_IMODE(mode) & ~0o077)
+        except OSError as exc:
+            log.warning("cannot make directory %s private (mode %o): %s", path, stat.S_IMODE(mode), exc)
+
+
 def create_private(path: Path) -> None:
     """Make sure ``path`` exists as a private file (created empty when missing)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)

@@ -232,8 +232,7 @@ def _check_candidate(source: Path, staged: Path, current: Path,
             candidate.migrate()
             report = verify(candidate)
             if not report.ok:
-                where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
-                raise refuse(f"{report.check}{where}: {report.reason}")
+                raise refuse(_failed_check(report))
             last, _head = candidate.head()
             if record is not None and record[0] > 0:
                 seq, digest = record
@@ -248,6 +247,16 @@ def _check_candidate(source: Path, staged: Path, current: Path,
     except LedgerError as exc:
         raise refuse(exc.message) from exc
     return report, last
+
+
+def _failed_check(report: VerifyReport) -> str:
+    """``chain at seq 2: …``; a reason that already names its check (``schema: …``,
+    ``meta sync.acked_through …``) is given as it is, not as ``schema: schema: …``."""
+    label = report.check or "verify"
+    if report.reason.split(":", 1)[0].split(" ", 1)[0] == label:
+        return report.reason
+    where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+    return f"{label}{where}: {report.reason}"
 
 
 def _current_hash_at(current: Path, seq: int) -> str | None:

@@ -117,9 +117,9 @@ def meta_problem(metas: Mapping[str, str], last_seq: int,
         if not (raw.isascii() and raw.isdigit()):
             return None, f"meta {ACKED_META} is {raw!r}, not a seq"
         acked = int(raw)
-        if acked > last_seq:
-            return last_seq + 1, (f"meta {ACKED_META} says the backend has seq {acked} but the journal ends at "
-                                  f"{last_seq}: the kiosk would never send its events")
+        if acked > last_seq:  # no event is bad: the meta value is (so no seq to point at)
+            return None, (f"meta {ACKED_META} says the backend has seq {acked} but the journal ends at "
+                          f"seq {last_seq}: the kiosk would never send its events")
     digest = metas.get(ACKED_HASH_META) or ""
     if digest:
         expected = GENESIS if acked == 0 else hash_at(acked)

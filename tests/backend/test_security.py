@@ -289,7 +289,10 @@ SIGNED_GETS = ["/v1/catalog", "/v1/topups/{key}", "/v1/kiosks/{k}/chain"]
 #: Each operator endpoint with the parameters it reads (and one it does not know).
 OPERATOR_PARAMS = [("/api/transactions", ("since", "until", "kiosk", "state", "limit", "offset", "x\x00")),
                    ("/api/transactions.csv", ("since", "kiosk", "unmask")), ("/api/sales/daily", ("until", "kiosk")),
-                   ("/api/kiosks", ("since",)), ("/api/incidents", ("limit",)), ("/api/me", ("x",)), ("/", ("x",))]
+                   ("/api/kiosks", ("since",)), ("/api/incidents", ("limit",)), ("/api/me", ("x",)), ("/", ("x",)),
+                   ("/api/provider", ("x",)), ("/api/plans", ("lang", "include_withdrawn", "x"))]
+#: The operator's writes besides login/logout, ``{plan}``/``{lang}`` filled in per case.
+OPERATOR_POSTS = ["/api/provider/check", "/api/catalog/refresh", "/api/plans/{plan}/i18n/{lang}"]
 
 
 def test_hostile_bodies_on_every_signed_post(hostile: tuple[BackendProcess, str, bytes, httpx.Client]) -> None:
@@ -411,3 +414,33 @@ def test_hostile_operator_posts(hostile: tuple[BackendProcess, str, bytes, httpx
             _assert_json_refusal(r, "login with a broken Host/Origin")
             r = client.post("/api/logout", headers={"X-CSRF-Token": b"\xff"})
             _assert_json_refusal(r, "logout")
+
+
+def test_hostile_provider_and_catalog_posts(hostile: tuple[BackendProcess, str, bytes, httpx.Client]) -> None:
+    """The aggregator routes (provider check, catalog refresh, plan translations): hostile
+    bodies, path parameters and text fields answer 4xx JSON (or are stored and still render)."""
+    _backend, _kiosk_id, _secret, operator = hostile
+    csrf = operator.get("/api/me").json()["csrf"]
+    plans = operator.get("/api/plans").json()["plans"]
+    assert plans, "the simulated aggregator's catalog is empty"
+    plan = plans[0]["plan_id"]
+    json_headers = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    for template in OPERATOR_POSTS:
+        path = template.format(plan=plan, lang="es")
+        for body in NASTY_JSON:
+            _assert_json_refusal(operator.post(path, content=body, headers=json_headers), f"{path} {body[:40]!r}")
+        _assert_json_refusal(operator.post(path, content=b"{}", headers={"X-CSRF-Token": b"\xff"}), f"{path} csrf")
+    translate = OPERATOR_POSTS[2]
+    for text in NASTY_TEXT:
+        q = _quoted(text) or "x"
+        for path in (translate.format(plan=q, lang="es"), translate.format(plan=plan, lang=q)):
+            r = operator.post(path, content=b'{"name": "x"}', headers=json_headers)
+            _assert_json_refusal(r, f"{path[:60]}")
+        for doc in ({"name": text}, {"benefits": [text, text]}, {"name": text, "benefits": [text]}):
+            r = operator.post(translate.format(plan=plan, lang="es"), content=json.dumps(doc).encode(),
+                              headers=json_headers)
+            _assert_json_refusal(r, f"translation {text[:20]!r}")
+            _assert_json_refusal(operator.get("/api/plans"), f"plans after {text[:20]!r}")
+    r = operator.post(translate.format(plan=plan, lang="es"), json={"name": "", "benefits": []},
+                      headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text

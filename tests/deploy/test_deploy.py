@@ -240,6 +240,23 @@ def _release_id(proc: subprocess.CompletedProcess[str]) -> str:
     return found.group(1)
 
 
+def _assert_private(*paths: Path) -> None:
+    """Owner-only (0700 directories, 0600 files) and the service user's: the ledger and its
+    copies hold phone numbers, and nothing in the deployment reads them as a group."""
+    for path in paths:
+        wanted = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == wanted, f"{path}: {oct(path.stat().st_mode)}"
+
+
+def _ledger_copies(site: Site) -> dict[str, list[Path]]:
+    """The old ledger copies ``deploy/upgrade`` prunes, by kind (newest last)."""
+    kinds = {"backup": sorted(site.data.glob("backups/ledger-before-*.sqlite3")),
+             "bak": sorted(site.data.glob("ledger.sqlite3.bak-*")),
+             "failed": sorted(site.data.glob("ledger.sqlite3.failed-*"))}
+    return {k: sorted((p for p in v if not p.name.endswith(("-wal", "-shm", "-journal"))),  # its SQLite files
+                      key=lambda p: re.findall(r"\d{8}T\d{6}Z", p.name)[-1]) for k, v in kinds.items()}
+
+
 # --------------------------------------------------------------------------- install
 
 
@@ -282,6 +299,7 @@ def test_install_builds_a_release_that_runs_and_writes_nothing_into_the_source(s
         assert (site.root / os.readlink(link).lstrip("/")).exists()
     ledger = site.data / "ledger.sqlite3"
     assert ledger.stat().st_uid == site.ids()[0]  # made by the smoke run, as the service user
+    _assert_private(site.data, ledger)
 
 
 @pytest.mark.slow
@@ -548,6 +566,9 @@ def _check_rolled_back(site: Site, proc: subprocess.CompletedProcess[str], old: 
     assert site.ledger_rows() == (_head_revision(), site.events, site.sales)
     assert "ledger intact" in site.kiosk("ledger", "verify").stdout
     assert not (site.data / "upgrade-in-progress").exists()
+    copies = _ledger_copies(site)
+    _assert_private(site.data, site.data / "backups", site.data / "ledger.sqlite3", *copies["backup"],
+                    *copies["failed"], *copies["bak"])
     _kiosk_serves(site)
 
 
@@ -592,8 +613,26 @@ def test_an_upgrade_cut_short_after_migrating_is_rolled_back_by_the_next_run(sit
     assert site.ledger_rows()[0] == "deploytest_ok"  # migrated; v1 cannot open it now
     assert site.kiosk("ledger", "verify", check=False).returncode != 0
 
-    proc = site.upgrade("upgrade settling the interrupted one, then succeeding", "v2")
+    before = _ledger_copies(site)  # three failed upgrades so far; the third's failed ledger is set aside below
+    assert [len(v) for v in before.values()] == [3, 3, 2], before
+    manual = site.data / "backups/ledger-2020-01-01.sqlite3"  # a technician's own backup: never pruned
+    shutil.copy(before["backup"][0], manual)
+    proc = site.upgrade("upgrade settling the interrupted one, then succeeding", "v2",
+                        SIMKIOSK_KEEP_LEDGER_COPIES="2")
     assert proc.returncode == 0, _out(proc)
+    after = _ledger_copies(site)
+    assert [len(v) for v in after.values()] == [2, 2, 2], after
+    made = re.findall(r"ledger backed up to (\S+) and the backup verified", proc.stdout)
+    assert len(made) == 1 and Path(made[0]) == after["backup"][-1]  # this run's backup is kept
+    assert after["failed"][-1] not in before["failed"]  # this run's failed ledger (settling) too
+    for kind, label in (("backup", "pre-upgrade backup"), ("bak", "pre-migration copy"),
+                        ("failed", "failed-upgrade ledger")):
+        removed = [p for p in before[kind] if p not in after[kind]]
+        assert removed and all(f"removed {label} {p} (keeping the newest 2)" in proc.stdout for p in removed), kind
+        assert not [p for p in removed for x in ("-wal", "-shm") if Path(f"{p}{x}").exists()]  # gone with it
+    assert manual.exists()
+    refused = site.upgrade("upgrade refusing a bad --keep-copies", "v2", SIMKIOSK_KEEP_LEDGER_COPIES="0")
+    assert refused.returncode == 1 and "must be a whole number from 1 to 9999, not '0'" in refused.stderr
     assert f"upgrade: an upgrade from {v1} to {v2} was interrupted" in proc.stderr
     assert "ledger restored from" in proc.stdout.split(f"release {v2} is already built")[0]
     assert f"release {v2} is already built" in proc.stdout
@@ -756,7 +795,10 @@ def test_install_files_are_idempotent_and_the_secret_protected(tmp_path: Path) -
     assert stat.S_IMODE(st.st_mode) == 0o400 and st.st_uid == uid
     assert (root / "etc/simkiosk/kiosk.toml").read_text() == '[kiosk]\nid = "MALL-7"\n'  # kept
     data = root / "var/lib/simkiosk"
-    assert stat.S_IMODE(data.stat().st_mode) == 0o750 and data.stat().st_uid == uid
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700 and data.stat().st_uid == uid
+    data.chmod(0o750)  # as an older install.sh left it: group-readable ledger directory
+    assert _install_files(root).returncode == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert (root / "etc/systemd/system/simkiosk.service").exists()
     assert (root / "etc/udev/rules.d/99-simkiosk.rules").exists()
     group_line = next(g for g in (root / "etc/group").read_text().splitlines() if g.startswith("dialout:"))

@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +114,37 @@ def test_backend_database_and_its_directory(tmp_path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         if Path(f"{db}{suffix}").exists():
             assert_private(Path(f"{db}{suffix}"))
+
+
+def backend_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``kiosk-backend`` command, inheriting this test's umask 022."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMKIOSK_BACKEND_")}
+    return subprocess.run([str(Path(sys.executable).with_name("kiosk-backend")), *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def test_backend_data_directory_made_by_the_command_line(tmp_path: Path) -> None:
+    """``add-kiosk --data-dir NEW`` writes the master key first: its directory (and the
+    missing parents) 0700, not a plain mkdir's 0755 that the database then left alone."""
+    data = tmp_path / "srv" / "backend"
+    proc = backend_cli("add-kiosk", "K1", "--data-dir", str(data))
+    assert proc.returncode == 0, proc.stderr
+    assert_private(data, data.parent, data / "master.key", data / "backend.sqlite3")
+
+
+def test_an_existing_wide_backend_data_directory_is_tightened(tmp_path: Path) -> None:
+    """A data directory an older release made 0755 is made 0700 like an old 0644 database
+    file; directories the backend merely uses (``--master-key-file`` in a shared one) are not."""
+    data = tmp_path / "backend"
+    data.mkdir(mode=0o755)
+    shared = tmp_path / "etc"
+    shared.mkdir(mode=0o755)
+    assert mode(data) == 0o755 and mode(shared) == 0o755
+    proc = backend_cli("add-kiosk", "K1", "--data-dir", str(data))
+    assert proc.returncode == 0, proc.stderr
+    assert_private(data, data / "master.key", data / "backend.sqlite3")
+    proc = backend_cli("add-kiosk", "K2", "--db", f"sqlite:///{data}/backend.sqlite3",
+                       "--master-key-file", str(shared / "master.key"), "--data-dir", str(tmp_path / "unused"))
+    assert proc.returncode == 0, proc.stderr
+    assert mode(shared) == 0o755 and not (tmp_path / "unused").exists()
+    assert_private(shared / "master.key")
