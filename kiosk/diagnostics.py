@@ -109,6 +109,8 @@ ADVICE_UPSTREAM_UNSET = "no upstream configured: set [upstream] url in the confi
 ADVICE_SECRET = "upstream secret unreadable: reinstall the kiosk secret ([upstream] secret_file)"
 ADVICE_LEDGER_CORRUPT = "ledger corrupt at seq {seq}: call support, do not power off"
 ADVICE_LEDGER_UNREADABLE = "ledger unreadable: call support, do not power off"
+#: A check that names no event failed (schema, counters, meta past the journal's end).
+ADVICE_LEDGER_INCONSISTENT = "ledger inconsistent: call support, do not power off"
 ADVICE_ATTENTION = ("{count} transaction(s) need attention: settle each with the payment provider "
                     "using its receipt number, then tell support")
 ADVICE_UNFINISHED = "{count} unfinished transaction(s): run `kiosk recover` or restart the kiosk"
@@ -528,7 +530,7 @@ def _chain_check(ledger: Any, chain: ChainPosition) -> tuple[bool, str, str, dic
     if report.ok:
         return True, f"chain matches the backend through seq {acked}", "", data
     seq = report.first_bad_seq
-    return False, report.reason, ADVICE_LEDGER_CORRUPT.format(seq=seq), {**data, "first_bad_seq": seq}
+    return False, report.reason, _corrupt_advice(seq), {**data, "first_bad_seq": seq}
 
 
 def _http_get(url: str, timeout_s: float) -> int:
@@ -604,14 +606,20 @@ def ledger_verify(ledger: Ledger) -> DeviceHealth:
         return DeviceHealth("ledger", True, f"intact: {report.events} events, last seq {report.last_seq}", "",
                             data)
     seq = report.first_bad_seq
-    return DeviceHealth("ledger", False, f"corrupt at seq {seq}: {report.reason}",
-                        ADVICE_LEDGER_CORRUPT.format(seq=seq), data)
+    detail = f"corrupt at seq {seq}: {report.reason.removeprefix(f'seq {seq}: ')}" if seq is not None \
+        else f"corrupt: {report.reason}"
+    return DeviceHealth("ledger", False, detail, _corrupt_advice(seq), data)
+
+
+def _corrupt_advice(seq: int | None) -> str:
+    """The advice names the bad event when the check found one (never "seq None")."""
+    return ADVICE_LEDGER_CORRUPT.format(seq=seq) if seq is not None else ADVICE_LEDGER_INCONSISTENT
 
 
 def _ledger_error(name: str) -> Callable[[KioskError], DeviceHealth]:
     def classify(exc: KioskError) -> DeviceHealth:
         if isinstance(exc, LedgerCorrupt):
-            return DeviceHealth(name, False, exc.message, ADVICE_LEDGER_CORRUPT.format(seq=exc.seq),
+            return DeviceHealth(name, False, exc.message, _corrupt_advice(exc.seq),
                                 {"error": exc.code, "first_bad_seq": exc.seq})
         if isinstance(exc, LedgerError):
             return DeviceHealth(name, False, exc.message, ADVICE_LEDGER_UNREADABLE, {"error": exc.code})

@@ -138,8 +138,7 @@ def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
         return EXIT_OK
     if ctx.json:
         ctx.emit({"error": "ledger_corrupt", "message": report.reason, **out})
-    where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
-    print(f"kiosk: ledger corrupt{where}: {report.reason}", file=sys.stderr)
+    print(f"kiosk: ledger corrupt{_at_seq(report)}", file=sys.stderr)
     return EXIT_FAILURE
 
 
@@ -255,8 +254,15 @@ def _failed_check(report: VerifyReport) -> str:
     label = report.check or "verify"
     if report.reason.split(":", 1)[0].split(" ", 1)[0] == label:
         return report.reason
-    where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
-    return f"{label}{where}: {report.reason}"
+    return f"{label}{_at_seq(report)}"
+
+
+def _at_seq(report: VerifyReport) -> str:
+    """`` at seq N: reason`` (the reason's own ``seq N:`` prefix not repeated), or ``: reason``."""
+    seq = report.first_bad_seq
+    if seq is None:
+        return f": {report.reason}"
+    return f" at seq {seq}: {report.reason.removeprefix(f'seq {seq}: ')}"
 
 
 def _current_hash_at(current: Path, seq: int) -> str | None:

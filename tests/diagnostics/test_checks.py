@@ -349,6 +349,28 @@ def test_ledger_corrupt_names_the_seq(settings, data_dir, ledger):
     assert h.advice == "ledger corrupt at seq 2: call support, do not power off"
 
 
+def test_ledger_inconsistent_without_a_bad_event_names_no_seq(settings, data_dir, ledger):
+    """A meta value past the journal's end names no event: no "seq None" in detail or advice."""
+    _with_backlog(ledger, 4, acked=0)
+    con = sqlite3.connect(data_dir / SQLITE_FILE)
+    with con:
+        con.execute("UPDATE meta SET value = '1000000' WHERE name = 'sync.acked_through'")
+    con.close()
+    h = diag(settings, data_dir, ledger=ledger).check_ledger()
+    assert not h.ok and "None" not in h.detail, h
+    assert h.advice == "ledger inconsistent: call support, do not power off"
+
+
+def test_ledger_corrupt_detail_names_the_seq_once(settings, data_dir, ledger):
+    _with_backlog(ledger, 4, acked=0)
+    con = sqlite3.connect(data_dir / SQLITE_FILE)
+    with con:
+        con.execute("UPDATE events SET kind = 'x' WHERE seq = 2")
+    con.close()
+    h = diag(settings, data_dir, ledger=ledger).check_ledger()
+    assert not h.ok and h.detail.count("seq 2") == 1, h.detail
+
+
 class BrokenLedger:
     def last_seq(self) -> int:
         raise LedgerError("cannot read the ledger: disk I/O error")

@@ -227,12 +227,13 @@ def test_restore_refuses_a_bad_backup_with_the_first_reason(kiosk_dir: Path, tmp
      "meta sync.acked_through says the backend has seq 1000000 but the journal ends at seq 9: "
      "the kiosk would never send its events"),
     ("CREATE TRIGGER t AFTER INSERT ON events BEGIN SELECT 1; END", "schema: unexpected trigger 't' on 'events'"),
-    ("UPDATE events SET kind = 'x' WHERE seq = 2", "chain at seq 2: seq 2: contents do not match its hash (modified?)"),
+    ("UPDATE events SET kind = 'x' WHERE seq = 2", "chain at seq 2: contents do not match its hash (modified?)"),
 ])
 def test_restore_refusal_says_exactly_what_is_wrong(kiosk_dir: Path, tmp_path: Path, cli: Cli, statement: str,
                                                     message: str) -> None:
     """No seq for a meta value (no event is bad; "at seq 10" past a journal ending at 9 misled),
-    and a reason that names its check is not prefixed with it again ("schema: schema:")."""
+    and a reason that names its check or seq is not prefixed with it again ("schema: schema:",
+    "at seq 2: seq 2:")."""
     backup = _tamper(make_backup(kiosk_dir, tmp_path / "backup.sqlite3"), statement)
     rc, out = cli(kiosk_dir, "ledger", "restore", str(backup))
     assert rc == 1 and out["message"] == f"backup {backup} does not verify: {message}", out

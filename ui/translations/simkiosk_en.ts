@@ -155,6 +155,11 @@
         <translation>ledger unreadable: call support, do not power off</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>ledger inconsistent: call support, do not power off</source>
+        <translation>ledger inconsistent: call support, do not power off</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no SIM in the reader: insert a SIM and retry</translation>

@@ -155,6 +155,11 @@
         <translation>registro contable ilegible: llame a ayuda técnica, no apague el equipo</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>ledger inconsistent: call support, do not power off</source>
+        <translation>registro contable incoherente: llame a ayuda técnica, no apague el equipo</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>no hay SIM en el lector: inserte una SIM y vuelva a intentarlo</translation>

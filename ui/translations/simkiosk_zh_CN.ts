@@ -155,6 +155,11 @@
         <translation>账本无法读取：请联系技术支持，切勿断电</translation>
     </message>
     <message>
+        <location filename="../qml/components/AdviceCatalog.qml" line="23"/>
+        <source>ledger inconsistent: call support, do not power off</source>
+        <translation>账本数据不一致：请联系技术支持，切勿断电</translation>
+    </message>
+    <message>
         <location filename="../qml/components/AdviceCatalog.qml" line="22"/>
         <source>no SIM in the reader: insert a SIM and retry</source>
         <translation>读卡器中没有 SIM卡：请插入 SIM卡后重试</translation>

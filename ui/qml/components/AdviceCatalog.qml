@@ -20,6 +20,7 @@ QtObject {
         QT_TRANSLATE_NOOP("Advice", "end of day failed: retry in a minute; if it fails again call the payment provider"),
         QT_TRANSLATE_NOOP("Advice", "ledger corrupt at seq %1: call support, do not power off"),
         QT_TRANSLATE_NOOP("Advice", "ledger unreadable: call support, do not power off"),
+        QT_TRANSLATE_NOOP("Advice", "ledger inconsistent: call support, do not power off"),
         QT_TRANSLATE_NOOP("Advice", "no SIM in the reader: insert a SIM and retry"),
         QT_TRANSLATE_NOOP("Advice", "no end of day since %1: check the terminal, then run its end of day here"),
         QT_TRANSLATE_NOOP("Advice", "no printer configured: receipts are shown as a QR code only ([printer] backend)"),
