@@ -165,6 +165,19 @@ def test_adapter_watch_in_process(pcsc_stack: PcscStack) -> None:
     reader.close()
 
 
+def test_adapter_watch_reports_a_card_already_in_the_slot_as_present(pcsc_stack: PcscStack) -> None:
+    """A card in the reader before the watch starts (e.g. left there through a restart) is
+    ``PRESENT``, never ``INSERTED``: the kiosk must not take it for a new customer's card."""
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    events: queue.Queue[CardEvent] = queue.Queue()
+    with pcsc_stack.inserted("tmobile"):
+        assert reader.read(5).iccid == PROFILES["tmobile"].iccid  # in the slot for sure
+        with reader.watch(events.put):
+            first = events.get(timeout=10)
+            assert first.kind is CardEventKind.PRESENT and first.atr
+    reader.close()
+
+
 @pytest.mark.parametrize(
     ("profile", "options", "expect"),
     [
