@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtQuick import QQuickItem
 
 from kiosk import diagnostics
 from kiosk.flow import State
@@ -467,7 +468,20 @@ def test_operator_export_failure_is_shown(kiosk_real: Kiosk, tmp_path: Path) -> 
     gone.rmdir()  # pulled before the export
     k.tap("exportButton")
     k.qtbot.waitUntil(lambda: k.ui.staff.exportResult.get("state") == "fail", timeout=STAFF_WAIT_MS)
-    assert "Export failed" in k.text("exportResult") and "is not a folder" in k.text("exportResult")
+    assert "Export failed" in k.text("exportResult") and "is not a folder" in k.text("exportDetail")
+    # the sentence wraps between words; only the path or the detail may break anywhere
+    assert not _wraps_anywhere(k.wait_item("exportResult"))
+    assert _wraps_anywhere(k.wait_item("exportDetail"))
+
+
+def _wraps_anywhere(item: QQuickItem) -> bool:
+    from PySide6.QtQml import QQmlEngine, QQmlExpression
+
+    result = QQmlExpression(QQmlEngine.contextForObject(item), item,
+                            "wrapMode === Text.WrapAnywhere").evaluate()
+    value = result[0] if isinstance(result, tuple) else result
+    assert isinstance(value, bool), result
+    return value
 
 
 def test_operator_may_not_run_technician_checks(kiosk_real: Kiosk) -> None:
