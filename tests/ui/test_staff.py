@@ -468,10 +468,9 @@ def test_operator_export_failure_is_shown(kiosk_real: Kiosk, tmp_path: Path) -> 
     gone.rmdir()  # pulled before the export
     k.tap("exportButton")
     k.qtbot.waitUntil(lambda: k.ui.staff.exportResult.get("state") == "fail", timeout=STAFF_WAIT_MS)
-    assert "Export failed" in k.text("exportResult") and "is not a folder" in k.text("exportDetail")
-    # the sentence wraps between words; only the path or the detail may break anywhere
+    assert "Export failed" in k.text("exportResult") and "is not a folder" in k.text("exportResult")
+    # the sentence wraps between words (a path longer than the line still breaks inside)
     assert not _wraps_anywhere(k.wait_item("exportResult"))
-    assert _wraps_anywhere(k.wait_item("exportDetail"))
 
 
 def _wraps_anywhere(item: QQuickItem) -> bool:

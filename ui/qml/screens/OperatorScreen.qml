@@ -158,35 +158,20 @@ ScreenBase {
             visible: screen.result.state !== "idle"
             spacing: 16 * screen.u
             Spinner { diameter: 60 * screen.u; visible: screen.result.state === "running" }
-            ColumnLayout {
+            KText {
+                objectName: "exportResult"
                 Layout.fillWidth: true
-                spacing: 4 * screen.u
-                // The sentence wraps between words; only the file path (or the error's detail),
-                // which has no spaces to break at, may break anywhere.
-                KText {
-                    objectName: "exportResult"
-                    Layout.fillWidth: true
-                    size: 32
-                    font.bold: true
-                    color: screen.result.state === "fail" ? theme.danger : theme.text
-                    text: screen.result.state === "ok"
-                          ? "\u2713 " + qsTr("Exported %1 transactions (%2 KiB, %3).").arg(screen.result.rows).arg(screen.result.kib)
-                                .arg(screen.result.masked ? qsTr("masked") : qsTr("unmasked"))
-                          : screen.result.state === "fail"
-                          ? "! " + qsTr("Export failed: check the stick is plugged in, not full and not write-protected.")
-                          : screen.result.state === "running" ? qsTr("Writing the file…") : ""
-                }
-                KText {
-                    objectName: "exportDetail"
-                    Layout.fillWidth: true
-                    visible: text.length > 0
-                    size: 32
-                    font.bold: true
-                    wrapMode: Text.WrapAnywhere
-                    color: screen.result.state === "fail" ? theme.danger : theme.text
-                    text: screen.result.state === "ok" ? (screen.result.path || "")
-                          : screen.result.state === "fail" ? (screen.result.detail || screen.result.code || "") : ""
-                }
+                size: 32
+                font.bold: true
+                // KText's wrap: the sentence breaks between words; only the file path (or the
+                // error's detail), a "word" longer than the line, breaks inside itself
+                color: screen.result.state === "fail" ? theme.danger : theme.text
+                text: screen.result.state === "ok"
+                      ? "\u2713 " + qsTr("Exported %1 transactions (%2 KiB, %3).").arg(screen.result.rows).arg(screen.result.kib)
+                            .arg(screen.result.masked ? qsTr("masked") : qsTr("unmasked")) + "\n" + screen.result.path
+                      : screen.result.state === "fail"
+                      ? "! " + qsTr("Export failed: check the stick is plugged in, not full and not write-protected.") + "\n" + (screen.result.detail || screen.result.code)
+                      : screen.result.state === "running" ? qsTr("Writing the file…") : ""
             }
         },
         KButton {
