@@ -26,6 +26,11 @@ Rules the table encodes:
   timeout), already forgetting the customer. A card that was read and never
   pulled is remembered by ICCID: reading it again without a new insertion is
   not accepted, so the next customer never sees the previous one's account.
+  A card already in the slot when the kiosk starts watching it (:class:`CardPresent`:
+  left there before a restart, or put in while the flow was suspended) counts
+  as stale the same way, whatever its ICCID, until it is pulled: memory of
+  earlier reads does not survive a restart, so nothing found in the slot is
+  trusted without a removal and a new insertion.
 * Screens with their own end (success, receipt by QR code, take your SIM) do
   not ask "Need more time?": the shell sends :class:`ScreenTimeout` instead.
 * A sale the checkout refuses *before* anything is charged (:data:`CHOOSE_AGAIN`:
@@ -159,6 +164,7 @@ class Session:
     # --- the card slot, as far as the kiosk knows; survives resets (not customer data)
     sim_in_slot: bool = False
     seen_iccid: str | None = None  # read for an earlier customer and not pulled since
+    stale_slot: bool = False  # the card in the slot was there before the kiosk watched: pull it first
 
     @property
     def screen(self) -> str:
@@ -166,11 +172,20 @@ class Session:
 
 
 def new_session(default_lang: str = "en", req: int = 0, *, sim_in_slot: bool = False,
-                seen_iccid: str | None = None) -> Session:
+                seen_iccid: str | None = None, stale_slot: bool = False) -> Session:
     """A fresh session for the next customer (with what is known of the card slot)."""
     lang = default_lang if default_lang in LANGUAGES else "en"
     return Session(lang=lang, default_lang=lang, req=req, sim_in_slot=sim_in_slot,
-                   seen_iccid=seen_iccid if sim_in_slot else None)
+                   seen_iccid=seen_iccid if sim_in_slot else None,
+                   stale_slot=stale_slot and sim_in_slot)
+
+
+def next_session(s: Session) -> Session:
+    """A fresh session after ``s`` (the next request number, the default language), keeping
+    only what the kiosk knows of its card slot: the card of a customer who is gone counts as
+    already seen."""
+    return new_session(s.default_lang, req=s.req + 1, sim_in_slot=s.sim_in_slot,
+                       seen_iccid=s.read_iccid or s.seen_iccid, stale_slot=s.stale_slot)
 
 
 # --------------------------------------------------------------------------- events
@@ -230,6 +245,11 @@ class CardInserted(Plain):
 
 class CardPulled(Plain):
     """From the reader's watch: the card left the slot."""
+
+
+class CardPresent(Plain):
+    """From the shell: the reader reports a card already in the slot when the kiosk started
+    watching it (at start, or when the reader reappears): nobody was seen inserting it."""
 
 
 @dataclass(frozen=True)
@@ -373,6 +393,7 @@ Event: TypeAlias = (
     | UsePhone
     | CardInserted
     | CardPulled
+    | CardPresent
     | CardRead
     | ReadFailed
     | Digit
@@ -494,8 +515,7 @@ def _fail(s: Session, state: State, code: str, retry: State | None) -> Result:
 def _reset(s: Session) -> Result:
     """Forget the customer: a fresh session on the attract screen, language back to the
     default. A card still in the slot is remembered as already seen (if it was read)."""
-    seen = s.read_iccid or s.seen_iccid
-    fresh = new_session(s.default_lang, req=s.req + 1, sim_in_slot=s.sim_in_slot, seen_iccid=seen)
+    fresh = next_session(s)
     cmds: list[Command] = [ApplyLanguage(fresh.lang)] if s.lang != fresh.lang else []
     return fresh, cmds
 
@@ -505,8 +525,7 @@ def _exit(s: Session) -> Result:
     still in the slot, "take your SIM card" first, in their language, knowing nothing else."""
     if not (s.sim_used and s.sim_in_slot):
         return _reset(s)
-    seen = s.read_iccid or s.seen_iccid
-    fresh = new_session(s.default_lang, req=s.req + 1, sim_in_slot=True, seen_iccid=seen)
+    fresh = next_session(s)
     return dataclasses.replace(fresh, state=State.TAKE_SIM, lang=s.lang, sim_used=True), []
 
 
@@ -534,12 +553,32 @@ def _touch(s: Session, e: Event) -> Result:
 
 def _note_inserted(s: Session, e: Event) -> Result:
     """A card went into the slot (any screen): a new insertion, so nothing is stale."""
-    return dataclasses.replace(s, sim_in_slot=True, seen_iccid=None), []
+    return dataclasses.replace(s, sim_in_slot=True, seen_iccid=None, stale_slot=False), []
 
 
 def _note_pulled(s: Session, e: Event) -> Result:
     """The card left the slot (any screen)."""
-    return dataclasses.replace(s, sim_in_slot=False, seen_iccid=None, read_iccid=None), []
+    return dataclasses.replace(s, sim_in_slot=False, seen_iccid=None, read_iccid=None,
+                               stale_slot=False), []
+
+
+def _note_present(s: Session, e: Event) -> Result:
+    """A card found in the slot, its insertion unseen: stale until pulled (unless the kiosk
+    already knows of a card there, e.g. the watch reporting again after a reader hiccup)."""
+    if s.sim_in_slot:
+        return _same(s)
+    return dataclasses.replace(s, sim_in_slot=True, stale_slot=True), []
+
+
+def note_slot(s: Session, e: Event) -> Session:
+    """What the kiosk learns of its slot while the customer flow is suspended (start-up,
+    staff mode): nobody at the customer screens put a card in meanwhile, so a card that
+    went in counts as found there (stale); a pull is a pull. Other events change nothing."""
+    if isinstance(e, CardInserted | CardPresent):
+        return dataclasses.replace(s, sim_in_slot=True, stale_slot=True, seen_iccid=None)
+    if isinstance(e, CardPulled):
+        return _note_pulled(s, e)[0]
+    return s
 
 
 def _choose_language(s: Session, e: Event) -> Result:
@@ -603,8 +642,10 @@ def _card_read(s: Session, e: Event) -> Result:
     if not _current(s, e.req):
         return _same(s)
     s = dataclasses.replace(s, sim_in_slot=True, sim_used=True)
-    if s.state is State.INSERT_SIM and s.seen_iccid is not None and e.card.iccid == s.seen_iccid:
-        # Read without a new insertion: the previous customer's card. Wait for it to go.
+    seen = s.stale_slot or (s.seen_iccid is not None and e.card.iccid == s.seen_iccid)
+    if s.state is State.INSERT_SIM and seen:
+        # Read without a new insertion: a card read before, or found in the slot at start
+        # (e.g. the previous customer's, left there through a restart). Wait for it to go.
         return dataclasses.replace(s, stale_card=True, sim_used=False), []
     s = dataclasses.replace(s, seen_iccid=None, stale_card=False, read_iccid=e.card.iccid)
     if not e.card.iccid_valid:
@@ -896,6 +937,7 @@ GLOBAL: dict[type, Handler] = {
     SetLanguage: _set_language,
     CardInserted: _note_inserted,
     CardPulled: _note_pulled,
+    CardPresent: _note_present,
     IdleTimeout: _idle_timeout,
     MoreTime: _more_time,
     IdleExpired: _idle_expired,
@@ -923,8 +965,8 @@ def step(session: Session, event: Event) -> Result:
 
 
 ALL_EVENT_TYPES: tuple[type, ...] = (
-    Touch, ChooseLanguage, SetLanguage, UseSim, UsePhone, CardInserted, CardPulled, CardRead,
-    ReadFailed, Digit, Backspace, ClearDigits, SubmitNumber, AccountFound, AccountMissing,
+    Touch, ChooseLanguage, SetLanguage, UseSim, UsePhone, CardInserted, CardPulled, CardPresent,
+    CardRead, ReadFailed, Digit, Backspace, ClearDigits, SubmitNumber, AccountFound, AccountMissing,
     LookupFailed, PlansLoaded, PlansFailed, Next, Back, ChoosePlan, Change, Pay, Prompt,
     CancelPayment, TerminalSilent, CheckoutDone, CheckoutFailed, Retry, StartOver, IdleTimeout,
     MoreTime, IdleExpired, ScreenTimeout,
@@ -947,6 +989,8 @@ __all__ = [
     "handler_for",
     "idle_applies",
     "new_session",
+    "next_session",
     "normalize_number",
+    "note_slot",
     "step",
 ]

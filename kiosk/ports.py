@@ -58,6 +58,7 @@ class SimCard:
 
 class CardEventKind(StrEnum):
     INSERTED = "inserted"
+    PRESENT = "present"  # already in the slot when the watch started (its insertion unseen)
     REMOVED = "removed"
     READER_ADDED = "reader_added"
     READER_REMOVED = "reader_removed"
@@ -90,7 +91,9 @@ class CardReader(Protocol):
         ...
 
     def watch(self, on_event: Callable[[CardEvent], None]) -> CardWatch:
-        """Call ``on_event`` from a worker thread on every insertion and removal."""
+        """Call ``on_event`` from a worker thread on every insertion and removal; a card
+        already in a reader when the watch first sees that reader is reported ``PRESENT``
+        (not ``INSERTED``: nobody was seen putting it in)."""
         ...
 
     def health(self) -> DeviceHealth: ...

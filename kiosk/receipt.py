@@ -41,6 +41,7 @@ WIDTH = 42  # characters per line, font A on 80 mm paper (fits 58 mm with font B
 PRINTER_PROFILE = "TM-T88V"  # python-escpos profile: 80 mm paper, 512 dots (the usual kiosk printer)
 IMAGE_WIDTH = 512  # dots: a text block printed as an image
 REMINDER_DAYS_BEFORE = 3
+PRINTED_QR_MODULE_DOTS = 4  # the "remind me" code on paper: 0.5 mm modules at 203 dpi
 REMINDER_HOUR = 10  # local time on the customer's phone (a floating iCalendar time)
 _CARDLIKE = re.compile(r"(?<![\dA-Za-z])[0-9*Xx•#][0-9*Xx•# -]{7,}[0-9*Xx•#](?![\dA-Za-z])")
 _CJK = re.compile(r"[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF]")
@@ -66,9 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "support": "Support: {contact}",
         "scan_receipt": "Scan for your e-receipt:",
         "scan_reminder": "Scan to add a renewal reminder to your calendar:",
-        "remind_summary": "Renew your {carrier} plan",
-        "remind_body": "Your {plan} plan for the phone number ending in {last4} ends on {date}. "
-                       "Reference {ref}.",
+        "remind_summary": "Renew your {carrier} plan (phone ending in {last4})",
+        "remind_body": "Plan {plan} ends on {date}.",
     },
     "es": {
         "title": "RECIBO DE RECARGA PREPAGADA",
@@ -84,9 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "support": "Ayuda: {contact}",
         "scan_receipt": "Escanee para ver su recibo electrónico:",
         "scan_reminder": "Escanee para agregar a su calendario un recordatorio de renovación:",
-        "remind_summary": "Renueve su plan de {carrier}",
-        "remind_body": "Su plan {plan} del celular terminado en {last4} vence el {date}. "
-                       "Referencia {ref}.",
+        "remind_summary": "Renueve su plan de {carrier} (celular terminado en {last4})",
+        "remind_body": "Su plan {plan} vence el {date}.",
     },
     "zh_CN": {
         "title": "预付费充值收据",
@@ -102,8 +101,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "support": "客服：{contact}",
         "scan_receipt": "扫码查看电子收据：",
         "scan_reminder": "扫码将续费提醒添加到日历：",
-        "remind_summary": "续费您的{carrier}套餐",
-        "remind_body": "尾号 {last4} 的手机号码的{plan}套餐将于 {date} 到期。参考号 {ref}。",
+        "remind_summary": "续费您的{carrier}套餐（尾号 {last4}）",
+        "remind_body": "套餐“{plan}”将于 {date} 到期。",
     },
 }
 
@@ -335,33 +334,58 @@ def receipt_lines(r: Receipt, width: int = WIDTH) -> list[str]:
     return lines
 
 
+def reminder_day(r: Receipt) -> dt.date | None:
+    """The day of the "remind me" event: three days before the new expiry; ``None`` when
+    that is not after the day of the sale (a plan valid three days or less with nothing
+    queued before it): a reminder on the day of purchase, or before it, helps nobody, and
+    every screen and receipt says "three days before", so no other day is chosen."""
+    if r.valid_until is None:
+        return None
+    day = r.valid_until - dt.timedelta(days=REMINDER_DAYS_BEFORE)
+    return day if day > local_time(r.at, r.timezone).date() else None
+
+
+def _compact_uid(txn_id: str) -> str:
+    """The event's globally unique id from the transaction id, short (base64url of the UUID)."""
+    import base64
+    import uuid
+
+    try:
+        raw = uuid.UUID(txn_id).bytes
+    except ValueError:
+        return f"{txn_id}@simkiosk"
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") + "@simkiosk"
+
+
 def reminder_ics(r: Receipt) -> str | None:
     """The "remind me" QR code's content: an iCalendar VEVENT at 10:00 (the phone's own
-    time zone) three days before the new expiry, with a VALARM at that moment; ``None``
-    when the new expiry is unknown. Readable offline by phone cameras."""
-    if r.valid_until is None:
+    time zone) three days before the new expiry, with a DISPLAY VALARM at that moment;
+    ``None`` without a useful day (:func:`reminder_day`). Readable offline by phone cameras.
+
+    Kept short (a smaller QR code reads from further away and at a worse angle): what RFC
+    5545 requires (PRODID, VERSION, UID, DTSTAMP, the alarm's DESCRIPTION) and what the
+    customer reads (the summary names the carrier and the number's last digits, the
+    alarm's text the plan and its end), nothing twice."""
+    day = reminder_day(r)
+    if day is None:
         return None
     import icalendar  # on the checkout lane only
 
     t = texts(r.lang)
-    day = r.valid_until - dt.timedelta(days=REMINDER_DAYS_BEFORE)
     start = dt.datetime.combine(day, dt.time(REMINDER_HOUR, 0))  # floating: the phone's zone
-    summary = t["remind_summary"].format(carrier=r.carrier)
-    body = t["remind_body"].format(plan=r.plan_name, last4=r.msisdn_masked[-4:],
-                                   date=format_date(r.valid_until, r.lang), ref=reference_of(r.txn_id))
+    summary = t["remind_summary"].format(carrier=r.carrier, last4=r.msisdn_masked[-4:])
+    body = t["remind_body"].format(plan=r.plan_name, date=format_date(r.valid_until or day, r.lang))
     cal = icalendar.Calendar()
-    cal.add("prodid", "-//simkiosk//renewal reminder//EN")
     cal.add("version", "2.0")
+    cal.add("prodid", "-//simkiosk//EN")
     event = icalendar.Event()
-    event.add("uid", f"{r.txn_id}@simkiosk")
+    event.add("uid", _compact_uid(r.txn_id))
     event.add("dtstamp", r.at.astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("duration", dt.timedelta(minutes=15))
+    event.add("dtstart", start)  # no end: a moment, which is what a reminder is
     event.add("summary", summary)
-    event.add("description", body)
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", summary)
+    alarm.add("description", body)
     alarm.add("trigger", dt.timedelta(0))  # at the event: three days before the expiry
     event.add_component(alarm)
     cal.add_component(event)
@@ -443,7 +467,7 @@ def render_escpos(r: Receipt) -> bytes:
         p.set(align="left")
         _print_block(p, ["-" * WIDTH, reminder_caption(r)])
         p.set(align="center")
-        p.qr(ics, native=True, size=4, ec=QR_ECLEVEL_M)
+        p.qr(ics, native=True, size=PRINTED_QR_MODULE_DOTS, ec=QR_ECLEVEL_M)  # M: paper wears
     p.cut()
     return bytes(p.output)
 
@@ -456,11 +480,23 @@ def qr_code(r: Receipt) -> segno.QRCode:
 
 
 def reminder_qr(r: Receipt) -> segno.QRCode | None:
-    """The "remind me" QR code (screen and paper encode the same iCalendar text)."""
+    """The "remind me" QR code as the printer draws it (error level M, UTF-8; the screen
+    encodes the same iCalendar text, see :func:`screen_qr`)."""
     import segno
 
     ics = reminder_ics(r)
-    return segno.make_qr(ics, error="m", encoding="utf-8") if ics is not None else None
+    if ics is None:
+        return None
+    return segno.make_qr(ics, error="m", boost_error=False, encoding="utf-8")
+
+
+def screen_qr(text: str) -> segno.QRCode:
+    """A QR code for the screen: error level L, raised when the same version allows (a lit
+    screen has no smudges; fewer modules mean bigger ones, which phones read from further
+    away), UTF-8 bytes (the printed code's encoding, what phones assume without an ECI)."""
+    import segno
+
+    return segno.make_qr(text, error="l", boost_error=True, encoding="utf-8")
 
 
 def qr_svg(r: Receipt, scale: int = 8) -> str:

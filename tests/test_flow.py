@@ -426,6 +426,56 @@ def test_the_customers_own_card_is_read_again_on_the_way_back() -> None:
     assert s.state is State.TAKE_SIM and s.seen_iccid == CARD.iccid
 
 
+def found_in_slot() -> flow.Session:
+    """The kiosk (re)started with a card in the slot: the shell reports it as present."""
+    s, cmds = flow.step(flow.new_session("en"), flow.CardPresent())
+    assert s.state is State.ATTRACT and s.sim_in_slot and s.stale_slot and cmds == []
+    return s
+
+
+def test_a_card_found_in_the_slot_at_start_is_not_read_into_the_session() -> None:
+    s, _ = run(found_in_slot(), flow.Touch(), flow.ChooseLanguage("en"))
+    assert s.state is State.INSERT_SIM
+    # the waiting read finds it at once: whatever its ICCID, it is not accepted
+    s, cmds = flow.step(s, flow.CardRead(s.req, CARD))
+    assert s.state is State.INSERT_SIM and s.stale_card and cmds == []
+    assert s.card is None and s.account is None and not s.sim_used
+    # walking away (start over, idle) keeps it stale for the next customer
+    s, _ = run(s, flow.StartOver(), flow.Touch(), flow.ChooseLanguage("es"))
+    assert s.stale_slot and s.state is State.INSERT_SIM
+    s, _ = flow.step(s, flow.CardRead(s.req, CARD))
+    assert s.stale_card and s.card is None
+    # pulled and inserted again: read as this customer's card
+    s, cmds = flow.step(s, flow.CardPulled())
+    assert not s.stale_slot and cmds == [flow.ReadCard(s.req)]
+    s, _ = flow.step(s, flow.CardInserted())
+    assert s.state is State.READING
+    s = reply(s, flow.CardRead, CARD)
+    assert s.state is State.LOOKUP and s.card == CARD
+
+
+def test_a_card_found_in_the_slot_is_stale_also_via_the_phone_keypad_and_back() -> None:
+    s, _ = run(found_in_slot(), flow.Touch(), flow.ChooseLanguage("en"), flow.UsePhone(), flow.UseSim())
+    s, _ = flow.step(s, flow.CardRead(s.req, CARD))
+    assert s.stale_card and s.card is None
+
+
+def test_a_present_report_for_a_card_the_kiosk_knows_changes_nothing() -> None:
+    s = at_account()  # the customer's card, read in this session
+    assert flow.step(s, flow.CardPresent()) == (s, [])
+
+
+def test_slot_events_while_suspended_leave_the_card_stale() -> None:
+    s = flow.new_session("en")
+    s = flow.note_slot(s, flow.CardInserted())  # put in during start-up or staff mode
+    assert s.state is State.ATTRACT and s.sim_in_slot and s.stale_slot
+    assert flow.note_slot(s, flow.Touch()) == s
+    s = flow.note_slot(s, flow.CardPulled())
+    assert not s.sim_in_slot and not s.stale_slot
+    fresh = flow.next_session(flow.note_slot(at_account(), flow.CardPresent()))
+    assert fresh.state is State.ATTRACT and fresh.stale_slot and fresh.card is None
+
+
 def test_take_sim_ends_when_the_card_is_pulled() -> None:
     s, _ = run(at_account(), flow.StartOver(), flow.CardPulled())
     assert s == flow.new_session("en", req=s.req)
@@ -521,7 +571,8 @@ def _rich_session(state: State) -> flow.Session:
 def _samples(req: int) -> list[flow.Event]:
     return [
         flow.Touch(), flow.ChooseLanguage("es"), flow.SetLanguage("zh_CN"), flow.UseSim(),
-        flow.UsePhone(), flow.CardInserted(), flow.CardPulled(), flow.CardRead(req, CARD),
+        flow.UsePhone(), flow.CardInserted(), flow.CardPulled(), flow.CardPresent(),
+        flow.CardRead(req, CARD),
         flow.CardRead(req, BAD_CARD), flow.ReadFailed(req, "card_removed"),
         flow.ReadFailed(req, "reader_timeout"), flow.Digit("5"), flow.Backspace(),
         flow.ClearDigits(), flow.SubmitNumber(), flow.AccountFound(req, ACCOUNT),
@@ -602,13 +653,16 @@ def test_random_walks_keep_the_invariants(steps: list[tuple[int, bool]]) -> None
             assert isinstance(event, flow.CheckoutDone | flow.CheckoutFailed)
         if new.state is State.ATTRACT and s.state is not State.ATTRACT:
             slot = flow.new_session("en", req=new.req, sim_in_slot=new.sim_in_slot,
-                                    seen_iccid=new.seen_iccid)
+                                    seen_iccid=new.seen_iccid, stale_slot=new.stale_slot)
             assert new == slot, "a reset must forget everything but the card slot"
         if new.state is State.TAKE_SIM and s.state is not State.TAKE_SIM:
             assert new.account is None and new.card is None and new.plan is None
             assert new.sim_in_slot, "take your SIM only when one is in the slot"
         if new.state is State.PAY and s.state is not State.PAY:
             assert any(isinstance(c, flow.StartCheckout) for c in cmds)
+        if s.stale_slot and new.stale_slot:
+            # a card found in the slot is never read into the session until it was pulled
+            assert new.card is None or new.card == s.card, "a stale card was accepted"
         s = new
 
 

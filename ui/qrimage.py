@@ -5,7 +5,7 @@ data-URL image it loaded (about 90 KiB per success screen, found by
 ``make soak``), so a kiosk selling all day grew without bound. A provider hands
 Qt a ``QImage`` we own; only the last few codes are kept.
 
-The QR is rendered (segno → PNG → ``QImage``) on the checkout lane, not on the
+The QR is rendered (segno → PNG → ``QImage``, one pixel per module) on the checkout lane, not on the
 GUI thread; ``QImage`` may be created on any thread.
 """
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kiosk.ports import Receipt
 
 PROVIDER_ID = "qr"
+QUIET_ZONE = 4  # modules of white around the code (ISO/IEC 18004)
 KEEP = 8  # a success screen, a reprint, screenshots: a handful is plenty
 
 
@@ -60,12 +61,15 @@ class QrImages:
 
 
 def render(text: str) -> QImage:
+    """One pixel per module with the 4-module white quiet zone the QR spec asks for:
+    ``QrTile.qml`` scales it by a whole number of screen pixels per module (nearest
+    neighbour), so every module is equally wide and phones decode it from the screen."""
     import io
 
-    import segno  # imported on first receipt: it pulls in urllib/http, slowing the cold start
+    from kiosk.receipt import screen_qr  # segno is imported there on first receipt (slow import)
 
     buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=10, border=2)
+    screen_qr(text).save(buf, kind="png", scale=1, border=QUIET_ZONE, dark="black", light="white")
     image = QImage.fromData(buf.getvalue())
     return image.convertToFormat(QImage.Format.Format_Grayscale8)
 

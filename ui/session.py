@@ -122,7 +122,9 @@ class SessionController(QObject):
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Start watching the card slot (on the reader lane; watch() may touch the device)."""
+        """Start watching the card slot (on the reader lane; watch() may touch the device).
+        The watch first reports a card already in the slot (``PRESENT``): the flow counts it
+        as stale until it is pulled, so a card left in through a restart is never read."""
         reader = self._reader
         if reader is None:
             return
@@ -175,9 +177,7 @@ class SessionController(QObject):
         if self._closed:
             return
         before = self._session
-        fresh = flow.new_session(before.default_lang, req=before.req + 1,
-                                 sim_in_slot=before.sim_in_slot,
-                                 seen_iccid=before.read_iccid or before.seen_iccid)
+        fresh = flow.next_session(before)
         self._session = fresh
         if before.lang != fresh.lang:
             self.languageRequested.emit(fresh.lang)
@@ -237,7 +237,11 @@ class SessionController(QObject):
 
     def dispatch(self, event: Event) -> None:
         """Step the flow and run what it asks for. GUI thread only."""
-        if self._closed or (self._suspended and not isinstance(event, flow.SetLanguage)):
+        if self._closed:
+            return
+        if self._suspended and not isinstance(event, flow.SetLanguage):
+            # the slot is still watched: a card put in meanwhile is not the next customer's
+            self._session = flow.note_slot(self._session, event)
             return
         before = self._session
         after, commands = flow.step(before, event)
@@ -294,6 +298,8 @@ class SessionController(QObject):
         """Reader watch callback, on the reader's thread: hand over through the signal."""
         if event.kind is CardEventKind.INSERTED:
             self._worker.finished.emit(flow.CardInserted())
+        elif event.kind is CardEventKind.PRESENT:  # in the slot when the watch started
+            self._worker.finished.emit(flow.CardPresent())
         elif event.kind is CardEventKind.REMOVED:
             self._worker.finished.emit(flow.CardPulled())
 

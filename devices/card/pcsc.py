@@ -596,6 +596,7 @@ class _PcscWatch:
             self._ctx = int(ctx)
         known: dict[str, int] = {}  # reader -> last event state
         present: dict[str, bool] = {}
+        unseen: set[str] = set()  # readers whose first state is still to come
         first = True
         try:
             while not self._stop.is_set():
@@ -608,6 +609,7 @@ class _PcscWatch:
                 for new in [r for r in names if r not in known]:
                     known[new] = sc.SCARD_STATE_UNAWARE
                     present[new] = False
+                    unseen.add(new)
                     if not first:
                         self._emit(CardEventKind.READER_ADDED, new)
                 first = False
@@ -628,6 +630,12 @@ class _PcscWatch:
                     name = str(name)
                     known[name] = state & ~sc.SCARD_STATE_CHANGED
                     is_present = bool(state & sc.SCARD_STATE_PRESENT)
+                    if name in unseen:  # the reader's first state: a card in it was there already
+                        unseen.discard(name)
+                        present[name] = is_present
+                        if is_present:
+                            self._emit(CardEventKind.PRESENT, name, bytes(atr).hex().upper())
+                        continue
                     if is_present != present.get(name, False):
                         present[name] = is_present
                         if is_present:

@@ -164,6 +164,8 @@ class SimulatedCardReader:
         w = _SimulatedWatch(self, on_event)
         with self._cond:
             self._watches.append(w)
+            if self._card is not None and not self._unplugged:  # in the slot before the watch
+                w.post(CardEvent(CardEventKind.PRESENT, READER_NAME, self._card.atr.hex().upper()))
         return w
 
     def health(self) -> DeviceHealth:

@@ -92,10 +92,12 @@ def test_cli_watch_sees_repeated_insert_remove_cycles(
     pump = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or []], daemon=True)
     pump.start()
     try:
-        for _ in range(cycles):
+        for cycle in range(cycles):
             with pcsc_stack.inserted("verizon"):
                 event = json.loads(lines.get(timeout=10))
-                assert event["event"] == "inserted" and event["reader"] == pcsc_stack.reader0
+                # the CLI may look at the reader for the first time after the card went in
+                expected = ("inserted", "present") if cycle == 0 else ("inserted",)
+                assert event["event"] in expected and event["reader"] == pcsc_stack.reader0
                 assert event["atr"]
             event = json.loads(lines.get(timeout=10))
             assert event["event"] == "removed"
@@ -162,6 +164,19 @@ def test_adapter_watch_in_process(pcsc_stack: PcscStack) -> None:
         with pcsc_stack.inserted("tmobile"):
             assert events.get(timeout=10).kind is CardEventKind.INSERTED
         assert events.get(timeout=10).kind is CardEventKind.REMOVED
+    reader.close()
+
+
+def test_adapter_watch_reports_a_card_already_in_the_slot_as_present(pcsc_stack: PcscStack) -> None:
+    """A card in the reader before the watch starts (e.g. left there through a restart) is
+    ``PRESENT``, never ``INSERTED``: the kiosk must not take it for a new customer's card."""
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    events: queue.Queue[CardEvent] = queue.Queue()
+    with pcsc_stack.inserted("tmobile"):
+        assert reader.read(5).iccid == PROFILES["tmobile"].iccid  # in the slot for sure
+        with reader.watch(events.put):
+            first = events.get(timeout=10)
+            assert first.kind is CardEventKind.PRESENT and first.atr
     reader.close()
 
 

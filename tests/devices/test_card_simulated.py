@@ -113,6 +113,24 @@ def test_watch_delivers_events_on_its_own_thread(reader: SimulatedCardReader) ->
     assert all(name == "simulated-watch" for _, name in events)
 
 
+def test_watch_reports_a_card_already_in_the_slot_as_present(reader: SimulatedCardReader) -> None:
+    events: list[CardEvent] = []
+    got = threading.Event()
+
+    def on_event(e: CardEvent) -> None:
+        events.append(e)
+        if len(events) == 3:
+            got.set()
+
+    reader.insert("T-Mobile")  # before anyone watched: e.g. left in through a restart
+    with reader.watch(on_event):
+        reader.pull()
+        reader.insert("AT&T")
+        assert got.wait(2)
+    assert [e.kind for e in events] == [CardEventKind.PRESENT, CardEventKind.REMOVED,
+                                        CardEventKind.INSERTED]
+
+
 def test_cli_read_simulated(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIOSK_READER_BACKEND", "simulated")

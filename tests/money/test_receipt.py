@@ -25,6 +25,7 @@ from kiosk.receipt import (
     receipt_lines,
     receipt_to_json,
     reference_of,
+    reminder_day,
     reminder_ics,
     reminder_qr,
     render_escpos,
@@ -126,15 +127,47 @@ def test_reminder_is_an_icalendar_event_three_days_before_the_new_expiry() -> No
     (event,) = cal.walk("VEVENT")
     start = event.decoded("dtstart")
     assert start == dt.datetime(2025, 8, 6, 10, 0) and start.tzinfo is None  # the phone's own zone
-    assert "T-Mobile" in str(event["summary"]) and "0101" in str(event["description"])
-    assert "6F1C2D0E" in str(event["description"]) and "August 9, 2025" in str(event["description"])
+    assert "T-Mobile" in str(event["summary"]) and "0101" in str(event["summary"])
+    assert "DESCRIPTION" not in event  # nothing twice: the alarm's text says the rest
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("trigger") == dt.timedelta(0) and str(alarm["action"]) == "DISPLAY"
+    assert "August 9, 2025" in str(alarm["description"])
+    assert str(cal["prodid"]) and str(cal["version"]) == "2.0" and str(event["uid"]).endswith("@simkiosk")
+    assert len(ics.encode("utf-8")) < 400  # small enough for a version 13 code at level L
     printed = [line for line in decode_escpos(render_escpos(receipt)) if line.startswith("[QR] BEGIN")]
     assert len(printed) == 1 and "BEGIN:VALARM" in printed[0]
     qr = reminder_qr(receipt)
-    assert qr is not None and qr.designator.endswith("-M")
+    assert qr is not None and qr.designator.endswith("-M")  # as the printer is told (paper wears)
     assert reminder_ics(dataclasses.replace(receipt, valid_until=None)) is None
+
+
+@pytest.mark.parametrize("validity,expiry_before,reminded", [
+    (1, None, None),  # ends tomorrow: no useful day
+    (3, None, None),  # three days before the end is the day of purchase
+    (4, None, dt.date(2025, 7, 2)),  # the day after the purchase
+    (2, "2025-07-20", dt.date(2025, 7, 19)),  # queued after the current period: 3 days before
+    (30, None, dt.date(2025, 7, 28)),
+])
+def test_the_reminder_never_falls_on_or_before_the_day_of_purchase(
+        validity: int, expiry_before: str | None, reminded: dt.date | None) -> None:
+    settings, _ = sample()
+    r = build_receipt({**DATA, "validity_days": validity, "expiry_before": expiry_before}, TXN, settings)
+    assert reminder_day(r) == reminded
+    ics = reminder_ics(r)
+    assert (ics is None) == (reminded is None)
+    lines = decode_escpos(render_escpos(r))
+    assert any(line.startswith("[QR] BEGIN:VCALENDAR") for line in lines) == (reminded is not None)
+
+
+def test_the_chinese_reminder_names_the_plan_once() -> None:
+    import icalendar
+
+    settings, _ = sample()
+    r = build_receipt({**DATA, "lang": "zh_CN", "plan_name_local": "预付费无限套餐 30 天"}, TXN, settings)
+    ics = reminder_ics(r)
+    assert ics is not None
+    (alarm,) = icalendar.Calendar.from_ical(ics).walk("VALARM")
+    assert str(alarm["description"]) == "套餐“预付费无限套餐 30 天”将于 2025年8月9日 到期。"
 
 
 def test_no_receipt_shows_more_than_the_last_four_card_digits() -> None:

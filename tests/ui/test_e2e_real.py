@@ -8,6 +8,7 @@ the ledger must verify and the transaction must sit in the right final state.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -141,6 +142,38 @@ def test_a_card_left_in_the_slot_is_not_shown_to_the_next_customer(real_kiosk: K
     k.services.reader.pull()
     k.services.reader.insert("T-Mobile")  # removed and reinserted: read again
     k.wait_screen("accountScreen", timeout=WAIT_MS)
+
+
+def test_a_card_left_in_the_slot_through_a_restart_is_not_shown(qtbot: object, tmp_path: Any) -> None:
+    """The kiosk starts with a SIM already in the slot (the previous customer's, left there
+    when the kiosk restarted): nobody sees its account until it is pulled and inserted again."""
+    from kiosk.app import build_services
+    from tests.ui.conftest import demo_settings, fast_simulators
+
+    settings = demo_settings()
+    settings = dataclasses.replace(settings, reader=dataclasses.replace(settings.reader,
+                                                                        simulated_card="T-Mobile"))
+    services = build_services(settings, tmp_path)
+    fast_simulators(services)
+    with running(make_kiosk(qtbot, services, settings)) as k:
+        k.qtbot.waitUntil(lambda: k.ui.controller.session.stale_slot, timeout=WAIT_MS)  # type: ignore[attr-defined]
+        k.tap("attractLang_en")
+        k.wait_screen("insertSimScreen")
+        k.wait_item("staleCardText")  # "a SIM card is already in the slot: take it out"
+        assert k.ui.controller.session.account is None and k.ui.controller.session.card is None
+        assert k.ui.models["accountModel"].value("carrier", "") == ""
+        k.ui.controller.dispatch(flow.IdleTimeout())  # this customer walks off: the next one...
+        k.ui.controller.dispatch(flow.IdleExpired())
+        k.wait_screen("attractScreen")  # (no "take your SIM": it was never this customer's card)
+        k.tap("attractLang_es")  # ...is told the same
+        k.wait_item("staleCardText")
+        k.ui.controller.dispatch(flow.StartOver())
+        k.wait_screen("attractScreen")
+        k.tap("attractLang_es")
+        k.wait_item("staleCardText")
+        k.services.reader.pull()
+        k.services.reader.insert("T-Mobile")  # removed and reinserted: read again
+        k.wait_screen("accountScreen", timeout=WAIT_MS)
 
 
 def test_decline(real_kiosk: Kiosk) -> None:

@@ -131,6 +131,32 @@ def test_recovery_runs_off_the_gui_thread_before_attract_then_ready(
     assert ran_on and ran_on[0].startswith("kiosk-control")
 
 
+def test_a_card_put_in_while_the_kiosk_starts_is_not_read_until_pulled(
+    qtbot: object, services: FakeServices, settings: Settings
+) -> None:
+    """The flow is suspended while the kiosk recovers, but the slot is still watched: a card
+    that goes in meanwhile (or was left in through the restart) counts as stale."""
+    release = threading.Event()
+
+    def recover() -> str:
+        release.wait(10)
+        return "recovered"
+
+    with running(make_kiosk(qtbot, services, settings, boot_task=recover)) as k:
+        assert k.ui.controller.suspended
+        services.reader.insert(TMO_CARD)
+        k.qtbot.waitUntil(lambda: k.ui.controller.session.stale_slot)  # type: ignore[attr-defined]
+        release.set()
+        k.qtbot.waitUntil(lambda: not k.ui.controller.suspended)  # type: ignore[attr-defined]
+        assert k.ui.controller.session.stale_slot  # a fresh session still knows the slot
+        k.tap("attractLang_en")
+        k.wait_item("staleCardText")
+        assert k.ui.controller.session.account is None and k.state.value == "insert_sim"
+        services.reader.pull()
+        services.reader.insert(TMO_CARD)
+        k.wait_screen("accountScreen")
+
+
 class BuiltServices(FakeServices):
     """Services as ``kiosk run`` gets them: built by a factory, then ``recover()``."""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtQuick import QQuickItem
 
 from kiosk import diagnostics
 from kiosk.flow import State
@@ -486,6 +487,18 @@ def test_operator_export_failure_is_shown(kiosk_real: Kiosk, tmp_path: Path) -> 
     k.tap("exportButton")
     k.qtbot.waitUntil(lambda: k.ui.staff.exportResult.get("state") == "fail", timeout=STAFF_WAIT_MS)
     assert "Export failed" in k.text("exportResult") and "is not a folder" in k.text("exportResult")
+    # the sentence wraps between words (a path longer than the line still breaks inside)
+    assert not _wraps_anywhere(k.wait_item("exportResult"))
+
+
+def _wraps_anywhere(item: QQuickItem) -> bool:
+    from PySide6.QtQml import QQmlEngine, QQmlExpression
+
+    result = QQmlExpression(QQmlEngine.contextForObject(item), item,
+                            "wrapMode === Text.WrapAnywhere").evaluate()
+    value = result[0] if isinstance(result, tuple) else result
+    assert isinstance(value, bool), result
+    return value
 
 
 def test_operator_may_not_run_technician_checks(kiosk_real: Kiosk) -> None:

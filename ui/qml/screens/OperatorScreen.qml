@@ -167,7 +167,8 @@ ScreenBase {
                 Layout.fillWidth: true
                 size: 32
                 font.bold: true
-                wrapMode: Text.WrapAnywhere
+                // KText's wrap: the sentence breaks between words; only the file path (or the
+                // error's detail), a "word" longer than the line, breaks inside itself
                 color: screen.result.state === "fail" ? theme.danger : theme.text
                 text: screen.result.state === "ok"
                       ? "\u2713 " + qsTr("Exported %1 transactions (%2 KiB, %3).").arg(screen.result.rows).arg(screen.result.kib)
