@@ -1,0 +1,84 @@
+"""A Status Information still on the line from an earlier transaction is never this payment's.
+
+A command abandoned while the terminal was still sending (a cut-short Repeat Receipt, the drop
+after an abort grace) can leave an earlier transaction's 04 0F arriving after the next command
+went out. The emulator's ``stale_status`` fault answers the next money command with the previous
+transaction's status, receipt and completion and drops the command: nothing is charged for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.errors import PaymentOutcomeUnknown
+from kiosk.ports import TerminalPrompt
+from kiosk.reconcile import payment_from_evidence
+from payment.emulator import ZvtEmulator, count, read_journal
+from payment.zvt.terminal import ZvtTerminal
+
+MakeEmu = Callable[..., ZvtEmulator]
+MakeTerm = Callable[..., ZvtTerminal]
+
+
+def _ignore(prompt: TerminalPrompt, text: str) -> None:
+    return None
+
+
+def test_a_stale_approval_of_the_same_amount_is_not_the_next_sales(
+        make_emulator: MakeEmu, make_terminal: MakeTerm, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Two customers buying the same $25 plan: the first sale's "approved, 25.00, receipt 0001"
+    arriving after the second Authorization is the first sale's, not a second approval."""
+    emu = make_emulator()
+    term = make_terminal(emu, state_dir=tmp_path / "state")
+    first = term.authorize(2500, "USD", _ignore)
+    assert first.approved and first.receipt_no == "0001"
+    mark = term.evidence()
+    emu.update(stale_status=True)
+    with caplog.at_level(logging.WARNING, logger="payment.zvt"), \
+            pytest.raises(PaymentOutcomeUnknown):
+        term.authorize(2500, "USD", _ignore)
+    assert emu.stats["stale_statuses"] == 1
+    assert count(read_journal(emu.journal.path), "approval") == 1  # nothing charged for it
+    assert any("receipt 0001" in r.getMessage() and "already" in r.getMessage()
+               for r in caplog.records)
+    # the evidence does not make the stale status the second sale's own (nor its successor's)
+    verdict = payment_from_evidence(term.evidence(), mark_op_seq=mark.op_seq,
+                                    mark_receipt_no=mark.last_receipt_no, amount_cents=2500)
+    assert verdict.outcome != "approved" and verdict.outcome != "not_charged"
+    assert term.evidence().last_receipt_no == "0001"
+    # the terminal sells again, with a fresh receipt number
+    third = term.authorize(2500, "USD", _ignore)
+    assert third.approved and third.receipt_no == "0002"
+    settled = payment_from_evidence(term.evidence(), mark_op_seq=mark.op_seq,
+                                    mark_receipt_no=mark.last_receipt_no, amount_cents=2500)
+    assert settled.outcome == "not_charged"
+
+
+def test_a_stale_status_of_another_amount_is_not_this_payments(
+        make_emulator: MakeEmu, make_terminal: MakeTerm) -> None:
+    """A status the driver never saw (its own evidence lost) still cannot be this payment's
+    when its amount is not the amount asked for; a stale decline is no decline either."""
+    emu = make_emulator(decline=True)
+    before = make_terminal(emu)
+    assert not before.authorize(1000, "USD", _ignore).approved
+    before.close()
+    emu.update(decline=False, stale_status=True)
+    term = make_terminal(emu)  # another process: it never saw receipt 0001
+    with pytest.raises(PaymentOutcomeUnknown):
+        term.authorize(2500, "USD", _ignore)
+    assert term.authorize(2500, "USD", _ignore).approved
+
+
+def test_a_refund_is_guarded_too(make_emulator: MakeEmu, make_terminal: MakeTerm) -> None:
+    emu = make_emulator()
+    term = make_terminal(emu)
+    assert term.refund(700, "USD", _ignore).approved
+    emu.update(stale_status=True)
+    with pytest.raises(PaymentOutcomeUnknown):
+        term.refund(700, "USD", _ignore)
+    assert count(read_journal(emu.journal.path), "refund") == 1
