@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--software-version", default="SIMKIOSK-EMU 1.0")
     p.add_argument("--lose-completion", action="store_true",
                    help="the completion after a final status is lost on the line")
+    p.add_argument("--ignore-abort", action="store_true",
+                   help="go on with a payment whatever 06 B0 says (its answer comes late)")
     p.add_argument("--stale-status", action="store_true",
                    help="answer the next money command with the previous transaction's "
                         "status, receipt and completion (still on the line), dropping it")
@@ -91,7 +93,8 @@ def config_from_args(a: argparse.Namespace) -> EmulatorConfig:
         busy_count=a.busy_count, repeat_receipt=not a.no_repeat_receipt,
         permitted_commands=a.permitted_commands, status_layout=a.status_layout,
         terminal_status=a.terminal_status, software_version=a.software_version,
-        lose_completion=a.lose_completion, stale_status=a.stale_status, undecodable_at=a.undecodable_at,
+        lose_completion=a.lose_completion, stale_status=a.stale_status,
+        ignore_abort=a.ignore_abort, undecodable_at=a.undecodable_at,
         crc_error_rate=a.crc_error_rate, junk_rate=a.junk_rate, nak_rate=a.nak_rate,
         silent_at=a.silent_at, disconnect_at=a.disconnect_at,
         reconnect_after_s=a.reconnect_after, repeat_faults=a.repeat_faults,

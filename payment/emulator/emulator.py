@@ -125,6 +125,9 @@ class EmulatorConfig:
     #: the next money command crosses the tail of the previous transaction still on the line:
     #: the terminal sends that transaction's 04 0F, receipt and 06 0F again and drops the command
     stale_status: bool = False
+    #: deaf to 06 B0 while the customer and the issuer act (some terminals are): the payment
+    #: goes on and its answer comes after the ECR gave up on it
+    ignore_abort: bool = False
     undecodable_at: str | None = None
     crc_error_rate: float = 0.0
     junk_rate: float = 0.0
@@ -427,7 +430,7 @@ class ZvtEmulator:
         self.stats["delays_s"] += seconds
         end = time.monotonic() + seconds
         while True:
-            if self._abort_pending:
+            if self._abort_pending and not self.config.ignore_abort:
                 raise _AbortRequested
             remaining = end - time.monotonic()
             if remaining <= 0:
@@ -638,7 +641,7 @@ class ZvtEmulator:
             self._stage("host")
             self._send(IntermediateStatus(0x04))
             self._delay(cfg.host_delay_s)
-            if self._abort_pending:
+            if self._abort_pending and not cfg.ignore_abort:
                 raise _AbortRequested
         except _AbortRequested:
             self.journal.append("abort", amount_cents=amount, currency=self._alpha(currency),

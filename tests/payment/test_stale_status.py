@@ -82,3 +82,27 @@ def test_a_refund_is_guarded_too(make_emulator: MakeEmu, make_terminal: MakeTerm
     with pytest.raises(PaymentOutcomeUnknown):
         term.refund(700, "USD", _ignore)
     assert count(read_journal(emu.journal.path), "refund") == 1
+
+
+def test_an_answer_arriving_after_its_command_was_abandoned_is_kept_not_crossed(
+        make_emulator: MakeEmu, make_terminal: MakeTerm, tmp_path: Path) -> None:
+    """A terminal deaf to 06 B0 books after the driver gave up on the sale (T4). Before the next
+    registration the driver lets the line fall silent: the late approval is acknowledged and kept
+    as evidence (it names the receipt staff must check), and the next sale is a clean one."""
+    # T3 1 s on both sides: the quiet interval (T3) covers the terminal's retry interval
+    emu = make_emulator(ack_timeout_s=1.0, ignore_abort=True)
+    term = make_terminal(emu, state_dir=tmp_path / "state", ack_timeout_s=1.0)
+    assert term.authorize(2500, "USD", _ignore).receipt_no == "0001"
+    mark = term.evidence()
+    emu.update(host_delay_s=1.8)  # T4 is 1.5 s: the driver gives up first, then it books 0002
+    with pytest.raises(PaymentOutcomeUnknown):
+        term.authorize(2500, "USD", _ignore)
+    emu.update(host_delay_s=0.0)
+    sale = term.authorize(2500, "USD", _ignore)
+    assert sale.approved and sale.receipt_no == "0003"
+    late = [s for s in term.evidence().since(mark.op_seq) if s.receipt_no == "0002"]
+    assert [s.operation for s in late] == ["foreign"]
+    verdict = payment_from_evidence(term.evidence(), mark_op_seq=mark.op_seq,
+                                    mark_receipt_no=mark.last_receipt_no, amount_cents=2500)
+    assert verdict.outcome == "undetermined" and verdict.missing_receipts == ("0002",)
+    assert count(read_journal(emu.journal.path), "approval") == 3
