@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the completion after a final status is lost on the line")
     p.add_argument("--ignore-abort", action="store_true",
                    help="go on with a payment whatever 06 B0 says (its answer comes late)")
+    p.add_argument("--stale-completion", action="store_true",
+                   help="answer the next money command with a completion only (still on the "
+                        "line from the previous transaction), dropping it")
     p.add_argument("--stale-status", action="store_true",
                    help="answer the next money command with the previous transaction's "
                         "status, receipt and completion (still on the line), dropping it")
@@ -93,7 +96,7 @@ def config_from_args(a: argparse.Namespace) -> EmulatorConfig:
         busy_count=a.busy_count, repeat_receipt=not a.no_repeat_receipt,
         permitted_commands=a.permitted_commands, status_layout=a.status_layout,
         terminal_status=a.terminal_status, software_version=a.software_version,
-        lose_completion=a.lose_completion, stale_status=a.stale_status,
+        lose_completion=a.lose_completion, stale_status=a.stale_status, stale_completion=a.stale_completion,
         ignore_abort=a.ignore_abort, undecodable_at=a.undecodable_at,
         crc_error_rate=a.crc_error_rate, junk_rate=a.junk_rate, nak_rate=a.nak_rate,
         silent_at=a.silent_at, disconnect_at=a.disconnect_at,

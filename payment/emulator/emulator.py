@@ -125,6 +125,8 @@ class EmulatorConfig:
     #: the next money command crosses the tail of the previous transaction still on the line:
     #: the terminal sends that transaction's 04 0F, receipt and 06 0F again and drops the command
     stale_status: bool = False
+    #: the same with only the previous transaction's completion (06 0F) left on the line
+    stale_completion: bool = False
     #: deaf to 06 B0 while the customer and the issuer act (some terminals are): the payment
     #: goes on and its answer comes after the ECR gave up on it
     ignore_abort: bool = False
@@ -539,6 +541,10 @@ class ZvtEmulator:
             self._send(NegativeAck(0x6B), expect_ack=False)
             return
         if isinstance(command, _MONEY) and self._take_flag("stale_status") and self._stale_tail():
+            return
+        if isinstance(command, _MONEY) and self._take_flag("stale_completion"):
+            self.stats["stale_statuses"] += 1
+            self._send(Completion(terminal_id=cfg.terminal_id))
             return
         self._stage("accepted")
         self._send(PositiveAck(), expect_ack=False)

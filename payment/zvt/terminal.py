@@ -587,10 +587,11 @@ class ZvtTerminal:
             return self._build(st, approved=False, code=code, amount=amount_cents,
                                currency=currency, message=message, lines=ex.lines)
         if st is None:
-            # completion without status information: the terminal says it succeeded
-            return PaymentResult(True, 0, amount_cents, currency, terminal_id=self.terminal_id,
-                                 message="approved", receipt_lines=tuple(ex.lines),
-                                 at=dt.datetime.now().astimezone())
+            # a completion and no status information: a payment is always answered with its
+            # own 04 0F, so this may be an earlier transaction's 06 0F still on the line
+            log.warning("%s: completion without a status information: outcome unknown",
+                        ex.operation)
+            raise ResultLost("the terminal completed without a status information")
         code = st.result_code if st.result_code is not None else 0
         return self._build(st, approved=code == 0, code=code, amount=amount_cents,
                            currency=currency, message=result_text(code), lines=ex.lines,
@@ -638,6 +639,9 @@ class ZvtTerminal:
                                     on_status=on_status or _noop_status, keep_status=True,
                                     belongs=None if operation == "reverse"
                                     else lambda st: self._not_ours(st, amount))
+                if ex.status is None and not ex.aborted:
+                    self._drop_link()  # see _result: not this payment's answer
+                    self._line_dirty = True
                 return self._result(ex, amount, currency)
             except UndecodableMessage as exc:
                 raise UndecodablePaymentAnswer(f"payment outcome unknown: {exc}") from exc

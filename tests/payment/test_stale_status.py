@@ -106,3 +106,17 @@ def test_an_answer_arriving_after_its_command_was_abandoned_is_kept_not_crossed(
                                     mark_receipt_no=mark.last_receipt_no, amount_cents=2500)
     assert verdict.outcome == "undetermined" and verdict.missing_receipts == ("0002",)
     assert count(read_journal(emu.journal.path), "approval") == 3
+
+
+def test_a_completion_without_any_status_information_is_no_approval(
+        make_emulator: MakeEmu, make_terminal: MakeTerm) -> None:
+    """An earlier transaction's 06 0F alone, crossing the next Authorization: a payment is
+    always answered with its own status information, so a bare completion proves nothing."""
+    emu = make_emulator()
+    term = make_terminal(emu)
+    assert term.authorize(2500, "USD", _ignore).approved
+    emu.update(stale_completion=True)
+    with pytest.raises(PaymentOutcomeUnknown):
+        term.authorize(2500, "USD", _ignore)
+    assert count(read_journal(emu.journal.path), "approval") == 1
+    assert term.authorize(2500, "USD", _ignore).receipt_no == "0002"
