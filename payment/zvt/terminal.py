@@ -655,22 +655,26 @@ class ZvtTerminal:
 
         An earlier transaction's answer may still be on the line when the next command goes
         out (a command abandoned while the terminal was sending). Its amount, when sent, must
-        be the one asked for; its receipt and trace numbers, when sent, must be new: a
-        terminal never numbers two transactions alike (within a batch for receipts).
+        be the one asked for; its trace number, when sent, else its receipt number, must be
+        new: a terminal never numbers two transactions alike. The trace number decides when
+        there is one, because receipt numbers restart with a batch the terminal may close on
+        its own (an acquirer's nightly cut-over) without the kiosk's end of day.
         """
         if st.amount_cents is not None and st.amount_cents != amount_cents:
             return (f"amount {st.amount_cents / 100:.2f} for a request of "
                     f"{amount_cents / 100:.2f}")
         tid = f"{st.terminal_id:08d}" if st.terminal_id is not None else self.terminal_id
         receipts, traces = self._state.seen_numbers(tid)
-        for what, number, seen in (
-                ("receipt", f"{st.receipt_no:04d}" if st.receipt_no is not None else None,
-                 receipts),
-                ("trace", f"{st.trace_no:06d}" if st.trace_no is not None else None, traces)):
-            earlier = seen.get(number) if number is not None else None
-            if earlier is not None:
-                return (f"{what} {number} already seen for operation {earlier.op_seq} "
-                        f"({earlier.operation})")
+        if st.trace_no is not None:
+            what, number, seen = "trace", f"{st.trace_no:06d}", traces
+        elif st.receipt_no is not None:
+            what, number, seen = "receipt", f"{st.receipt_no:04d}", receipts
+        else:
+            return None
+        earlier = seen.get(number)
+        if earlier is not None:
+            return (f"{what} {number} already seen for operation {earlier.op_seq} "
+                    f"({earlier.operation})")
         return None
 
     @staticmethod

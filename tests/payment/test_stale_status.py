@@ -18,7 +18,9 @@ from kiosk.errors import PaymentOutcomeUnknown
 from kiosk.ports import TerminalPrompt
 from kiosk.reconcile import payment_from_evidence
 from payment.emulator import ZvtEmulator, count, read_journal
+from payment.zvt.messages import StatusInformation
 from payment.zvt.terminal import ZvtTerminal
+from tests.payment.conftest import section
 
 MakeEmu = Callable[..., ZvtEmulator]
 MakeTerm = Callable[..., ZvtTerminal]
@@ -44,7 +46,7 @@ def test_a_stale_approval_of_the_same_amount_is_not_the_next_sales(
         term.authorize(2500, "USD", _ignore)
     assert emu.stats["stale_statuses"] == 1
     assert count(read_journal(emu.journal.path), "approval") == 1  # nothing charged for it
-    assert any("receipt 0001" in r.getMessage() and "already" in r.getMessage()
+    assert any("trace 000001 already seen" in r.getMessage()
                for r in caplog.records)
     # the evidence does not make the stale status the second sale's own (nor its successor's)
     verdict = payment_from_evidence(term.evidence(), mark_op_seq=mark.op_seq,
@@ -120,3 +122,30 @@ def test_a_completion_without_any_status_information_is_no_approval(
         term.authorize(2500, "USD", _ignore)
     assert count(read_journal(emu.journal.path), "approval") == 1
     assert term.authorize(2500, "USD", _ignore).receipt_no == "0002"
+
+
+def _st(*, amount: int = 2500, receipt: int | None = 1, trace: int | None = 1,
+        tid: int = 52500001) -> StatusInformation:
+    return StatusInformation(result_code=0, amount_cents=amount, receipt_no=receipt,
+                             trace_no=trace, terminal_id=tid)
+
+
+def test_which_numbers_make_a_status_foreign() -> None:
+    """Unit: the trace number decides when sent (receipt numbers restart with a batch the
+    terminal may close on its own), else the receipt number since the last end of day; another
+    terminal's numbers do not count; the amount must be the one asked for."""
+    term = ZvtTerminal(section("loop://"))  # no I/O: only the state is used
+    try:
+        term._state.status(1, "authorize", _st())
+        assert term._not_ours(_st(receipt=2, trace=2), 2500) is None
+        assert "trace 000001 already seen for operation 1" in (term._not_ours(_st(), 2500) or "")
+        assert term._not_ours(_st(receipt=1, trace=2), 2500) is None  # receipts restarted
+        assert "receipt 0001" in (term._not_ours(_st(trace=None), 2500) or "")
+        assert "amount 10.00 for a request of 25.00" in (
+            term._not_ours(_st(amount=1000, receipt=9, trace=9), 2500) or "")
+        assert term._not_ours(_st(tid=52500002), 2500) is None  # a replaced terminal
+        assert term._not_ours(_st(receipt=None, trace=None), 2500) is None
+        term._state.status(2, "end_of_day", _st(receipt=None, trace=None, amount=2500))
+        assert term._not_ours(_st(trace=None), 2500) is None  # a new batch
+    finally:
+        term.close()
