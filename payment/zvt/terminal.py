@@ -524,8 +524,14 @@ class ZvtTerminal:
         def keep(st: StatusInformation) -> str | None:
             if st.result_code is None:
                 return None
-            foreign = belongs(st) if belongs is not None else None
-            self._state.status(control.op_seq, operation, st, foreign=foreign or "")
+            try:
+                foreign = belongs(st) if belongs is not None else None
+            except StateFileError as exc:  # unproven is not this payment's
+                foreign = f"its numbers cannot be checked: {exc}"
+            try:
+                self._state.status(control.op_seq, operation, st, foreign=foreign or "")
+            except StateFileError:
+                log.exception("could not keep the status information")
             return foreign
 
         resent = False
