@@ -190,6 +190,12 @@ class TerminalReport:
     at: dt.datetime | None = None
 
 
+#: ``SeenStatus.operation`` of a status that came during an operation but was not its own (an
+#: earlier transaction's answer still on the line): evidence of that transaction, never of the
+#: operation it came during, nor a transaction number after it.
+FOREIGN_STATUS = "foreign"
+
+
 @dataclass(frozen=True)
 class SeenStatus:
     """One final status (ZVT 04 0F) the driver received, kept before it was acknowledged."""
@@ -221,11 +227,13 @@ class TerminalEvidence:
 
     @property
     def last_receipt_no(self) -> str | None:
-        return next((s.receipt_no for s in reversed(self.statuses) if s.receipt_no), None)
+        return next((s.receipt_no for s in reversed(self.statuses)
+                     if s.receipt_no and s.operation != FOREIGN_STATUS), None)
 
     @property
     def last_trace_no(self) -> str | None:
-        return next((s.trace_no for s in reversed(self.statuses) if s.trace_no), None)
+        return next((s.trace_no for s in reversed(self.statuses)
+                     if s.trace_no and s.operation != FOREIGN_STATUS), None)
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.ports import SeenStatus, TerminalEvidence, TerminalReport
+from kiosk.ports import FOREIGN_STATUS, SeenStatus, TerminalEvidence, TerminalReport
 
 END_OF_DAY_EVENT = "terminal.end_of_day"
 
-#: Operations whose status repeats an earlier transaction (no receipt number of their own).
-REPEATS = frozenset({"last_result"})
+#: Operations whose status repeats an earlier transaction (no receipt number of their own);
+#: a foreign status (an earlier transaction's answer still on the line) likewise.
+REPEATS = frozenset({"last_result", FOREIGN_STATUS})
 
 #: Transaction states in which a charge may exist that the ledger does not show yet.
 UNSETTLED = frozenset({"payment_requested", "payment_unknown", "needs_attention"})

@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--software-version", default="SIMKIOSK-EMU 1.0")
     p.add_argument("--lose-completion", action="store_true",
                    help="the completion after a final status is lost on the line")
+    p.add_argument("--ignore-abort", action="store_true",
+                   help="go on with a payment whatever 06 B0 says (its answer comes late)")
+    p.add_argument("--stale-completion", action="store_true",
+                   help="answer the next money command with a completion only (still on the "
+                        "line from the previous transaction), dropping it")
+    p.add_argument("--stale-status", action="store_true",
+                   help="answer the next money command with the previous transaction's "
+                        "status, receipt and completion (still on the line), dropping it")
     p.add_argument("--undecodable-at", choices=STAGES,
                    help="send a message the ECR cannot decode at this stage")
     p.add_argument("--crc-error-rate", type=float, default=0.0)
@@ -88,7 +96,8 @@ def config_from_args(a: argparse.Namespace) -> EmulatorConfig:
         busy_count=a.busy_count, repeat_receipt=not a.no_repeat_receipt,
         permitted_commands=a.permitted_commands, status_layout=a.status_layout,
         terminal_status=a.terminal_status, software_version=a.software_version,
-        lose_completion=a.lose_completion, undecodable_at=a.undecodable_at,
+        lose_completion=a.lose_completion, stale_status=a.stale_status, stale_completion=a.stale_completion,
+        ignore_abort=a.ignore_abort, undecodable_at=a.undecodable_at,
         crc_error_rate=a.crc_error_rate, junk_rate=a.junk_rate, nak_rate=a.nak_rate,
         silent_at=a.silent_at, disconnect_at=a.disconnect_at,
         reconnect_after_s=a.reconnect_after, repeat_faults=a.repeat_faults,

@@ -95,6 +95,9 @@ log = logging.getLogger(__name__)
 STAGES = ("request", "accepted", "card", "pin", "host", "status", "print", "completion")
 STATUS_LAYOUTS = ("bmp", "lllvar", "tlv")
 
+#: Commands that move money: ``stale_status`` strikes the next of these.
+_MONEY = (Authorization, PreAuthorization, Refund, BookTotal, PreAuthReversal)
+
 _JUNK = bytes(b for b in range(256) if b not in (0x06, 0x15, 0x10))
 
 
@@ -119,6 +122,14 @@ class EmulatorConfig:
     terminal_status: int = 0x00
     software_version: str = "SIMKIOSK-EMU 1.0"
     lose_completion: bool = False
+    #: the next money command crosses the tail of the previous transaction still on the line:
+    #: the terminal sends that transaction's 04 0F, receipt and 06 0F again and drops the command
+    stale_status: bool = False
+    #: the same with only the previous transaction's completion (06 0F) left on the line
+    stale_completion: bool = False
+    #: deaf to 06 B0 while the customer and the issuer act (some terminals are): the payment
+    #: goes on and its answer comes after the ECR gave up on it
+    ignore_abort: bool = False
     undecodable_at: str | None = None
     crc_error_rate: float = 0.0
     junk_rate: float = 0.0
@@ -259,7 +270,7 @@ class ZvtEmulator:
 
     def reset_stats(self) -> None:
         self.stats = {"bytes_on_wire": 0, "delays_s": 0.0, "crc_errors": 0, "junk_bursts": 0,
-                      "naks": 0, "disconnects": 0}
+                      "naks": 0, "disconnects": 0, "stale_statuses": 0}
 
     @property
     def port(self) -> str:
@@ -421,7 +432,7 @@ class ZvtEmulator:
         self.stats["delays_s"] += seconds
         end = time.monotonic() + seconds
         while True:
-            if self._abort_pending:
+            if self._abort_pending and not self.config.ignore_abort:
                 raise _AbortRequested
             remaining = end - time.monotonic()
             if remaining <= 0:
@@ -529,6 +540,12 @@ class ZvtEmulator:
                 command, StatusEnquiry):
             self._send(NegativeAck(0x6B), expect_ack=False)
             return
+        if isinstance(command, _MONEY) and self._take_flag("stale_status") and self._stale_tail():
+            return
+        if isinstance(command, _MONEY) and self._take_flag("stale_completion"):
+            self.stats["stale_statuses"] += 1
+            self._send(Completion(terminal_id=cfg.terminal_id))
+            return
         self._stage("accepted")
         self._send(PositiveAck(), expect_ack=False)
         if isinstance(command, PreAuthorization):
@@ -630,7 +647,7 @@ class ZvtEmulator:
             self._stage("host")
             self._send(IntermediateStatus(0x04))
             self._delay(cfg.host_delay_s)
-            if self._abort_pending:
+            if self._abort_pending and not cfg.ignore_abort:
                 raise _AbortRequested
         except _AbortRequested:
             self.journal.append("abort", amount_cents=amount, currency=self._alpha(currency),
@@ -739,6 +756,23 @@ class ZvtEmulator:
         self._send(PrintLine("HOST CONNECTION OK", 0x80))
         self._send(StatusInformation(result_code=0, terminal_id=cfg.terminal_id))
         self._send(Completion(terminal_id=cfg.terminal_id))
+
+    def _stale_tail(self) -> bool:
+        """The last payment's answer once more, as if still on its way when the command came."""
+        last = next((r for r in reversed(self.journal.records)
+                     if r["kind"] in ("approval", "decline", "preauth", "refund", "book_total")),
+                    None)
+        if last is None:
+            return False
+        log.info("emulator: stale status of receipt %s instead of an answer", last["receipt_no"])
+        self.stats["stale_statuses"] += 1
+        self._send(self._status_info(last))
+        self._send(PrintTextBlock(self._receipt_lines(last, "PAYMENT"), 2))
+        if last["result_code"] == 0:
+            self._send(Completion(terminal_id=self.config.terminal_id))
+        else:
+            self._send(TerminalAbort(last["result_code"]))
+        return True
 
     def _repeat_receipt(self) -> None:
         last = None

@@ -147,7 +147,7 @@ def _asked(t: Timing, p: float) -> float:
 
 
 _ASKED = ("the driver's 1 s + one last-result query: 30 s on a terminal that answers "
-          "nothing, ≈ 1 s when it answers")
+          "nothing, ≈ 6 s when it answers: T3 of quiet first")
 
 
 ROWS: tuple[Row, ...] = (
@@ -170,6 +170,13 @@ ROWS: tuple[Row, ...] = (
     Row("undecodable message instead of the status information (booked)",
         "unknown; repeat receipt: approved", _none, "at once",
         inject={"undecodable_at": "status"}, customer=_asked, customer_text=_ASKED),
+    Row("an earlier sale's status (same amount) arrives instead of the answer",
+        "unknown; repeat receipt: the earlier sale", _none, "at once",
+        inject={"stale_status": True}, action="stale", customer=_asked, customer_text=_ASKED),
+    Row("an earlier sale's completion alone arrives instead of the answer",
+        "unknown; repeat receipt: the earlier sale", _none, "at once",
+        inject={"stale_completion": True}, action="stale", customer=_asked,
+        customer_text=_ASKED),
     Row("customer cancels while the terminal waits for the card", "aborted",
         lambda t, p: t.abort_bound_s(p), "abort bound", start={"card_delay_s": 10.0},
         action="cancel", customer=lambda t, p: t.abort_bound_s(p) + _query(t),
@@ -287,6 +294,8 @@ def run_row(row: Row, scale: float, tmp: Path, n: int) -> Measured:
         term.register()
         if row.action == "lost_no_rr":
             return _lost_without_repeat_receipt(row, emu, term, amount, bound)
+        if row.action == "stale":
+            return _stale_answer(row, emu, term, amount, bound)
         _inject(emu, row, scale)
         if row.action == "status":
             start = time.monotonic()
@@ -375,6 +384,28 @@ def _lost_without_repeat_receipt(row: Row, emu: ZvtEmulator, term: ZvtTerminal, 
                         "receipt", seconds, bound, len(approvals) == 1, verdict.task)
     return Measured(row, f"unknown; evidence after the next sale: {verdict.outcome}", seconds,
                     bound, False, verdict.task)
+
+
+def _stale_answer(row: Row, emu: ZvtEmulator, term: ZvtTerminal, amount: int,
+                  bound: float) -> Measured:
+    """A sale, then the next customer's sale of the same amount answered with (the tail of) the
+    first one's answer; the shell's baseline (Repeat Receipt before the sale) then decides."""
+    earlier = term.authorize(amount, "USD", _ignore)
+    baseline = term.last_result()
+    emu.update(**row.inject)
+    start = time.monotonic()
+    try:
+        result = term.authorize(amount, "USD", _ignore)
+        return Measured(row, f"taken as this sale's: {_classify(result)} (receipt "
+                        f"{result.receipt_no})", time.monotonic() - start, bound, False)
+    except PaymentOutcomeUnknown as exc:
+        seconds, detail = time.monotonic() - start, str(exc)
+    last = term.last_result()
+    same = last is not None and baseline is not None and last.receipt_no == baseline.receipt_no
+    outcome = "unknown; repeat receipt: " + ("the earlier sale" if same else "another one")
+    approvals = _approvals(emu, amount)
+    agrees = [a["receipt_no"] for a in approvals] == [int(earlier.receipt_no or 0)]
+    return Measured(row, outcome, seconds, bound, agrees, detail)
 
 
 def run(scale: float = 0.1, *, workers: int = 4, rows: tuple[Row, ...] = ROWS) -> list[Measured]:

@@ -18,6 +18,9 @@ What this module decides, beyond the happy path:
   ``settle_cap_s`` instead of waiting for T4;
 * a message no decoder understands is acknowledged and ends the command at once
   (:class:`UndecodableMessage`);
+* a final status information the caller's hook says is not this command's (an earlier
+  transaction's, still on the line) is acknowledged and kept, but never becomes the
+  command's status (``Exchange.foreign``): the caller makes the outcome unknown;
 * waits scale with the terminal's measured pace (:mod:`payment.zvt.timing`);
 * a cancelled command gets 06 B0 as soon as the terminal is master, then
   ``abort_grace_s`` to end; after that (or on a hard stop) it is
@@ -115,6 +118,12 @@ class Exchange:
     messages: int = 0  # messages after the first answer
     completion_missing: bool = False
     settled: str = ""  # why the command settled without its completion
+    #: why a final status information was not this command's (the first such); the command's
+    #: outcome is then unknown whatever follows
+    foreign: str = ""
+    #: a foreign status came and no intermediate status since: the terminal is finishing an
+    #: earlier transaction, no customer is acting, so silence is not waited out for T4
+    foreign_tail: bool = False
 
     @property
     def final(self) -> bool:
@@ -131,7 +140,9 @@ class Exchange:
             raise ZvtAborted(result_text(self.abort_code), result_code=self.abort_code)
 
 
-StatusHook = Callable[[StatusInformation], None]
+#: Keeps a status information (before it is acknowledged); returns why it is not the running
+#: command's (an earlier transaction's), or ``None`` when it is.
+StatusHook = Callable[[StatusInformation], str | None]
 IntermediateHook = Callable[[IntermediateStatus], None]
 
 
@@ -288,7 +299,7 @@ class Session:
                 if capped and now - status_at >= t.settle_cap_s:
                     ex.settled = f"no completion within {t.settle_cap_s:g} s of the status"
                     raise _Settle
-            elif interactive:
+            elif interactive and not ex.foreign_tail:
                 limit = t.master_s
             else:
                 limit = t.quick_silence_s(pace)
@@ -354,6 +365,7 @@ class Session:
             self._send(_NOT_POSSIBLE if message.request else _ACK, "answer", control, ex.final)
             return
         if isinstance(message, IntermediateStatus):
+            ex.foreign_tail = False  # the terminal is at a customer's command again
             self._send(_ACK, "acknowledgement", control, ex.final)
             if on_intermediate is not None:
                 try:
@@ -362,14 +374,21 @@ class Session:
                     log.exception("status callback failed")
             return
         if isinstance(message, StatusInformation):
-            ex.statuses.append(message)
-            if message.result_code is not None or ex.status is None:
-                ex.status = message
+            foreign = None
             if on_status is not None:
                 try:
-                    on_status(message)  # kept (fsync'ed) before the terminal hears we have it
+                    foreign = on_status(message)  # kept (fsync'ed) before the terminal hears it
                 except Exception:
                     log.exception("could not keep the status information")
+            if foreign:
+                log.warning("%s: a status information that is not this command's (%s): "
+                            "outcome unknown", ex.operation, foreign)
+                ex.foreign = ex.foreign or foreign
+                ex.foreign_tail = True
+            else:
+                ex.statuses.append(message)
+                if message.result_code is not None or ex.status is None:
+                    ex.status = message
         elif isinstance(message, PrintLine):
             ex.lines.append(message.text)
         elif isinstance(message, PrintTextBlock):

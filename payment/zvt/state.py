@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kiosk.ports import SeenStatus, TerminalCapabilities, TerminalEvidence
+from kiosk.ports import FOREIGN_STATUS, SeenStatus, TerminalCapabilities, TerminalEvidence
 from payment.statefile import LockedJournal, Record, StateFileError, read_json, write_json
 from payment.zvt.messages import StatusInformation
 
@@ -95,7 +95,13 @@ class DriverState:
 
         return int(self._journal.append(make)[0]["op_seq"])
 
-    def status(self, op_seq: int, operation: str, st: StatusInformation) -> SeenStatus:
+    def status(self, op_seq: int, operation: str, st: StatusInformation, *,
+               foreign: str = "") -> SeenStatus:
+        """Keep a final status; ``foreign``: why it is not ``op_seq``'s own (an earlier
+        transaction's, still on the line): kept as operation :data:`FOREIGN_STATUS`, so no
+        evidence reading takes it for that operation's or for a later transaction's."""
+        if foreign:
+            operation = FOREIGN_STATUS
         record: Record = {
             "kind": "status", "op_seq": op_seq, "operation": operation,
             "at": _now().isoformat(timespec="milliseconds"), "result_code": st.result_code,
@@ -104,12 +110,33 @@ class DriverState:
             "trace_no": f"{st.trace_no:06d}" if st.trace_no is not None else None,
             "terminal_id": f"{st.terminal_id:08d}" if st.terminal_id is not None else None,
         }
+        if foreign:
+            record["foreign"] = foreign
         self._journal.append(lambda _current: [record])
         seen = _seen(record)
         with self._lock:
             self._statuses.append(seen)
             del self._statuses[:-KEEP_STATUSES]
         return seen
+
+    def seen_numbers(self, terminal_id: str | None) -> tuple[dict[str, SeenStatus],
+                                                            dict[str, SeenStatus]]:
+        """Receipt and trace numbers of the statuses seen so far, each with the status that
+        carried it: receipts since that terminal's last end of day (terminals may restart them
+        per batch), traces as far back as kept. ``terminal_id``: only that terminal's (a
+        replaced terminal counts afresh); statuses without a terminal id count for any."""
+        receipts: dict[str, SeenStatus] = {}
+        traces: dict[str, SeenStatus] = {}
+        for st in self.evidence().statuses:
+            if terminal_id is not None and st.terminal_id not in (None, terminal_id):
+                continue
+            if st.operation == "end_of_day":
+                receipts.clear()
+            if st.receipt_no:
+                receipts[st.receipt_no] = st
+            if st.trace_no:
+                traces[st.trace_no] = st
+        return receipts, traces
 
     def evidence(self) -> TerminalEvidence:
         """Fresh from the file when there is one (another process may have used the terminal)."""

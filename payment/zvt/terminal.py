@@ -54,6 +54,7 @@ from payment.errors import (
     Abandoned,
     Interrupted,
     LinkDown,
+    NoAcknowledge,
     RequestNotAccepted,
     ResultLost,
     TerminalProtocolError,
@@ -85,6 +86,8 @@ from payment.zvt.messages import (
     EndOfDay,
     IntermediateStatus,
     LogOff,
+    NegativeAck,
+    PositiveAck,
     PreAuthorization,
     PreAuthReversal,
     Refund,
@@ -93,6 +96,7 @@ from payment.zvt.messages import (
     Reversal,
     StatusEnquiry,
     StatusInformation,
+    parse_terminal_message,
 )
 from payment.zvt.session import Control, Exchange, Session
 from payment.zvt.state import DriverState
@@ -107,6 +111,7 @@ T = TypeVar("T")
 _REPEAT_RECEIPT = RepeatReceipt.CONTROL
 _PREAUTH = (PreAuthorization.CONTROL, BookTotal.CONTROL, PreAuthReversal.CONTROL)
 _ABORT = (0x06, 0xB0)
+_ACK_APDU = PositiveAck().to_apdu().encode()
 
 #: Operations that move no money: a caller who gives up on one (or ``close()`` during one)
 #: drops the link at once instead of sending 06 B0 and waiting out the abort grace.
@@ -155,6 +160,9 @@ class ZvtTerminal:
         self._registration: Completion | None = None
         self._session: Session | None = None
         self._registered = False
+        #: a command ended while the terminal may still be sending: before the next registration
+        #: the line is let settle (:meth:`_settle_line`)
+        self._line_dirty = False
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -173,7 +181,7 @@ class ZvtTerminal:
         """Seconds a caller should wait for ``operation``; the driver gives up and aborts first."""
         return self.timing.deadline_s(operation, self.pace.value,
                                       messages=self._counts.get(operation),
-                                      probe=self._needs_probe())
+                                      probe=self._needs_probe(), quiet=self._line_dirty)
 
     def evidence(self) -> TerminalEvidence:
         return self._state.evidence()
@@ -196,7 +204,7 @@ class ZvtTerminal:
     def _budget(self, operation: str) -> float:
         return self.timing.budget_s(operation, self.pace.value,
                                     messages=self._counts.get(operation),
-                                    probe=self._needs_probe())
+                                    probe=self._needs_probe(), quiet=self._line_dirty)
 
     # ------------------------------------------------------------------ worker
 
@@ -297,13 +305,21 @@ class ZvtTerminal:
             session = self._connect(control, deadline)
             if self._registered:
                 return session
+            settled = False
             try:
+                if self._line_dirty:
+                    settled = True
+                    self._settle_line(session, control, deadline)
                 self._register(session, control, deadline)
                 return session
             except (LinkDown, RequestNotAccepted, ResultLost, TerminalProtocolError) as exc:
                 self._drop_link()
-                if attempt == 2 or time.monotonic() >= deadline or control.stop.is_set() \
-                        or isinstance(exc, Interrupted):
+                if isinstance(exc, ResultLost):
+                    self._line_dirty = True
+                # after settling the line the port is a fresh one: reopening it again would
+                # only add another 3 x T3 on a dead terminal (docs/money.md 6b's bounds)
+                if attempt == 2 or settled or time.monotonic() >= deadline \
+                        or control.stop.is_set() or isinstance(exc, Interrupted):
                     raise TerminalUnavailable(f"payment terminal registration failed: {exc}") \
                         from exc
                 log.info("registration failed (%s); reopening the port", exc)
@@ -340,6 +356,60 @@ class ZvtTerminal:
                             from exc
                     time.sleep(0.05)
                 backoff = min(backoff * 2, window / 5)
+
+    def _settle_line(self, session: Session, control: Control, deadline: float) -> None:
+        """Let a terminal abandoned while it was master finish before the next command.
+
+        Until the line has been silent for :meth:`Timing.quick_silence_s` (T3 at least: a
+        frame nobody acknowledged is sent again T3 later), whatever the terminal still sends
+        is acknowledged (80 00) and discarded, so an earlier transaction's answer does not
+        cross the next command; a final status among it is kept as foreign evidence. At most
+        :meth:`Timing.quiet_cap_s`: a terminal that keeps talking is left to the checks.
+        """
+        pace = self.pace.value
+        quiet = self.timing.quick_silence_s(pace)
+        start = last = time.monotonic()
+        cap = start + self.timing.quiet_cap_s(pace)
+        end = min(deadline, cap)
+        transport = session.transport
+        stale = 0
+        while True:
+            now = time.monotonic()
+            if now - last >= quiet or now >= cap:
+                self._line_dirty = False  # silent, or it talks on: the checks take over
+                break
+            if now >= end:
+                break  # the caller's deadline: the next command waits again
+            if control.cancelled() or control.stop.is_set():
+                raise TerminalUnavailable("cancelled before the terminal took the command")
+            try:
+                raw = transport.receive(min(0.2, quiet - (now - last), end - now),
+                                        stop=control.stop.is_set)
+            except Interrupted as exc:
+                raise TerminalUnavailable(f"payment terminal link closed: {exc}") from exc
+            if raw is None:
+                continue
+            last = time.monotonic()
+            stale += 1
+            try:
+                message = parse_terminal_message(Apdu.decode(raw))
+            except ZvtError:
+                message = None
+            if isinstance(message, PositiveAck | NegativeAck):
+                continue  # an answer to an abandoned command: nothing to acknowledge
+            if isinstance(message, StatusInformation) and message.result_code is not None:
+                try:
+                    self._state.status(control.op_seq, control.operation, message,
+                                       foreign="arrived after its command was abandoned")
+                except StateFileError as exc:
+                    log.warning("a stale status information not kept: %s", exc)
+            try:
+                transport.send(_ACK_APDU, deadline=time.monotonic() + self.timing.ack_s,
+                               stop=control.stop.is_set)
+            except NoAcknowledge as exc:
+                log.info("could not acknowledge a stale message: %s", exc)
+        log.info("line settled before registering: waited %.1f s, %d stale message(s) "
+                 "acknowledged and discarded", time.monotonic() - start, stale)
 
     def _register(self, session: Session, parent: Control, deadline: float) -> None:
         control = parent.child("register")
@@ -434,10 +504,15 @@ class ZvtTerminal:
         *,
         on_status: StatusCallback | None = None,
         keep_status: bool = False,
+        belongs: Callable[[StatusInformation], str | None] | None = None,
         register: bool = True,
         master: bool = True,
     ) -> Exchange:
-        """Run one command on the worker thread with reconnect and error translation."""
+        """Run one command on the worker thread with reconnect and error translation.
+
+        ``belongs(status)``: why a final status is not this command's (``None``: it is); a
+        status that is not makes the outcome unknown (:class:`ResultLost`).
+        """
         on_intermediate = None
         if on_status is not None:
             callback = on_status
@@ -446,9 +521,18 @@ class ZvtTerminal:
                 prompt, text = intermediate_prompt(msg.status)
                 callback(prompt, text)
 
-        def keep(st: StatusInformation) -> None:
-            if st.result_code is not None:
-                self._state.status(control.op_seq, operation, st)
+        def keep(st: StatusInformation) -> str | None:
+            if st.result_code is None:
+                return None
+            try:
+                foreign = belongs(st) if belongs is not None else None
+            except StateFileError as exc:  # unproven is not this payment's
+                foreign = f"its numbers cannot be checked: {exc}"
+            try:
+                self._state.status(control.op_seq, operation, st, foreign=foreign or "")
+            except StateFileError:
+                log.exception("could not keep the status information")
+            return foreign
 
         resent = False
         reregistered = False
@@ -482,9 +566,16 @@ class ZvtTerminal:
                     from exc
             except ResultLost:
                 self._drop_link()
+                self._line_dirty = True  # the terminal may still be sending
                 raise
+            if ex.foreign:
+                self._drop_link()  # whatever the terminal is doing, it is not what we asked
+                self._line_dirty = True
+                raise ResultLost(f"the terminal answered with another transaction's status "
+                                 f"({ex.foreign})")
             if ex.completion_missing or ex.abort_sent:
                 self._drop_link()  # the terminal may still be master: register afresh next time
+                self._line_dirty = self._line_dirty or not ex.finished
             self._learn(operation, ex)
             return ex
 
@@ -502,10 +593,11 @@ class ZvtTerminal:
             return self._build(st, approved=False, code=code, amount=amount_cents,
                                currency=currency, message=message, lines=ex.lines)
         if st is None:
-            # completion without status information: the terminal says it succeeded
-            return PaymentResult(True, 0, amount_cents, currency, terminal_id=self.terminal_id,
-                                 message="approved", receipt_lines=tuple(ex.lines),
-                                 at=dt.datetime.now().astimezone())
+            # a completion and no status information: a payment is always answered with its
+            # own 04 0F, so this may be an earlier transaction's 06 0F still on the line
+            log.warning("%s: completion without a status information: outcome unknown",
+                        ex.operation)
+            raise ResultLost("the terminal completed without a status information")
         code = st.result_code if st.result_code is not None else 0
         return self._build(st, approved=code == 0, code=code, amount=amount_cents,
                            currency=currency, message=result_text(code), lines=ex.lines,
@@ -550,7 +642,12 @@ class ZvtTerminal:
                 raise TerminalUnavailable(f"cannot keep the payment's evidence: {exc}") from exc
             try:
                 ex = self._exchange(command, operation, control, deadline,
-                                    on_status=on_status or _noop_status, keep_status=True)
+                                    on_status=on_status or _noop_status, keep_status=True,
+                                    belongs=None if operation == "reverse"
+                                    else lambda st: self._not_ours(st, amount))
+                if ex.status is None and not ex.aborted:
+                    self._drop_link()  # see _result: not this payment's answer
+                    self._line_dirty = True
                 return self._result(ex, amount, currency)
             except UndecodableMessage as exc:
                 raise UndecodablePaymentAnswer(f"payment outcome unknown: {exc}") from exc
@@ -558,6 +655,33 @@ class ZvtTerminal:
                 raise PaymentOutcomeUnknown(f"payment outcome unknown: {exc}") from exc
 
         return self._call(job, operation, money=True)
+
+    def _not_ours(self, st: StatusInformation, amount_cents: int) -> str | None:
+        """Why a money command's final status cannot be its own, ``None`` when it can be.
+
+        An earlier transaction's answer may still be on the line when the next command goes
+        out (a command abandoned while the terminal was sending). Its amount, when sent, must
+        be the one asked for; its trace number, when sent, else its receipt number, must be
+        new: a terminal never numbers two transactions alike. The trace number decides when
+        there is one, because receipt numbers restart with a batch the terminal may close on
+        its own (an acquirer's nightly cut-over) without the kiosk's end of day.
+        """
+        if st.amount_cents is not None and st.amount_cents != amount_cents:
+            return (f"amount {st.amount_cents / 100:.2f} for a request of "
+                    f"{amount_cents / 100:.2f}")
+        tid = f"{st.terminal_id:08d}" if st.terminal_id is not None else self.terminal_id
+        receipts, traces = self._state.seen_numbers(tid)
+        if st.trace_no is not None:
+            what, number, seen = "trace", f"{st.trace_no:06d}", traces
+        elif st.receipt_no is not None:
+            what, number, seen = "receipt", f"{st.receipt_no:04d}", receipts
+        else:
+            return None
+        earlier = seen.get(number)
+        if earlier is not None:
+            return (f"{what} {number} already seen for operation {earlier.op_seq} "
+                    f"({earlier.operation})")
+        return None
 
     @staticmethod
     def _check_amount(amount_cents: int) -> None:

@@ -92,6 +92,11 @@ class Timing:
         """Opening the port (retried, so a cable plugged back in is picked up)."""
         return max(self.ack_s, 1.0) + 0.5
 
+    def quiet_cap_s(self, pace: float) -> float:
+        """Longest wait for the line to fall silent after a command abandoned while the terminal
+        was master: one quiet interval, plus the rest a terminal may still send."""
+        return self.quick_silence_s(pace) + self.settle_cap_s
+
     def busy_s(self, pace: float) -> float:
         return self.busy_window_s + self.first_answer_s(pace)
 
@@ -110,17 +115,20 @@ class Timing:
         return self.connect_s() + self.busy_s(pace) + self.command_s(pace, EXPECTED_MESSAGES["register"])
 
     def budget_s(self, operation: str, pace: float, *, messages: int | None = None,
-                 probe: bool = False) -> float:
+                 probe: bool = False, quiet: bool = False) -> float:
         """The driver's own limit for ``operation``, registration included.
 
         ``messages`` overrides the expected message count (the driver learns it);
-        ``probe`` adds the repeat-receipt probe that follows a first registration.
+        ``probe`` adds the repeat-receipt probe that follows a first registration;
+        ``quiet`` the wait for the line to fall silent before it (:meth:`quiet_cap_s`).
         """
         if operation == "abort":
             return self.abort_bound_s(pace)
         if operation == "close":
             return self.close_s
         base = self.register_s(pace)
+        if quiet:
+            base += self.quiet_cap_s(pace)
         if probe:
             base += self.command_s(pace, EXPECTED_MESSAGES["last_result"])
         if operation == "register":
@@ -135,11 +143,11 @@ class Timing:
         return base + self.busy_s(pace) + self.command_s(pace, n)
 
     def deadline_s(self, operation: str, pace: float, *, messages: int | None = None,
-                   probe: bool = False) -> float:
+                   probe: bool = False, quiet: bool = False) -> float:
         """What a caller should wait: the driver's budget, then its abort, plus a margin."""
         if operation in ("abort", "close"):
             return self.budget_s(operation, pace) + CALLER_MARGIN_S
-        return (self.budget_s(operation, pace, messages=messages, probe=probe)
+        return (self.budget_s(operation, pace, messages=messages, probe=probe, quiet=quiet)
                 + self.abort_bound_s(pace) + CALLER_MARGIN_S)
 
 
