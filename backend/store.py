@@ -876,11 +876,14 @@ class Store:
         """Hold the fleet-wide lock ``name`` for the block; yields whether it was had within
         ``wait_s`` (0: one try). Every backend process on this database, on any machine, sees it.
 
-        PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) on a connection of its
-        own, outside the pool (the work under the lock uses the pool freely, and a pool of one
-        cannot deadlock); closing that connection releases the lock, so a crashed process
-        never leaves it held. SQLite (one machine): an exclusive ``flock`` on a file beside
-        the database, released when the file is closed."""
+        PostgreSQL: a transaction-scoped advisory lock (``pg_try_advisory_xact_lock``) in a
+        transaction left open on a connection of its own, outside the pool (the work under the
+        lock uses the pool freely, and a pool of one cannot deadlock). It ends with that
+        transaction, so neither a crashed process nor pgbouncer in transaction mode (which
+        would hand a *session* lock's server connection to someone else) can leave it held;
+        the open transaction takes no row locks and no snapshot between its statements.
+        SQLite (one machine): an exclusive ``flock`` on a file beside the database, released
+        when the file is closed."""
         deadline = time.monotonic() + max(0.0, wait_s)
         if self.dialect == "postgresql":
             with self._pg_lock(name, deadline) as held:
@@ -892,14 +895,14 @@ class Store:
     @contextlib.contextmanager
     def _pg_lock(self, name: str, deadline: float) -> Iterator[bool]:
         try:
-            conn = self._lock_engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+            conn = self._lock_engine().connect()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open a lock connection: {exc.__class__.__name__}: {exc}") from exc
         try:
             held = False
             try:
                 while True:
-                    held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                    held = bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
                                              {"k": _lock_id("fleet:" + name)}).scalar())
                     if held or time.monotonic() >= deadline:
                         break
@@ -908,7 +911,7 @@ class Store:
                 raise StoreError(f"advisory lock failed: {exc.__class__.__name__}: {exc}") from exc
             yield held
         finally:
-            conn.close()  # ends the session: the lock goes with it
+            conn.close()  # rolls the transaction back (and ends the session): the lock goes with it
 
     def _lock_engine(self) -> Engine:
         """One connection per held lock, opened for it and closed after (no pool)."""

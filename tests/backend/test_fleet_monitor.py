@@ -241,3 +241,21 @@ def store_row(db: str) -> dict[str, Any]:
         row = store.aggregator_run("simulated", "check")
     assert row is not None
     return row
+
+
+@pytest.mark.postgres
+def test_the_fleet_lock_on_postgres(postgres_url: str) -> None:
+    """One holder across processes (two stores stand in for two); a waiter gives up after its
+    bound; work under the lock may use a pool of one (the lock has its own connection)."""
+    with Store.open(postgres_url, pool_size=1) as a, Store.open(postgres_url, migrate=False) as b:
+        with a.exclusive("job") as held:
+            assert held
+            assert a.catalog_version() is None  # the pool's only connection is free
+            started = time.monotonic()
+            with b.exclusive("job", wait_s=0.3) as other:
+                assert not other
+            assert time.monotonic() - started >= 0.3
+            with b.exclusive("another job") as other:
+                assert other
+        with b.exclusive("job") as other:
+            assert other
