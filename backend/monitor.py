@@ -63,9 +63,12 @@ class ProviderMonitor:
         self._thread: threading.Thread | None = None
         self.on_demand_wait_s = ON_DEMAND_WAIT_S
         self.runner = runner_name()
+        #: The stored runs' and locks' key: a switch of environment (sandbox to production)
+        #: or of aggregator starts afresh, with a refresh and a check at once.
+        self.aggregator = f"{provider.name}:{provider.environment}"[:32]
 
     def lock_name(self, job: str) -> str:
-        return f"aggregator:{self._provider.name}:{job}"
+        return f"aggregator:{self.aggregator}:{job}"
 
     def interval_s(self, job: str, last_ok: bool = True) -> float:
         """A job's interval; a failed refresh is retried at the check interval when that is shorter."""
@@ -98,10 +101,10 @@ class ProviderMonitor:
     # ------------------------------------------------------------------ the work (under the lock)
 
     def _check(self) -> ProviderHealth:
-        previous = self._store.aggregator_run(self._provider.name, CHECK)
+        previous = self._store.aggregator_run(self.aggregator, CHECK)
         started = _now_ms()
         health = self._provider.health()
-        self._store.record_aggregator_run(self._provider.name, CHECK, started_ms=started, ok=health.ok,
+        self._store.record_aggregator_run(self.aggregator, CHECK, started_ms=started, ok=health.ok,
                                           result=health.as_dict(), error=None if health.ok else health.detail,
                                           runner=self.runner)
         if not health.ok:
@@ -117,11 +120,11 @@ class ProviderMonitor:
         try:
             result = self._catalog.refresh()
         except ProviderUnavailable as exc:
-            self._store.record_aggregator_run(self._provider.name, CATALOG, started_ms=started, ok=False,
+            self._store.record_aggregator_run(self.aggregator, CATALOG, started_ms=started, ok=False,
                                               result=None, error=str(exc), runner=self.runner)
             log.warning("catalog refresh failed: %s", exc)
             raise
-        self._store.record_aggregator_run(self._provider.name, CATALOG, started_ms=started, ok=True,
+        self._store.record_aggregator_run(self.aggregator, CATALOG, started_ms=started, ok=True,
                                           result=result, error=None, runner=self.runner)
         return result
 
@@ -134,7 +137,7 @@ class ProviderMonitor:
             if not held:
                 log.debug("aggregator %s: another backend process is running it; skipped", job)
                 return min(self.interval_s(job), HELD_RETRY_S)
-            last = self._store.aggregator_run(self._provider.name, job)
+            last = self._store.aggregator_run(self.aggregator, job)
             if last is not None:
                 due_in = (int(last["started_ms"]) + self.interval_s(job, last["ok"]) * 1000 - _now_ms()) / 1000
                 if due_in > 0:
@@ -156,8 +159,8 @@ class ProviderMonitor:
 
     def status(self) -> dict[str, Any]:
         """The last stored check and refresh of this provider (the same on every worker)."""
-        checked = self._store.aggregator_run(self._provider.name, CHECK)
-        refreshed = self._store.aggregator_run(self._provider.name, CATALOG)
+        checked = self._store.aggregator_run(self.aggregator, CHECK)
+        refreshed = self._store.aggregator_run(self.aggregator, CATALOG)
         health = checked["result"] if checked is not None else None
         return {
             "provider": self._provider.name, "environment": self._provider.environment,

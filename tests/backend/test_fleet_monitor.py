@@ -221,24 +221,24 @@ def test_a_recent_run_stored_by_another_process_is_not_repeated(tmp_path: Path) 
         first = monitor.status()["health"]
         assert first is not None and first["ok"] is True
         with Store.open(db, migrate=False) as store:
-            row = store.aggregator_run("simulated", "check")
+            row = store.aggregator_run(monitor.aggregator, "check")
         assert row is not None
         assert monitor.run_scheduled("check") > 200  # the 300 s interval, counted from the stored run
-        assert store_row(db)["started_ms"] == row["started_ms"]
+        assert store_row(db, monitor.aggregator)["started_ms"] == row["started_ms"]
         with Store.open(db, migrate=False) as store:
-            store.record_aggregator_run("simulated", "check", started_ms=row["started_ms"] - 301_000,
+            store.record_aggregator_run(monitor.aggregator, "check", started_ms=row["started_ms"] - 301_000,
                                         ok=False, result={"ok": False, "detail": "elsewhere"}, error="down",
                                         runner="other[1]")
         assert monitor.status()["ok"] is False  # shown from the database, not this process's memory
         monitor.run_scheduled("check")
-        assert monitor.status()["ok"] is True and store_row(db)["runner"] != "other[1]"
+        assert monitor.status()["ok"] is True and store_row(db, monitor.aggregator)["runner"] != "other[1]"
     finally:
         server.stop()
 
 
-def store_row(db: str) -> dict[str, Any]:
+def store_row(db: str, aggregator: str) -> dict[str, Any]:
     with Store.open(db, migrate=False) as store:
-        row = store.aggregator_run("simulated", "check")
+        row = store.aggregator_run(aggregator, "check")
     assert row is not None
     return row
 
