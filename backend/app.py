@@ -490,7 +490,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
     master_key = load_master_key(settings.master_key_file, create=True)
     backend = Backend(settings, store, master_key,
                       provider or load_provider(settings.provider, settings.provider_config))
-    monitor = ProviderMonitor(backend.provider, backend.topups.catalog_service, settings.provider_config)
+    monitor = ProviderMonitor(backend.provider, backend.topups.catalog_service, settings.provider_config, store)
     cap = settings.max_body_bytes
     small = settings.max_small_body_bytes
 

@@ -100,7 +100,6 @@ class CatalogService:
         self._lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._cached: tuple[float, str, list[dict[str, Any]]] | None = None
-        self.last_refresh: dict[str, Any] | None = None
 
     def refresh(self) -> dict[str, Any]:
         """Fetch from the aggregator and store; raises :class:`ProviderUnavailable`."""
@@ -122,7 +121,6 @@ class CatalogService:
             result = self._store.apply_catalog(self._provider.name, plans)
             with self._lock:
                 self._cached = None
-            self.last_refresh = result
             log.info("catalog refreshed from %s: %s", self._provider.name, result)
             return result
 

@@ -220,3 +220,20 @@ class LoginAttempt(Base):
     at_ms: Mapped[int] = mapped_column(BigInteger)  # epoch milliseconds
 
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "at_ms"), Index("ix_login_attempts_at", "at_ms"))
+
+
+class AggregatorRun(Base):
+    """The last run of each fleet-wide aggregator job (``catalog`` refresh, health ``check``),
+    shared by every backend process on the database: a process skips a job whose stored run
+    is more recent than its interval, and the operator page shows the stored result, so every
+    worker and machine shows the same one."""
+
+    __tablename__ = "aggregator_runs"
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    job: Mapped[str] = mapped_column(String(16), primary_key=True)  # catalog | check
+    started_ms: Mapped[int] = mapped_column(BigInteger)  # epoch ms: the interval counts from here
+    at: Mapped[str] = mapped_column(String(32))  # when it ended
+    ok: Mapped[bool] = mapped_column(Boolean)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON: the health, or the last good refresh's counts
+    error: Mapped[str | None] = mapped_column(Text)
+    runner: Mapped[str] = mapped_column(String(96))  # host[pid] of the process that ran it

@@ -5,9 +5,9 @@ request parsing stay untouched; every handler authenticates with ``Backend.opera
 
 | endpoint | |
 |---|---|
-| ``GET /api/provider`` | the monitor's status (health, balance, low-balance flag, catalog refresh) |
-| ``POST /api/provider/check`` | check the aggregator now |
-| ``POST /api/catalog/refresh`` | fetch the catalog now |
+| ``GET /api/provider`` | the fleet's last stored check (health, balance, low-balance flag) and catalog refresh |
+| ``POST /api/provider/check`` | check the aggregator now (``409 check_in_progress`` while another process does) |
+| ``POST /api/catalog/refresh`` | fetch the catalog now (``409 refresh_in_progress`` while another process does) |
 | ``GET /api/plans`` | every stored plan (withdrawn ones flagged) with its translations |
 | ``POST /api/plans/{plan_id}/i18n/{lang}`` | ``{"name", "benefits"}``; empty both = remove |
 | ``GET /api/topups/pending`` | records still pending (numbers masked) and the latest settlements |

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import re
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from backend.errors import ApiError, BackendError, StoreError
 from backend.ingest import (
@@ -67,6 +72,7 @@ from backend.ingest import (
 )
 from backend.keys import secret_check
 from backend.models import (
+    AggregatorRun,
     CatalogPlan,
     CatalogVersion,
     Incident,
@@ -101,6 +107,7 @@ SESSIONS = cast(Table, OperatorSession.__table__)
 PLANS = cast(Table, CatalogPlan.__table__)
 PLAN_I18N = cast(Table, PlanTranslation.__table__)
 CATALOG_VERSIONS = cast(Table, CatalogVersion.__table__)
+RUNS = cast(Table, AggregatorRun.__table__)
 _PLAN_CONTENT = ("carrier", "name", "price_cents", "currency", "validity_days", "benefits", "position")
 NONCES = cast(Table, RequestNonce.__table__)
 ATTEMPTS = cast(Table, LoginAttempt.__table__)
@@ -198,6 +205,8 @@ class Store:
         self._engine = engine
         self._replica = replica  # operator views may read here (a streaming replica); None: the primary
         self._closed = False
+        self._locks: Engine | None = None  # PostgreSQL fleet locks' connections (see exclusive)
+        self._lock_engine_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE,
@@ -222,6 +231,8 @@ class Store:
         if not self._closed:
             self._closed = True
             self._engine.dispose()
+            if self._locks is not None:
+                self._locks.dispose()
             if self._replica is not None:
                 self._replica.dispose()
 
@@ -813,9 +824,10 @@ class Store:
                 seen.add(plan["id"])
                 old = existing.get(plan["id"])
                 if old is None:
-                    conn.execute(insert(PLANS).values(plan_id=plan["id"], first_seen_at=now, updated_at=now,
-                                                      withdrawn_at=None, **values))
-                    added += 1
+                    # Another process's refresh may insert the same new plan meanwhile: its row
+                    # stands (the insert waits for it on the key, then does nothing), no error.
+                    added += self._insert_new(conn, PLANS, ["plan_id"], plan_id=plan["id"], first_seen_at=now,
+                                              updated_at=now, withdrawn_at=None, **values)
                 elif old["withdrawn_at"] is not None or any(old[k] != values[k] for k in _PLAN_CONTENT):
                     conn.execute(update(PLANS).where(PLANS.c.plan_id == plan["id"]).values(
                         updated_at=now, withdrawn_at=None, **values))
@@ -834,6 +846,12 @@ class Store:
         return {"version": str(version), "plans": len(plans), "added": added, "changed": changed,
                 "withdrawn": withdrawn}
 
+    def _insert_new(self, conn: Connection, table: Table, key: list[str], **values: Any) -> int:
+        """``INSERT … ON CONFLICT (key) DO NOTHING``; 1 when the row was inserted, 0 when it was there."""
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        result = conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=key))
+        return 1 if result.rowcount == 1 else 0
+
     def set_translation(self, plan_id: str, lang: str, name: str, benefits: Sequence[str],
                         operator: str) -> str | None:
         """Attach (or, with an empty name and no benefits, remove) a plan's text in ``lang``;
@@ -851,6 +869,120 @@ class Store:
                                                          detail=f"{operator}: {plan_id} {lang}"))
         return now
 
+    # ------------------------------------------------------------------ fleet-wide runs (backend/monitor.py)
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str, wait_s: float = 0.0) -> Iterator[bool]:
+        """Hold the fleet-wide lock ``name`` for the block; yields whether it was had within
+        ``wait_s`` (0: one try). Every backend process on this database, on any machine, sees it.
+
+        PostgreSQL: a transaction-scoped advisory lock (``pg_try_advisory_xact_lock``) in a
+        transaction left open on a connection of its own, outside the pool (the work under the
+        lock uses the pool freely, and a pool of one cannot deadlock). It ends with that
+        transaction, so neither a crashed process nor pgbouncer in transaction mode (which
+        would hand a *session* lock's server connection to someone else) can leave it held;
+        the open transaction takes no row locks and no snapshot between its statements.
+        SQLite (one machine): an exclusive ``flock`` on a file beside the database, released
+        when the file is closed."""
+        deadline = time.monotonic() + max(0.0, wait_s)
+        if self.dialect == "postgresql":
+            with self._pg_lock(name, deadline) as held:
+                yield held
+        else:
+            with self._file_lock(name, deadline) as held:
+                yield held
+
+    @contextlib.contextmanager
+    def _pg_lock(self, name: str, deadline: float) -> Iterator[bool]:
+        try:
+            conn = self._lock_engine().connect()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open a lock connection: {exc.__class__.__name__}: {exc}") from exc
+        try:
+            held = False
+            try:
+                while True:
+                    held = bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                             {"k": _lock_id("fleet:" + name)}).scalar())
+                    if held or time.monotonic() >= deadline:
+                        break
+                    time.sleep(min(LOCK_POLL_S, max(0.0, deadline - time.monotonic())))
+            except SQLAlchemyError as exc:
+                raise StoreError(f"advisory lock failed: {exc.__class__.__name__}: {exc}") from exc
+            yield held
+        finally:
+            conn.close()  # rolls the transaction back (and ends the session): the lock goes with it
+
+    def _lock_engine(self) -> Engine:
+        """One connection per held lock, opened for it and closed after (no pool)."""
+        with self._lock_engine_lock:
+            if self._locks is None:
+                self._locks = create_engine(self._engine.url, poolclass=NullPool, connect_args={
+                    "connect_timeout": 10, "application_name": f"kiosk-backend[{os.getpid()}] lock"})
+            return self._locks
+
+    @contextlib.contextmanager
+    def _file_lock(self, name: str, deadline: float) -> Iterator[bool]:
+        database = self._engine.url.database
+        if not database or database == ":memory:":  # one process: a lock of this process is the fleet's
+            lock = _MEMORY_LOCKS.setdefault(name, threading.Lock())
+            held = lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+            try:
+                yield held
+            finally:
+                if held:
+                    lock.release()
+            return
+        path = Path(database).with_name(f"{Path(database).name}.{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot open lock file {path}: {exc.strerror}") from exc
+        try:
+            held = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = True
+                except BlockingIOError:
+                    pass
+                if held or time.monotonic() >= deadline:
+                    break
+                time.sleep(min(LOCK_POLL_S, max(0.0, deadline - time.monotonic())))
+            yield held
+        finally:
+            os.close(fd)  # releases the flock
+
+    def aggregator_run(self, provider: str, job: str) -> dict[str, Any] | None:
+        """The stored last run of ``job`` for ``provider`` (``result`` parsed), or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(select(RUNS).where(RUNS.c.provider == provider, RUNS.c.job == job)).mappings().first()
+        if row is None:
+            return None
+        out = dict(row)
+        out["ok"] = bool(out["ok"])
+        out["result"] = json.loads(out["result"]) if out["result"] else None
+        return out
+
+    def record_aggregator_run(self, provider: str, job: str, *, started_ms: int, ok: bool,
+                              result: dict[str, Any] | None, error: str | None, runner: str) -> None:
+        """Store a run as the last of its job; ``result=None`` keeps the stored result (a failed
+        refresh leaves the last good refresh's counts on show)."""
+        values = {"started_ms": started_ms, "at": now_text(), "ok": ok, "error": error, "runner": runner,
+                  "result": None if result is None else json.dumps(result, ensure_ascii=False)}
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = dialect_insert(RUNS).values(provider=provider, job=job, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["provider", "job"], set_={
+            **{k: stmt.excluded[k] for k in values if k != "result"},
+            "result": func.coalesce(stmt.excluded.result, RUNS.c.result)})
+        with self._write() as conn:
+            conn.execute(stmt)
+
+
+#: Fleet locks of a process without a database file (SQLite in memory): one process is the fleet.
+_MEMORY_LOCKS: dict[str, threading.Lock] = {}
+#: How often a lock held elsewhere is tried again while waiting for it.
+LOCK_POLL_S = 0.1
 
 #: PostgreSQL hot-path statements (psycopg placeholders), run through :meth:`Store._pg_row`.
 _PG_KIOSK_AUTH = "SELECT secret_generation, secret_check, disabled FROM kiosks WHERE id = %(kiosk)s::varchar"
