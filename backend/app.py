@@ -629,6 +629,10 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
             **ereceipt.FOUND_HEADERS,
             "content-disposition": 'attachment; filename="renewal-reminder.ics"'})
 
+    def ereceipt_missing(request: Request) -> Response:
+        return HTMLResponse(ereceipt.missing_page(ereceipt.choose_lang(request.query_params.get("lang"))), 404,
+                            headers=ereceipt.MISSING_HEADERS)
+
     def _receipt_for(request: Request) -> tuple[Receipt, str] | Response:
         kiosk_id = str(request.path_params["kiosk_id"])
         txn_id = str(request.path_params["txn_id"])
@@ -704,6 +708,7 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/api/incidents", incidents, methods=["GET"]),
         Route("/r/{kiosk_id}/{txn_id}", ereceipt_page, methods=["GET"]),
         Route("/r/{kiosk_id}/{txn_id}/reminder.ics", ereceipt_reminder, methods=["GET"]),
+        Route("/r/{rest:path}", ereceipt_missing, methods=["GET"]),  # a mangled link: the customer's 404 too
         *provider_routes(backend, monitor, backend.topups.catalog_service, small),
         Mount("/static", SafeStaticFiles(directory=STATIC), name="static"),
     ]
