@@ -1,4 +1,5 @@
-"""The backend's ASGI app (Starlette): kiosk API, provider API, operator API and web page.
+"""The backend's ASGI app (Starlette): kiosk API, provider API, operator API and web page,
+and the customers' public e-receipt pages (``/r/...``, ``backend.ereceipt``).
 
 Kiosk-facing endpoints are signed (signature v2, ``kiosk.sync.signing``): the HMAC
 binds method, path, query, timestamp, nonce and body, and each (kiosk, nonce) is
