@@ -1,4 +1,5 @@
-"""The backend's ASGI app (Starlette): kiosk API, provider API, operator API and web page.
+"""The backend's ASGI app (Starlette): kiosk API, provider API, operator API and web page,
+and the customers' public e-receipt pages (``/r/...``, ``backend.ereceipt``).
 
 Kiosk-facing endpoints are signed (signature v2, ``kiosk.sync.signing``): the HMAC
 binds method, path, query, timestamp, nonce and body, and each (kiosk, nonce) is
@@ -34,11 +35,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend import ereceipt
 from backend.errors import ApiError, BackendError, StoreError, bad_request
 from backend.ingest import check_hashes, parse_batch, parse_json_object
 from backend.keys import derive_secret, load_master_key, secret_check
@@ -59,6 +61,7 @@ from backend.store import KioskAuth, NonceClaim, Store
 from backend.throttle import LoginThrottle, TooManyAttempts
 from backend.topups import TopUps, parse_lookup, parse_topup
 from kiosk.ledger.chain import GENESIS
+from kiosk.ports import Receipt
 from kiosk.sync.signing import (
     HEADER_KIOSK,
     HEADER_NONCE,
@@ -94,7 +97,7 @@ SECURITY_HEADERS = [
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: security headers on every response, no per-request overhead."""
+    """Pure ASGI middleware: security headers on every response that does not set its own."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,7 +109,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _value in headers}  # a page's own policy wins (e-receipts)
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -604,6 +609,50 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
                       "last_end_of_day": backend.store.last_end_of_day(kiosk_id),
                       "incidents": backend.store.incidents(20, kiosk_id=kiosk_id)})
 
+    def ereceipt_page(request: Request) -> Response:
+        """The public e-receipt page (no login: the random transaction id is the capability)."""
+        found = _receipt_for(request)
+        if isinstance(found, Response):
+            return found
+        receipt, lang = found
+        return HTMLResponse(ereceipt.receipt_page(receipt, lang), headers=ereceipt.FOUND_HEADERS)
+
+    def ereceipt_reminder(request: Request) -> Response:
+        """The receipt's "remind me" iCalendar event (the printed QR code's), as a download."""
+        found = _receipt_for(request)
+        if isinstance(found, Response):
+            return found
+        receipt, lang = found
+        ics = ereceipt.reminder(receipt, lang)
+        if ics is None:  # no new expiry: nothing to remind of
+            return HTMLResponse(ereceipt.missing_page(lang), 404, headers=ereceipt.MISSING_HEADERS)
+        return Response(ics, media_type="text/calendar; charset=utf-8", headers={
+            **ereceipt.FOUND_HEADERS,
+            "content-disposition": 'attachment; filename="renewal-reminder.ics"'})
+
+    def ereceipt_missing(request: Request) -> Response:
+        return HTMLResponse(ereceipt.missing_page(ereceipt.choose_lang(request.query_params.get("lang"))), 404,
+                            headers=ereceipt.MISSING_HEADERS)
+
+    def _receipt_for(request: Request) -> tuple[Receipt, str] | Response:
+        kiosk_id = str(request.path_params["kiosk_id"])
+        txn_id = str(request.path_params["txn_id"])
+        asked = request.query_params.get("lang")
+        if not ereceipt.valid_ids(kiosk_id, txn_id):
+            return HTMLResponse(ereceipt.missing_page(ereceipt.choose_lang(asked)), 404,
+                                headers=ereceipt.MISSING_HEADERS)
+        try:
+            text = backend.store.receipt(kiosk_id, txn_id)
+        except StoreError as exc:
+            log.error("e-receipt read failed: %s", exc, extra={"kiosk_id": kiosk_id, "error_code": exc.code})
+            return HTMLResponse(ereceipt.missing_page(ereceipt.choose_lang(asked), trouble=True), 503,
+                                headers={**ereceipt.MISSING_HEADERS, "retry-after": "30"})
+        receipt = ereceipt.load_receipt(text, kiosk_id, txn_id)
+        if receipt is None:
+            return HTMLResponse(ereceipt.missing_page(ereceipt.choose_lang(asked)), 404,
+                                headers=ereceipt.MISSING_HEADERS)
+        return receipt, ereceipt.choose_lang(asked, receipt.lang)
+
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         response = _json(exc.body(), exc.status)
@@ -658,6 +707,9 @@ def create_app(settings: BackendSettings, *, store: Store | None = None,
         Route("/api/transactions.csv", transactions_csv, methods=["GET"]),
         Route("/api/sales/daily", daily_sales, methods=["GET"]),
         Route("/api/incidents", incidents, methods=["GET"]),
+        Route("/r/{kiosk_id}/{txn_id}", ereceipt_page, methods=["GET"]),
+        Route("/r/{kiosk_id}/{txn_id}/reminder.ics", ereceipt_reminder, methods=["GET"]),
+        Route("/r/{rest:path}", ereceipt_missing, methods=["GET"]),  # a mangled link: the customer's 404 too
         *provider_routes(backend, monitor, backend.topups.catalog_service, small),
         Mount("/static", SafeStaticFiles(directory=STATIC), name="static"),
     ]

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from backend.errors import ApiError, bad_request
 from kiosk.ledger.chain import GENESIS, canonical_json, event_hash
 from kiosk.ledger.models import PROJECTED_FIELDS
@@ -216,6 +218,10 @@ def plan_ingest(
 
 
 _INT_FIELDS = frozenset({"amount_cents"})
+#: The kiosk's receipt event (``kiosk.txn``): ``{"receipt": receipt_to_json(...), "print": ...}``.
+RECEIPT_KIND = "txn.receipt"
+#: A receipt is a few hundred bytes; one larger than this is not kept (its page says "not available").
+MAX_RECEIPT_BYTES = 16_384
 
 
 @dataclass
@@ -228,13 +234,28 @@ class TxnRow:
     updated_at: str
     last_seq: int
     values: dict[str, Any] = field(default_factory=dict)
+    receipt: str | None = None  # JSON of the last ``txn.receipt`` event's receipt (the e-receipt page)
 
     def as_row(self) -> dict[str, Any]:
         row = {name: self.values.get(name) for name in PROJECTED_FIELDS}
         row["state"] = row["state"] or "created"
         row.update(kiosk_id=self.kiosk_id, txn_id=self.txn_id, created_at=self.created_at,
-                   updated_at=self.updated_at, last_seq=self.last_seq)
+                   updated_at=self.updated_at, last_seq=self.last_seq, receipt=self.receipt)
         return row
+
+
+def receipt_text(payload: Mapping[str, Any]) -> str | None:
+    """The receipt of a ``txn.receipt`` payload as compact JSON, ``None`` when it is not an
+    object or is oversized (a kiosk's odd payload must not fail the batch). Checked field by
+    field, masked and escaped when the page renders it (``backend.ereceipt``)."""
+    receipt = payload.get("receipt")
+    if not isinstance(receipt, dict):
+        return None
+    try:
+        text = orjson.dumps(receipt).decode("utf-8")  # a NUL becomes \u0000: storable in a text column
+    except orjson.JSONEncodeError:  # an integer over 64 bits, nesting deeper than 254
+        return None
+    return text if len(text) <= MAX_RECEIPT_BYTES else None
 
 
 def _projected_value(name: str, value: Any) -> Any:
@@ -265,6 +286,8 @@ def fold(rows: dict[str, TxnRow], kiosk_id: str, events: Sequence[IncomingEvent]
         for name in PROJECTED_FIELDS:
             if name in ev.payload:
                 row.values[name] = _projected_value(name, ev.payload[name])
+        if ev.kind == RECEIPT_KIND:
+            row.receipt = receipt_text(ev.payload)
 
 
 # --------------------------------------------------------------------------- end of day

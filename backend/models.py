@@ -75,6 +75,9 @@ class KioskTransaction(Base):
     provider_ref: Mapped[str | None] = mapped_column(Text)
     failure_kind: Mapped[str | None] = mapped_column(Text)
     last_seq: Mapped[int] = mapped_column(BigInteger)
+    #: The last ``txn.receipt`` event's receipt (JSON, ``kiosk.receipt.receipt_to_json``; b0006r):
+    #: the e-receipt page reads it by primary key.
+    receipt: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_kiosk_transactions_created", "created_at"),

@@ -111,7 +111,10 @@ RUNS = cast(Table, AggregatorRun.__table__)
 _PLAN_CONTENT = ("carrier", "name", "price_cents", "currency", "validity_days", "benefits", "position")
 NONCES = cast(Table, RequestNonce.__table__)
 ATTEMPTS = cast(Table, LoginAttempt.__table__)
-_TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq")
+#: What operator views read of a transaction: everything but the receipt's JSON (the e-receipt
+#: page's; an export of a fleet's day would carry it for nothing).
+OPERATOR_TXN_COLUMNS = tuple(c for c in TXNS.c if c.name != "receipt")
+_TXN_FIELDS = (*PROJECTED_FIELDS, "created_at", "updated_at", "last_seq", "receipt")
 #: PostgreSQL connections per process (a request holds one only while it talks to the database).
 DEFAULT_POOL_SIZE = 10
 
@@ -560,7 +563,7 @@ class Store:
         rows: dict[str, TxnRow] = {}
         for r in _projection_rows(conn, kiosk_id, txn_ids):
             rows[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
-                                       r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
+                                       r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS}, r["receipt"])
         existing = set(rows)
         fold(rows, kiosk_id, events)
         inserts = [rows[t].as_row() for t in rows if t not in existing]
@@ -571,6 +574,14 @@ class Store:
         if updates:
             conn.execute(update(TXNS).where(TXNS.c.kiosk_id == bindparam("b_kiosk"),
                                             TXNS.c.txn_id == bindparam("b_txn")), updates)
+
+    def receipt(self, kiosk_id: str, txn_id: str) -> str | None:
+        """The receipt JSON the kiosk journaled for a transaction (one primary-key read), or
+        ``None``: unknown transaction, or no ``txn.receipt`` event synced yet. Read on the
+        primary, not the replica: a customer scans the code seconds after the sale."""
+        with self._read() as conn:
+            return cast(str | None, conn.execute(select(TXNS.c.receipt).where(
+                TXNS.c.kiosk_id == kiosk_id, TXNS.c.txn_id == txn_id)).scalar())
 
     def record_incident(self, kiosk_id: str, code: str, seq: int | None, detail: str) -> None:
         with self._write() as conn:
@@ -1013,7 +1024,7 @@ def _claim_params(claim: NonceClaim) -> dict[str, Any]:
 
 def transactions_query(*, since: str | None = None, until: str | None = None, kiosk_id: str | None = None,
                        state: str | None = None, limit: int | None = None, offset: int = 0) -> Select[Any]:
-    query = select(TXNS).order_by(TXNS.c.created_at, TXNS.c.kiosk_id, TXNS.c.txn_id)
+    query = select(*OPERATOR_TXN_COLUMNS).order_by(TXNS.c.created_at, TXNS.c.kiosk_id, TXNS.c.txn_id)
     if since:
         query = query.where(TXNS.c.created_at >= since)
     if until:
@@ -1073,7 +1084,7 @@ def _private_sqlite(path: Path) -> None:
                            code="config_error") from exc
 
 
-_TXN_COLUMNS = ("txn_id", "created_at", "updated_at", "last_seq", *PROJECTED_FIELDS)
+_TXN_COLUMNS = ("txn_id", "created_at", "updated_at", "last_seq", *PROJECTED_FIELDS, "receipt")
 _TXN_TYPES = {"last_seq": "bigint", "amount_cents": "bigint"}
 _TXN_UNNEST = ("SELECT %(kiosk)s::varchar, " + ", ".join(f"r.{c}" for c in _TXN_COLUMNS) + " FROM unnest("
                + ", ".join(f"%({c})s::{_TXN_TYPES.get(c, 'text')}[]" for c in _TXN_COLUMNS)
@@ -1122,7 +1133,7 @@ def _project_pg(conn: Connection, kiosk_id: str, events: Sequence[IncomingEvent]
             r = dict(zip(names, values, strict=True))
             if r["stored"]:
                 stored[r["txn_id"]] = TxnRow(kiosk_id, r["txn_id"], r["created_at"], r["updated_at"],
-                                             r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS})
+                                             r["last_seq"], {f: r[f] for f in PROJECTED_FIELDS}, r["receipt"])
         if stored:
             fold(stored, kiosk_id, [ev for ev in events if ev.txn_id in stored])
             cur.execute(_PG_TXN_MERGE, _txn_arrays(kiosk_id, [r.as_row() for r in stored.values()]))

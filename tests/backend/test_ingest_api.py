@@ -95,6 +95,8 @@ def test_the_projection_across_batch_boundaries_is_the_fold_of_every_event(pg_ba
                                                               "terminal_receipt_no": f"{i:04d}"}),
             (txn, at + dt.timedelta(seconds=3), "txn.state", {"state": "completed", "carrier": None,
                                                               "provider_ref": f"REF-{i}"}),
+            (txn, at + dt.timedelta(seconds=4), "txn.receipt", {"receipt": {"n": i, "lang": "es"}, "print": True}),
+            (txn, at + dt.timedelta(seconds=5), "txn.receipt_not_printed", {"error": "out_of_paper"}),
         ]
     rows = custom_rows(specs)
     for first in range(0, len(rows), batch):
@@ -105,10 +107,13 @@ def test_the_projection_across_batch_boundaries_is_the_fold_of_every_event(pg_ba
     fold(expected, kiosk_id, parse_batch(batch_body(rows), 1000))
     with pg_backend.store() as store:
         stored = {t["txn_id"]: t for t in store.transactions(kiosk_id=kiosk_id)}
+        receipts = {t: store.receipt(kiosk_id, t) for t in stored}
     assert stored.keys() == expected.keys()
     for txn_id, row in expected.items():
         want = row.as_row()
+        assert receipts[txn_id] == want.pop("receipt") is not None, txn_id  # the e-receipt's, kept
         assert {k: stored[txn_id][k] for k in want} == want, txn_id
+    assert receipts["t03"] == '{"lang":"es","n":3}' and "receipt" not in stored["t03"]  # not in operator views
     assert stored["t00"]["carrier"] is None and stored["t00"]["msisdn"] == "12025550100"
 
 

@@ -268,6 +268,16 @@ def _assert_json_refusal(r: httpx.Response, where: str) -> None:
         assert isinstance(body.get("error"), str) and isinstance(body.get("message"), str), where
 
 
+def _assert_page_refusal(r: httpx.Response, where: str) -> None:
+    """The public e-receipt pages refuse as a translated HTML page, never a 500."""
+    assert r.status_code == 404, f"{where}: {r.status_code} {r.text[:300]}"
+    assert r.headers["content-type"] == "text/html; charset=utf-8", where
+    assert r.headers["content-security-policy"].startswith("default-src 'none'"), where
+
+
+UNKNOWN_TXN = "0b7e4f0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
 @pytest.fixture(scope="module")
 def hostile(workers: tuple[BackendProcess, BackendProcess]
             ) -> Iterator[tuple[BackendProcess, str, bytes, httpx.Client]]:
@@ -317,13 +327,13 @@ def test_hostile_bodies_on_every_signed_post(hostile: tuple[BackendProcess, str,
             assert (r.status_code, r.json()["error"]) == (400, "malformed_json"), (path, body)
 
 
-def _chained(specs: list[tuple[str | None, str, dict[str, object]]]) -> list[dict[str, object]]:
+def _chained(specs: list[tuple[str | None, str, dict[str, object]]], kind: str = "k") -> list[dict[str, object]]:
     from kiosk.ledger.chain import GENESIS, canonical_json, event_hash
 
     prev, events = GENESIS, []
     for seq, (txn, at, payload) in enumerate(specs, start=1):
-        digest = event_hash(prev, seq, txn, at, "k", canonical_json(payload))
-        events.append({"seq": seq, "txn_id": txn, "at": at, "kind": "k", "payload": payload, "prev_hash": prev,
+        digest = event_hash(prev, seq, txn, at, kind, canonical_json(payload))
+        events.append({"seq": seq, "txn_id": txn, "at": at, "kind": kind, "payload": payload, "prev_hash": prev,
                        "hash": digest})
         prev = digest
     return events
@@ -391,6 +401,9 @@ def test_hostile_query_parameters_everywhere(hostile: tuple[BackendProcess, str,
             for name in names:
                 r = operator.get(f"{path}?{_quoted(name)}={q}")
                 _assert_json_refusal(r, f"{path}?{name}={text[:20]!r}")
+        for path in [f"/r/{q or 'x'}/{q or 'x'}", f"/r/{kiosk_id}/{q or 'x'}/reminder.ics",
+                     f"/r/{kiosk_id}/{UNKNOWN_TXN}?lang={q}", f"/r/{kiosk_id}/{UNKNOWN_TXN}?{q}={q}&lang=es"]:
+            _assert_page_refusal(HTTP.get(backend.base_url + path, timeout=30), path)
     for path, _names in OPERATOR_PARAMS:  # every view still renders what was accepted above
         _assert_json_refusal(operator.get(path), path)
         _assert_json_refusal(HTTP.get(f"{backend.base_url}/v1/topups/{q or 'x'}", timeout=30), "topups key")
@@ -444,3 +457,54 @@ def test_hostile_provider_and_catalog_posts(hostile: tuple[BackendProcess, str, 
     r = operator.post(translate.format(plan=plan, lang="es"), json={"name": "", "benefits": []},
                       headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200, r.text
+
+
+def test_hostile_receipts_never_fail_the_page(workers: tuple[BackendProcess, BackendProcess]) -> None:
+    """``txn.receipt`` events a kiosk could send (hash-correct, so stored): every e-receipt page
+    answers without a 500; what shows is escaped and masked, whatever the kiosk put there."""
+    import uuid
+
+    from kiosk.receipt import receipt_to_json
+    from tests.money.test_receipt import sample
+
+    a, _b = workers
+    kiosk_id, secret = new_kiosk(a)
+    good = receipt_to_json(sample()[1])
+    receipts: list[object] = [
+        {**good, "carrier": "<script>alert(1)</script>", "location": '"><img src=x onerror=alert(1)>',
+         "msisdn_masked": "12025550123", "terminal_lines": ["PAN 4761739001010119", "ICCID 8901260123456789012"],
+         "support_contact": "</pre><a href=//evil>", "plan_name": "x\x00y"},
+        {**good, "at": "9999-12-31T23:59:59-23:59", "timezone": "Pacific/Kiritimati"},
+        {**good, "at": "0001-01-01T00:00:00+23:59", "valid_until": "9999-12-31"},
+        {**good, "timezone": "../../../etc/passwd", "lang": "\x00", "valid_until": "not a date"},
+        {**good, "amount_cents": "lots"}, {**good, "amount_cents": 2**70}, {**good, "at": 5},
+        {**good, "terminal_lines": "PAN 4761739001010119"}, {**good, "terminal_lines": {"a": 1}},
+        {k: v for k, v in good.items() if k != "carrier"}, "not an object", None, [good], {"x": [[[[]]]]},
+        {**good, "carrier": "é" * 20_000},
+    ]
+    txns = [str(uuid.UUID(int=i + 1, version=4)) for i in range(len(receipts))]
+    events = _chained([(t, "2025-07-01T12:00:00.000000Z", {"receipt": rec, "print": True})
+                       for t, rec in zip(txns, receipts, strict=True)], kind="txn.receipt")
+    r = signed_post(a.base_url, f"/v1/kiosks/{kiosk_id}/events", kiosk_id, secret,
+                    json.dumps({"events": events}).encode())
+    assert r.status_code == 200 and r.json()["stored"] == len(events), r.text
+    shown: set[int] = set()
+    for i, (txn, rec) in enumerate(zip(txns, receipts, strict=True)):
+        for suffix in ("", "/reminder.ics"):
+            for lang in ("en", "es", "zh_CN", "\x00"):
+                page = HTTP.get(f"{a.base_url}/r/{kiosk_id}/{txn}{suffix}", params={"lang": lang}, timeout=30)
+                assert page.status_code in (200, 404), (rec, suffix, page.status_code, page.text[:300])
+                markup = ("<script>", "<img", "<a href=//evil") if suffix == "" else ()  # .ics: plain text
+                for needle in (*markup, "12025550123", "4761739001010119", "8901260123456789012"):
+                    assert needle not in page.text, (rec, needle)
+                if page.status_code == 200 and suffix == "":
+                    shown.add(i)
+    page = HTTP.get(f"{a.base_url}/r/{kiosk_id}/{txns[0]}", timeout=30)
+    assert page.status_code == 200 and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "*******0123" in page.text and "**** 0119" in page.text and "**** 9012" in page.text
+    # what can be shown is (a time zone that is no zone: in UTC); the rest, times the kiosk's zone
+    # cannot hold included, is "not available", never a 500
+    assert shown == {0, 3}
+    no_expiry = HTTP.get(f"{a.base_url}/r/{kiosk_id}/{txns[3]}", timeout=30)  # valid_until unreadable
+    assert no_expiry.status_code == 200 and 'class="reminder"' not in no_expiry.text
+    assert HTTP.get(f"{a.base_url}/r/{kiosk_id}/{txns[3]}/reminder.ics", timeout=30).status_code == 404
