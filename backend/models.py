@@ -75,7 +75,7 @@ class KioskTransaction(Base):
     provider_ref: Mapped[str | None] = mapped_column(Text)
     failure_kind: Mapped[str | None] = mapped_column(Text)
     last_seq: Mapped[int] = mapped_column(BigInteger)
-    #: The last ``txn.receipt`` event's receipt (JSON, ``kiosk.receipt.receipt_to_json``; b0006r):
+    #: The last ``txn.receipt`` event's receipt (JSON, ``kiosk.receipt.receipt_to_json``; b0007):
     #: the e-receipt page reads it by primary key.
     receipt: Mapped[str | None] = mapped_column(Text)
 

@@ -9,15 +9,15 @@ Adding a nullable column without a default rewrites nothing (PostgreSQL and SQLi
 the migration is instant whatever the table's size. Rows synced before it stay ``NULL``
 (their page says "not available"); they are not back-filled.
 
-Revision ID: b0006r
-Revises: b0005
+Revision ID: b0007
+Revises: b0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "b0006r"
-down_revision = "b0005"
+revision = "b0007"
+down_revision = "b0006"
 branch_labels = None
 depends_on = None
 
