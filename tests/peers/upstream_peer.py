@@ -1663,6 +1663,9 @@ class _Headers(dict[str, str]):
 # --------------------------------------------------------------------------- another process
 
 
+STOP_TIMEOUT_S = 60.0
+
+
 class PeerProcess:
     """The peer as a separate process (``python -m tests.peers.upstream_peer``), controlled by file."""
 
@@ -1714,10 +1717,14 @@ class PeerProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=15)
+                # joining its handler threads takes a while on a loaded machine (CI: two cores
+                # shared with a few hundred kiosk processes); 15 s was once too short
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                with open(self.stderr_path, "a") as stderr:
+                    stderr.write(f"killed: did not stop within {STOP_TIMEOUT_S:.0f} s of signal {int(sig)}\n")
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         return self.proc.returncode

@@ -127,6 +127,27 @@ class Kiosk:
             self.tap(f"key_{d}")
 
 
+@contextlib.contextmanager
+def still_kiosk_ui() -> Iterator[KioskUi]:
+    """A kiosk UI for rendering snapshots only (no services, timers or lanes, silent speech);
+    text size and language are put back when it closes."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from ui.screenshots import SilentSpeech
+
+    ui = KioskUi(None, Settings(), size=QSize(1080, 1920), speech_engine=SilentSpeech())
+    ui.controller.close()
+    ui.window.show()
+    try:
+        yield ui
+    finally:
+        ui.theme.setProperty("largeText", False)
+        ui.language.switch("en")
+        ui.close()
+        ui.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def make_kiosk(qtbot: object, services: Any, settings: Settings,
                size: QSize | None = None, **ui_kwargs: Any) -> Iterator[Kiosk]:  # fmt: skip
     ui = KioskUi(services, settings, size=size or QSize(540, 960), **ui_kwargs)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, QSize
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQuick import QQuickItem
 
-from kiosk.config import Settings
+from tests.ui.conftest import still_kiosk_ui
 from tests.ui.test_layout import LongTranslation, visual_child
 from ui.app import KioskUi
 from ui.layoutcheck import _frames
@@ -20,19 +20,8 @@ from ui.screenshots import SIZES, sample_sessions
 
 @pytest.fixture(scope="module")
 def idle_ui(qapp: QGuiApplication) -> Iterator[KioskUi]:
-    from ui.screenshots import SilentSpeech
-
-    ui = KioskUi(None, Settings(), size=QSize(1080, 1920), speech_engine=SilentSpeech())
-    ui.controller.close()  # snapshots only: no timers, no lanes
-    ui.window.show()
-    try:
+    with still_kiosk_ui() as ui:
         yield ui
-    finally:
-        ui.theme.setProperty("largeText", False)
-        ui.language.switch("en")
-        ui.close()
-        ui.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def scene_rect(item: QQuickItem) -> QRectF:

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 import zxingcpp
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QSize
+from PySide6.QtCore import QCoreApplication, QPointF
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtQuick import QQuickItem
 
-from kiosk.config import LANGUAGES, Settings
+from kiosk.config import LANGUAGES
 from kiosk.ports import Receipt
 from kiosk.receipt import PRINTED_QR_MODULE_DOTS, reminder_ics, reminder_qr
+from tests.ui.conftest import still_kiosk_ui
 from ui.app import KioskUi
 from ui.layoutcheck import _frames
 from ui.screenshots import SIZES, sample_sessions
@@ -41,19 +42,8 @@ def decode(image: QImage) -> set[str]:
 
 @pytest.fixture(scope="module")
 def qr_ui(qapp: QGuiApplication) -> Iterator[KioskUi]:
-    from ui.screenshots import SilentSpeech
-
-    ui = KioskUi(None, Settings(), size=QSize(1080, 1920), speech_engine=SilentSpeech())
-    ui.controller.close()  # snapshots only: no timers, no lanes
-    ui.window.show()
-    try:
+    with still_kiosk_ui() as ui:
         yield ui
-    finally:
-        ui.theme.setProperty("largeText", False)
-        ui.language.switch("en")
-        ui.close()
-        ui.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _visible(root: QQuickItem, name: str) -> QQuickItem | None:
