@@ -297,11 +297,8 @@ class Store:
             with self._write() as conn:
                 yield conn
             return
-        try:
-            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database statement failed: {exc.__class__.__name__}: {exc}") from exc
+        with self._pg_autocommit("statement") as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -311,11 +308,16 @@ class Store:
             with self._snapshot() as conn:
                 yield conn
             return
+        with self._pg_autocommit("read") as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _pg_autocommit(self, what: str) -> Iterator[Connection]:
         try:
             with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+            raise StoreError(f"database {what} failed: {exc.__class__.__name__}: {exc}") from exc
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
