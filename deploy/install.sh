@@ -79,6 +79,9 @@ fi
 # 2. The service user and its device groups.
 useradd_root=()
 [ -n "$ROOT" ] && useradd_root=(--root "$ROOT")
+for f in passwd group; do
+  [ -f "$ROOT/etc/$f" ] || die "$ROOT/etc/$f is missing: a --root tree needs the user database the service user goes into (copy /etc/passwd, group, shadow, gshadow and login.defs there first)"
+done
 for g in "${GROUPS_WANTED[@]}"; do
   getent_out=$(grep -E "^$g:" "$ROOT/etc/group" || true)
   [ -n "$getent_out" ] || groupadd "${useradd_root[@]}" --system "$g"

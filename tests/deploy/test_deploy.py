@@ -807,3 +807,12 @@ def test_install_files_are_idempotent_and_the_secret_protected(tmp_path: Path) -
     refused = _install_files(root)
     assert refused.returncode == 1
     assert "readable by others" in refused.stderr
+
+
+def test_install_into_a_root_without_a_user_database_says_what_to_copy(tmp_path: Path) -> None:
+    """A bare --root tree used to end with "grep: .../etc/group: No such file" and exit 10."""
+    proc = subprocess.run(["bash", str(DEPLOY / "install.sh"), "--root", str(tmp_path), "--skip-packages"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc
+    assert f"{tmp_path}/etc/passwd is missing" in proc.stderr and "copy /etc/passwd" in proc.stderr, proc.stderr
+    assert not list(tmp_path.glob("opt/simkiosk/releases/*"))  # nothing built
