@@ -50,13 +50,18 @@ T = TypeVar("T")
 POLL_SLICE_S = 0.5
 
 
+_SCARD: ModuleType | None = None
+
+
 def _scard() -> ModuleType:
-    try:
-        from smartcard import scard
-    except ImportError as exc:  # pyscard not built, or libpcsclite missing
-        raise NoReader(f"PC/SC library not available: {exc}") from exc
-    module: ModuleType = scard
-    return module
+    global _SCARD
+    if _SCARD is None:
+        try:
+            from smartcard import scard
+        except ImportError as exc:  # pyscard not built, or libpcsclite missing
+            raise NoReader(f"PC/SC library not available: {exc}") from exc
+        _SCARD = scard
+    return _SCARD
 
 
 def _u32(code: int) -> int:
@@ -115,6 +120,8 @@ class _Connection:
     hcard: int
     protocol: int
     atr: str
+    #: card changes a running watch had seen in this reader when it was connected
+    changes: int | None = None
 
 
 class _StaleHandle(Exception):
@@ -123,6 +130,53 @@ class _StaleHandle(Exception):
 
 def _matches(name: str, name_filter: str) -> bool:
     return name_filter.casefold() in name.casefold()
+
+
+class _SlotLog:
+    """What this reader's running watches saw, per reader: how many times the card in it
+    changed (inserted, removed, the reader gone) and the ATR of the card now in it. Reads
+    use it only as a shortcut; without a watch (or before it reports) they find out the
+    slow way, from the card itself."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._changes: dict[str, int] = {}
+        self._atr: dict[str, str | None] = {}
+
+    def watching(self, delta: int) -> None:
+        with self._lock:
+            self._running += delta
+            if self._running <= 0:  # nobody watches: what was seen goes stale
+                self._running = 0
+                self._changes.clear()
+                self._atr.clear()
+
+    def forget(self) -> None:
+        self.watching(-1)
+
+    def note(self, event: CardEvent) -> None:
+        with self._lock:
+            if event.kind is not CardEventKind.PRESENT:  # PRESENT: the first look, not a change
+                self._changes[event.reader] = self._changes.get(event.reader, 0) + 1
+            present = event.kind in (CardEventKind.INSERTED, CardEventKind.PRESENT)
+            self._atr[event.reader] = event.atr if present else None
+
+    def snapshot(self) -> dict[str, int] | None:
+        """Change counts now, ``None`` when no watch runs."""
+        with self._lock:
+            return dict(self._changes) if self._running else None
+
+    def changed_since(self, reader: str, changes: int | None) -> bool:
+        with self._lock:
+            return (self._running > 0 and changes is not None
+                    and self._changes.get(reader, 0) != changes)
+
+    def inserted(self, reader: str) -> tuple[int, str] | None:
+        """(change count, ATR) of the card a watch saw in ``reader``, if any."""
+        with self._lock:
+            atr = self._atr.get(reader) if self._running else None
+            return None if atr is None else (self._changes.get(reader, 0), atr)
 
 
 # --------------------------------------------------------------------------- worker
@@ -145,12 +199,24 @@ class _Job:
     error: BaseException | None = None
 
 
+class _ApduName:
+    """"APDU A4..." for a timeout message, formatted only if one is raised (per exchange)."""
+
+    __slots__ = ("_command",)
+
+    def __init__(self, command: bytes) -> None:
+        self._command = command
+
+    def __str__(self) -> str:
+        return f"APDU {self._command[:2].hex().upper()}"
+
+
 class _Guard:
     """The deadline of one blocking call, visible to the waiting caller while it runs."""
 
     __slots__ = ("_budget_s", "_what", "_worker")
 
-    def __init__(self, worker: _Worker, what: str, budget_s: float) -> None:
+    def __init__(self, worker: _Worker, what: str | _ApduName, budget_s: float) -> None:
         self._worker, self._what, self._budget_s = worker, what, budget_s
 
     def __enter__(self) -> None:
@@ -166,13 +232,14 @@ class _Worker:
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._cleanups: list[Callable[[], None]] = []
+        self._deferred: list[Callable[[], None]] = []  # worker thread only
         self.ctx: int | None = None  # PC/SC context kept across reads (worker thread only)
         self.hcard: int | None = None  # the connected card, if any (worker thread only)
         self.card: _Connection | None = None  # the connection kept while the card stays in
         self.abandoned = False  # set when a caller gave up on a stuck call
         self.readers: list[str] = []  # where the last card was found
         self.partial: SimCard | None = None  # the current read's card once the ICCID is known
-        self._guard: tuple[float, float, str] | None = None  # (start, budget, what)
+        self._guard: tuple[float, float, str | _ApduName] | None = None  # (start, budget, what)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -184,6 +251,8 @@ class _Worker:
                 job.error = exc
             job.finished = True
             job.done.release()
+            self._run_deferred()
+        self._run_deferred()
         for cleanup in reversed(self._cleanups):
             try:
                 cleanup()
@@ -221,11 +290,24 @@ class _Worker:
         with self.guard(what, budget_s):
             return fn()
 
-    def guard(self, what: str, budget_s: float) -> _Guard:
+    def guard(self, what: str | _ApduName, budget_s: float) -> _Guard:
         """Mark a blocking call on the worker thread with its deadline (``with`` block)."""
         if self.abandoned:
             raise ReaderTimeout(f"{what}: the read was abandoned after a timeout")
         return _Guard(self, what, budget_s)
+
+    def after_job(self, task: Callable[[], None]) -> None:
+        """Run ``task`` on the worker once the current job's caller has its answer:
+        housekeeping (releasing a stale card handle) stays off the caller's wait."""
+        self._deferred.append(task)
+
+    def _run_deferred(self) -> None:
+        while self._deferred:
+            task = self._deferred.pop(0)
+            try:
+                task()
+            except ReaderError as exc:
+                log.debug("PC/SC housekeeping failed: %s", exc)
 
     def on_close(self, cleanup: Callable[[], None]) -> None:
         """Run ``cleanup`` on the worker thread when it stops (LIFO)."""
@@ -252,6 +334,7 @@ class PcscCardReader:
         self._closed = False
         self._lock = threading.Lock()  # one read at a time per reader object
         self._worker: _Worker | None = None
+        self._slots = _SlotLog()
 
     # ------------------------------------------------------------------ port
 
@@ -269,7 +352,17 @@ class PcscCardReader:
         return self._read(timeout_s, optional=False)
 
     def watch(self, on_event: Callable[[CardEvent], None]) -> _PcscWatch:
-        w = _PcscWatch(self.settings.name_filter, on_event)
+        """Insertions and removals; while a watch runs, reads also learn from it that the
+        kept connection's card was pulled or swapped (no failed exchange to find out) and
+        the new card's ATR (no status round trip before connecting)."""
+        slots = self._slots
+
+        def observe(event: CardEvent) -> None:
+            slots.note(event)
+            on_event(event)
+
+        w = _PcscWatch(self.settings.name_filter, observe, on_stop=slots.forget)
+        slots.watching(+1)
         self._watches.append(w)
         return w
 
@@ -398,6 +491,7 @@ class PcscCardReader:
         """Wait for a card and connect."""
         sc = _scard()
         step = self.settings.apdu_timeout_s
+        before = self._slots.snapshot()  # before looking: a change seen later means stale
         try:
             with worker.guard("waiting for a card", max(0.0, deadline - time.monotonic()) + step):
                 ctx = self._context(worker)
@@ -412,25 +506,29 @@ class PcscCardReader:
             hcard, protocol = _call(sc, "SCardConnect", ctx, reader, sc.SCARD_SHARE_SHARED,
                                     sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
         worker.hcard = int(hcard)
-        worker.card = _Connection(ctx, reader, int(hcard), int(protocol), atr)
+        changes = None if before is None else before.get(reader, 0)
+        worker.card = _Connection(ctx, reader, int(hcard), int(protocol), atr, changes)
         return worker.card
 
     def _transmit(self, worker: _Worker, conn: _Connection, command: bytes) -> bytes:
         """One exchange on the worker thread, under its own deadline."""
         step = self.settings.apdu_timeout_s
-        with worker.guard(f"APDU {command[:2].hex().upper()}", step):
-            return self._transmit_guarded(_scard(), conn.ctx, conn.reader, conn.hcard,
-                                          conn.protocol, command, time.monotonic() + step * 0.9)
+        with worker.guard(_ApduName(command), step):
+            return self._transmit_guarded(_scard(), conn, command, time.monotonic() + step * 0.9)
 
-    def _transmit_guarded(self, sc: ModuleType, ctx: int, reader: str, hcard: int,
-                          protocol: int, command: bytes, end: float) -> bytes:
+    def _transmit_guarded(self, sc: ModuleType, conn: _Connection, command: bytes,
+                          end: float) -> bytes:
         try:
-            (response,) = _call(sc, "SCardTransmit", hcard, protocol, list(command))
-        except UnreadableCard as exc:
-            if _removed(sc, ctx, reader, end - time.monotonic()):
-                raise CardRemoved("the card was removed during the read") from exc
-            raise
-        if len(response) < 2 and _removed(sc, ctx, reader, end - time.monotonic()):
+            hresult, response = sc.SCardTransmit(conn.hcard, conn.protocol, list(command))
+        except Exception as exc:  # SWIG type errors, scard.error: never let them out
+            raise ReaderError(f"SCardTransmit failed: {exc}") from exc
+        if hresult != sc.SCARD_S_SUCCESS:
+            error = _error_for(sc, hresult, "SCardTransmit")
+            if isinstance(error, UnreadableCard) and _removed(
+                    sc, conn.ctx, conn.reader, end - time.monotonic()):
+                raise CardRemoved("the card was removed during the read") from error
+            raise error
+        if len(response) < 2 and _removed(sc, conn.ctx, conn.reader, end - time.monotonic()):
             # vpcd (and some drivers) answer an exchange with a vanished card with nothing
             raise CardRemoved("the card was removed during the read")
         return bytes(response)
@@ -453,12 +551,41 @@ class PcscCardReader:
     def _read_on_worker(self, worker: _Worker, deadline: float, optional: bool) -> SimCard:
         """Read through the connection kept from the last read while the card stays in;
         connect afresh (waiting for a card) when there is none or it went stale."""
-        if worker.card is not None:
+        card = worker.card
+        if card is not None and self._slots.changed_since(card.reader, card.changes):
+            log.debug("the watch saw the kept connection's card leave: connecting afresh")
+            self._forget_card(worker, later=True)
+            conn = self._connect_seen(worker, card)
+            if conn is not None:
+                return self._read_sim(worker, conn, optional, kept=False)
+        elif card is not None:
             try:
-                return self._read_sim(worker, worker.card, optional, kept=True)
+                return self._read_sim(worker, card, optional, kept=True)
             except _StaleHandle:
                 log.debug("kept card connection is stale (card removed, swapped or reset)")
         return self._read_sim(worker, self._open_card(worker, deadline), optional, kept=False)
+
+    def _connect_seen(self, worker: _Worker, stale: _Connection) -> _Connection | None:
+        """Connect straight to the card the watch saw inserted after ``stale``'s card left
+        (its ATR from the event, no status round trip); ``None``: the watch has not seen a
+        new card there (yet): wait for one as usual."""
+        reader = stale.reader
+        seen = self._slots.inserted(reader)
+        if seen is None:
+            return None
+        changes, atr = seen
+        sc = _scard()
+        try:
+            with worker.guard("SCardConnect", self.settings.apdu_timeout_s):
+                hcard, protocol = _call(sc, "SCardConnect", stale.ctx, reader,
+                                        sc.SCARD_SHARE_SHARED,
+                                        sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
+        except (CardRemoved, UnreadableCard, ReaderUnplugged) as exc:
+            log.debug("connecting to the card the watch saw: %s; waiting for a card", exc)
+            return None
+        worker.hcard = int(hcard)
+        worker.card = _Connection(stale.ctx, reader, int(hcard), int(protocol), atr, changes)
+        return worker.card
 
     def _read_sim(self, worker: _Worker, conn: _Connection, optional: bool, *,
                   kept: bool) -> SimCard:
@@ -478,18 +605,35 @@ class PcscCardReader:
             return read_sim(transmit, atr=conn.atr, reader=conn.reader, carriers=self.carriers,
                             optional=optional,
                             on_iccid=lambda card: setattr(worker, "partial", card))
+        except _StaleHandle:
+            # the read goes on with a new connection: release the dead handle after it
+            self._forget_card(worker, later=True)
+            raise
         except BaseException:
             self._forget_card(worker)  # after any failure the next read connects afresh
             raise
 
-    def _forget_card(self, worker: _Worker) -> None:
-        """Disconnect the kept connection (worker thread)."""
+    def _forget_card(self, worker: _Worker, *, later: bool = False) -> None:
+        """Disconnect the kept connection (worker thread); ``later``: once the current
+        read has been answered (still under its own deadline, so a stuck pcscd makes the
+        next read time out rather than hang)."""
         worker.card = None
         if worker.abandoned:
             return  # the worker disconnects when its stuck call returns
-        try:
+        hcard, worker.hcard = worker.hcard, None
+        if hcard is None:
+            return
+
+        def disconnect() -> None:
             with worker.guard("SCardDisconnect", self.settings.apdu_timeout_s):
-                _disconnect_current(_scard(), worker)
+                sc = _scard()
+                _call(sc, "SCardDisconnect", hcard, sc.SCARD_LEAVE_CARD)
+
+        if later:
+            worker.after_job(disconnect)
+            return
+        try:
+            disconnect()
         except ReaderError as exc:
             log.debug("SCardDisconnect: %s", exc)
 
@@ -545,9 +689,11 @@ def _disconnect_current(sc: ModuleType, worker: _Worker) -> None:
 class _PcscWatch:
     """Insertion/removal watch on its own thread and PC/SC context."""
 
-    def __init__(self, name_filter: str, on_event: Callable[[CardEvent], None]) -> None:
+    def __init__(self, name_filter: str, on_event: Callable[[CardEvent], None],
+                 on_stop: Callable[[], None] | None = None) -> None:
         self._filter = name_filter
         self._on_event = on_event
+        self._on_stop = on_stop
         self._stop = threading.Event()
         self._ctx: int | None = None
         self._lock = threading.Lock()
@@ -580,14 +726,18 @@ class _PcscWatch:
             log.exception("card event handler failed for %s on %s", kind, reader)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._session()
-            except ReaderError as exc:
-                if self._stop.is_set():
-                    break
-                log.error("card watch: %s; retrying", exc)
-                self._stop.wait(1.0)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._session()
+                except ReaderError as exc:
+                    if self._stop.is_set():
+                        break
+                    log.error("card watch: %s; retrying", exc)
+                    self._stop.wait(1.0)
+        finally:
+            if self._on_stop is not None:
+                self._on_stop()
 
     def _session(self) -> None:
         sc = _scard()

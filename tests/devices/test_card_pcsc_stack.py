@@ -3,6 +3,8 @@ subprocess. Every test leaves the reader empty (the fixture waits for pcscd to s
 
 from __future__ import annotations
 
+import time
+
 import json
 import queue
 import threading
@@ -220,14 +222,32 @@ def test_adapter_keeps_the_connection_while_the_card_stays(pcsc_stack: PcscStack
     assert reader._worker is None
 
 
-def test_adapter_reconnects_after_a_swap_a_removal_and_a_reset(pcsc_stack: PcscStack) -> None:
+def test_adapter_reconnects_after_a_swap_a_removal_and_a_reset(
+        pcsc_stack: PcscStack, monkeypatch: pytest.MonkeyPatch) -> None:
     from smartcard import scard
 
+    import devices.card.pcsc as pcsc
+
+    disconnected: list[int] = []
+    real_call = pcsc._call
+
+    def spy(sc: Any, name: str, *args: Any) -> tuple[Any, ...]:
+        if name == "SCardDisconnect":
+            disconnected.append(args[0])
+        return real_call(sc, name, *args)
+
+    monkeypatch.setattr(pcsc, "_call", spy)
     reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
     with pcsc_stack.inserted("att"):
         assert reader.read(5).iccid == PROFILES["att"].iccid
+        stale = _kept_handle(reader)
     with pcsc_stack.inserted("verizon"):  # another card in the same slot: never the old answer
         assert reader.read(5).iccid == PROFILES["verizon"].iccid
+        # the stale handle is released once the read has answered (off the caller's wait)
+        deadline = time.monotonic() + 2
+        while stale not in disconnected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stale in disconnected
     with pytest.raises(NoCard):  # the card is gone: the stale handle is not a card
         reader.read(0.3)
     with pcsc_stack.inserted("tmobile"):
@@ -245,6 +265,69 @@ def test_adapter_reconnects_after_a_swap_a_removal_and_a_reset(pcsc_stack: PcscS
         scard.SCardReleaseContext(ctx)
         assert reader.read(5).iccid == PROFILES["tmobile"].iccid
         assert _kept_handle(reader) not in (None, kept)
+    reader.close()
+
+
+def test_adapter_with_a_watch_reconnects_to_a_swapped_card_without_a_failed_exchange(
+        pcsc_stack: PcscStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a watch runs (as in the kiosk), a read after the card was swapped connects
+    straight to the new card with the ATR the watch reported: no exchange on the dead
+    handle, no status query first. A read the watch has not caught up with still finds
+    out from the card (the tests above, without a watch)."""
+    from smartcard import scard
+
+    import devices.card.pcsc as pcsc
+
+    calls: list[str] = []
+    real_call = pcsc._call
+
+    def spy(sc: Any, name: str, *args: Any) -> tuple[Any, ...]:
+        calls.append(name)
+        return real_call(sc, name, *args)
+
+    real_transmit = scard.SCardTransmit
+    failed: list[int] = []
+
+    def transmit(*args: Any) -> Any:
+        result = real_transmit(*args)
+        if result[0] != scard.SCARD_S_SUCCESS:
+            failed.append(result[0])
+        return result
+
+    monkeypatch.setattr(pcsc, "_call", spy)
+    monkeypatch.setattr(scard, "SCardTransmit", transmit)
+
+    def next_event(kind: CardEventKind) -> CardEvent:
+        while True:
+            event = events.get(timeout=10)
+            if event.kind is kind:
+                return event
+
+    reader = PcscCardReader(ReaderSection(name_filter=pcsc_stack.reader0))
+    events: queue.Queue[CardEvent] = queue.Queue()
+    with reader.watch(events.put):
+        with pcsc_stack.inserted("att"):
+            next_event(CardEventKind.INSERTED)
+            assert reader.read(5).iccid == PROFILES["att"].iccid
+            kept = _kept_handle(reader)
+            assert reader.read(5).iccid == PROFILES["att"].iccid
+            assert _kept_handle(reader) == kept  # the watch's shortcut leaves a kept card alone
+        next_event(CardEventKind.REMOVED)
+        with pcsc_stack.inserted("verizon"):
+            inserted = next_event(CardEventKind.INSERTED)
+            calls.clear()
+            card = reader.read(5)
+            assert card.iccid == PROFILES["verizon"].iccid
+            assert card.atr == inserted.atr
+            assert failed == []  # nothing sent on the dead handle
+            assert "SCardGetStatusChange" not in calls[: calls.index("SCardConnect")]
+            assert _kept_handle(reader) not in (None, kept)
+        next_event(CardEventKind.REMOVED)
+        with pytest.raises(NoCard):  # the card is gone: the watch's word is not a card
+            reader.read(0.3)
+        with pcsc_stack.inserted("tmobile"):
+            next_event(CardEventKind.INSERTED)
+            assert reader.read(5).iccid == PROFILES["tmobile"].iccid
     reader.close()
 
 
