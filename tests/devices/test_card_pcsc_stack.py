@@ -3,11 +3,10 @@ subprocess. Every test leaves the reader empty (the fixture waits for pcscd to s
 
 from __future__ import annotations
 
-import time
-
 import json
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
