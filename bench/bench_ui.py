@@ -52,7 +52,12 @@ def _launch_until(argv: list[str], data_dir: Path, *, until_ready: bool) -> tupl
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(path)
         sock.settimeout(60)
-        env = dict(os.environ, NOTIFY_SOCKET=path, QT_QPA_PLATFORM="offscreen", KIOSK_DATA_DIR=str(data_dir))
+        # both programs with the kiosk's allocator settings, as the systemd unit starts it
+        # (without them `kiosk run` re-executes itself to get them: about 50 ms more)
+        from kiosk.memory import RUNTIME_ENV
+
+        env = dict(os.environ, NOTIFY_SOCKET=path, QT_QPA_PLATFORM="offscreen", KIOSK_DATA_DIR=str(data_dir),
+                   **RUNTIME_ENV)
         env.pop("WATCHDOG_USEC", None)
         launched = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -250,8 +255,12 @@ def _child_rss() -> None:
 
 
 def _run_child(part: str) -> str:
+    """The part in a fresh process with the kiosk's allocator settings (``kiosk run`` has them)."""
+    from kiosk.memory import runtime_env_missing
+
+    env = {**os.environ, **runtime_env_missing(os.environ)}
     proc = subprocess.run([sys.executable, __file__, "--child", part], capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+                          text=True, timeout=300, check=False, env=env)  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"{part} failed:\n{proc.stderr[-2000:]}")
     return proc.stdout.strip().splitlines()[-1]

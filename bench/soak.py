@@ -11,9 +11,12 @@ the QML buttons send.
 
 Prints RSS, open file descriptors and threads at the start, after the warm-up
 (session 500) and at the end; exits 1 if RSS grew by more than 1 MiB from
-session 500 to the end, or if file descriptors or threads grew at all. (The
-kiosk gives freed heap back to the OS between customers, ``kiosk/memory.py``:
-without that, glibc's arenas kept about 4 KiB a session.)
+session 500 to the end, or if file descriptors or threads grew at all (Qt's
+pool threads, which start and end on demand, and their eventfds are counted
+apart and only held to the pool's size). It runs with the kiosk's allocator
+settings (``kiosk.memory.RUNTIME_ENV``, re-executing itself like ``kiosk run``),
+and the kiosk gives freed heap back to the OS between customers
+(``kiosk/memory.py``).
 
 Usage: ``python bench/soak.py [--sessions 1000] [--warmup 500] [--max-growth-mib 1]``
 """
@@ -41,10 +44,48 @@ SESSION_TIMEOUT_S = 30.0
 class Sample:
     sessions: int
     rss_mib: float
-    fds: int
-    os_threads: int
+    fds: int  # eventfds not included (Qt's pool threads each have one)
+    os_threads: int  # Qt's pool threads not included
     py_threads: int
     elapsed_s: float
+    pooled: int = 0  # Qt pool threads
+    eventfds: int = 0
+
+
+#: Qt's global thread pool starts threads on demand and ends them after 30 s idle (each
+#: with an eventfd): they are counted apart, so the leak checks compare like with like
+POOLED_THREAD = "Thread (pooled)"
+
+
+def _threads() -> tuple[int, int]:
+    """(OS threads other than Qt's pool threads, Qt pool threads)."""
+    pooled = other = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8") as fh:
+                name = fh.read().strip()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        if name == POOLED_THREAD:
+            pooled += 1
+        else:
+            other += 1
+    return other, pooled
+
+
+def _fds() -> tuple[int, int]:
+    """(open file descriptors other than eventfds, eventfds)."""
+    events = other = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if target == "anon_inode:[eventfd]":
+            events += 1
+        else:
+            other += 1
+    return other, events
 
 
 def _status_field(name: str) -> int:
@@ -64,13 +105,17 @@ def sample(sessions: int, started: float) -> Sample:
 
     gc.collect()
     release_free_memory()
+    fds, eventfds = _fds()
+    os_threads, pooled = _threads()
     return Sample(
         sessions=sessions,
         rss_mib=_status_field("VmRSS") / 1024,
-        fds=len(os.listdir("/proc/self/fd")),
-        os_threads=_status_field("Threads"),
+        fds=fds,
+        os_threads=os_threads,
         py_threads=threading.active_count(),
         elapsed_s=time.monotonic() - started,
+        pooled=pooled,
+        eventfds=eventfds,
     )
 
 
@@ -240,7 +285,16 @@ def run(sessions: int, warmup: int, trace: bool = False) -> tuple[list[Sample], 
     return samples, trend
 
 
+def _pool_max() -> int:
+    from PySide6.QtCore import QThreadPool
+
+    return int(QThreadPool.globalInstance().maxThreadCount())
+
+
 def main(argv: list[str] | None = None) -> int:
+    from kiosk.memory import RUNTIME_ENV, reexec_with_runtime_env
+
+    reexec_with_runtime_env()  # the kiosk's allocator settings, as `kiosk run` has them
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=500)
@@ -251,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.warmup < args.sessions:
         parser.error("need 0 < --warmup < --sessions")
     print(f"soak: {args.sessions} complete sessions through the real UI (offscreen) and simulators", flush=True)
+    print("allocator: " + " ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in RUNTIME_ENV)
+          + " (kiosk.memory.RUNTIME_ENV, as `kiosk run` runs)", flush=True)
     samples, trend = run(args.sessions, args.warmup, args.tracemalloc)
     start, warm, end = samples[0], samples[1], samples[-1]
     growth = fitted_growth_mib(trend)
@@ -260,15 +316,21 @@ def main(argv: list[str] | None = None) -> int:
           f"{end.rss_mib - warm.rss_mib:+.1f} MiB)")
     print(f"RSS growth {warm.sessions}->{end.sessions}, fitted over {len(trend)} samples: {growth:+.2f} MiB "
           f"({per_session_kib:+.2f} KiB/session; limit {args.max_growth_mib:g} MiB)")
-    print(f"open fds: start {start.fds}, after {warm.sessions} {warm.fds}, after {end.sessions} {end.fds}")
+    print(f"open fds: start {start.fds}, after {warm.sessions} {warm.fds}, after {end.sessions} {end.fds} "
+          f"(and eventfds {warm.eventfds} -> {end.eventfds})")
     print(f"threads (OS): start {start.os_threads}, after {warm.sessions} {warm.os_threads}, "
-          f"after {end.sessions} {end.os_threads}; python {warm.py_threads} -> {end.py_threads}")
+          f"after {end.sessions} {end.os_threads}; python {warm.py_threads} -> {end.py_threads}; "
+          f"Qt pool threads {warm.pooled} -> {end.pooled} (they come and go)")
     print(f"time: {end.elapsed_s:.0f} s ({end.elapsed_s / end.sessions * 1000:.0f} ms/session)")
     failures = []
     if growth > args.max_growth_mib:
         failures.append(f"RSS grew {growth:.1f} MiB")
     if end.fds > warm.fds:
         failures.append(f"fds grew {warm.fds} -> {end.fds}")
+    pool_max = _pool_max()
+    if end.pooled > pool_max or end.eventfds > warm.eventfds + pool_max:
+        failures.append(f"Qt pool threads {end.pooled} / eventfds {end.eventfds} beyond the pool's "
+                        f"{pool_max} threads")
     if end.os_threads > warm.os_threads or end.py_threads > warm.py_threads:
         failures.append(f"threads grew {warm.os_threads} -> {end.os_threads}")
     if failures:

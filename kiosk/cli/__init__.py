@@ -178,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
+    if argv is None and args.command == "run":  # the kiosk itself, from a command line
+        from kiosk.memory import reexec_with_runtime_env
+
+        reexec_with_runtime_env()  # with the kiosk's allocator settings, unless they are set
     as_json = bool(getattr(args, "json", False))
     demo = bool(getattr(args, "demo", False))
     try:

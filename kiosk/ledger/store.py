@@ -57,6 +57,12 @@ from kiosk.sqlite import configure_sqlite
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
+
+#: SQLite page cache per ledger connection: a sale touches the newest pages and the
+#: index paths to them, and the cache is full (so memory flat) long before a kiosk's
+#: first thousand sales (``make soak``); SQLite's 2 MiB default took far longer
+LEDGER_CACHE_KIB = 256
+
 log = logging.getLogger(__name__)
 
 SQLITE_FILE = "ledger.sqlite3"
@@ -196,7 +202,7 @@ class Ledger:
         try:
             if sqlite_path is not None:
                 engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
-                configure_sqlite(engine)
+                configure_sqlite(engine, cache_kib=LEDGER_CACHE_KIB)
             else:
                 if url.startswith("postgresql://"):
                     url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -338,6 +338,16 @@ def _unit_entries(unit: Path) -> list[tuple[str, str]]:
     return entries
 
 
+def test_the_kiosk_unit_sets_the_kiosk_s_allocator_settings() -> None:
+    """``kiosk.memory.RUNTIME_ENV`` in the unit: `kiosk run` then starts without
+    re-executing itself (the settings are read when the interpreter starts)."""
+    from kiosk.memory import RUNTIME_ENV
+
+    env = dict(value.split("=", 1) for key, value in _unit_entries(DEPLOY / "systemd/simkiosk.service")
+               if key == "Environment")
+    assert {k: env.get(k) for k in RUNTIME_ENV} == dict(RUNTIME_ENV)
+
+
 def _paths_in(value: str) -> list[tuple[str, bool]]:
     """Absolute paths in a unit value, each with whether it is optional (``-`` prefix)."""
     found = []
