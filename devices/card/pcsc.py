@@ -583,6 +583,11 @@ class PcscCardReader:
         except (CardRemoved, UnreadableCard, ReaderUnplugged) as exc:
             log.debug("connecting to the card the watch saw: %s; waiting for a card", exc)
             return None
+        except (NoReader, ReaderTimeout):
+            raise
+        except ReaderError:  # the context itself failed (pcscd restarted...): start afresh
+            self._drop_context(worker)
+            raise
         worker.hcard = int(hcard)
         worker.card = _Connection(stale.ctx, reader, int(hcard), int(protocol), atr, changes)
         return worker.card
