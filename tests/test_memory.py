@@ -61,10 +61,11 @@ def test_kiosk_run_re_executes_itself_in_place_with_the_runtime_allocator(tmp_pa
     sock.settimeout(60)
     env = {k: v for k, v in os.environ.items() if k not in RUNTIME_ENV}
     env.update(NOTIFY_SOCKET=path, QT_QPA_PLATFORM="offscreen", KIOSK_DATA_DIR=str(tmp_path / "data"))
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("kiosk")), "run", "--demo"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(tmp_path / "stderr", "wb") as err:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("kiosk")), "run", "--demo"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
     try:
-        assert sock.recv(4096).startswith(b"STATUS=")  # the UI is up
+        assert sock.recv(4096).startswith(b"STATUS="), (tmp_path / "stderr").read_text()  # the UI is up
         seen = _environ_of(proc.pid)
         assert proc.poll() is None
         assert {k: seen.get(k) for k in RUNTIME_ENV} == dict(RUNTIME_ENV)
@@ -74,7 +75,7 @@ def test_kiosk_run_re_executes_itself_in_place_with_the_runtime_allocator(tmp_pa
         proc.wait(30)
 
 
-def test_a_value_the_operator_set_stays_and_an_in_process_call_never_re_executes() -> None:
+def test_a_value_the_operator_set_stays_and_the_re_execution_keeps_the_pid() -> None:
     assert runtime_env_missing({"PYTHONMALLOC": "pymalloc"}) == {"MALLOC_ARENA_MAX": "2"}
     assert runtime_env_missing(dict(RUNTIME_ENV)) == {}
     code = ("import os\nprint('start', os.getpid(), flush=True)\n"
@@ -97,3 +98,15 @@ def test_the_ledger_caps_sqlite_s_page_cache(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -LEDGER_CACHE_KIB
     finally:
         ledger.close()
+
+
+def test_main_called_with_arguments_never_re_executes() -> None:
+    """Only the command line re-executes: ``main(["run"])`` from Python code (a test, a
+    tool) must not replace the calling process. Without a display it stops at once."""
+    code = ("import os\nfrom kiosk.cli import main\nprint('start', os.getpid(), flush=True)\n"
+            "print('returned', main(['run']), os.environ.get('PYTHONMALLOC'), flush=True)\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in RUNTIME_ENV and k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60).stdout.split("\n")
+    assert out[0].startswith("start ") and out[1] == "returned 3 None", out
