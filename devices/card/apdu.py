@@ -6,7 +6,7 @@ response into data and status word. No I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devices.card.errors import MalformedResponse
 
@@ -31,9 +31,9 @@ SW_NOT_FOUND = frozenset({0x6A82, 0x9404})
 P2_FCP = 0x04
 
 
-@dataclass(frozen=True)
-class Response:
-    """A response APDU: body and the two trailing status bytes."""
+class Response(NamedTuple):
+    """A response APDU: body and the two trailing status bytes (a tuple: one is made per
+    exchange, on the read's critical path)."""
 
     data: bytes
     sw: int

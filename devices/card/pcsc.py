@@ -25,12 +25,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeVar
 
 from devices.card.carriers import CarrierTable
-from devices.card.reader_logic import read_sim
+from devices.card.reader_logic import Transmit, read_sim
 from kiosk.config import ReaderSection
 from kiosk.errors import (
     CardRemoved,
@@ -188,15 +188,19 @@ def _held_lock() -> threading.Lock:
     return lock
 
 
-@dataclass
 class _Job:
-    fn: Callable[[], Any]
-    #: released by the worker when the job is done: a bare lock wakes the caller sooner
-    #: than an Event (one C-level futex instead of a condition and a waiter lock)
-    done: threading.Lock = field(default_factory=_held_lock)
-    finished: bool = False
-    value: Any = None
-    error: BaseException | None = None
+    """One call handed to the worker (a plain slotted class: one is made per read)."""
+
+    __slots__ = ("done", "error", "finished", "fn", "value")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        #: released by the worker when the job is done: a bare lock wakes the caller sooner
+        #: than an Event (one C-level futex instead of a condition and a waiter lock)
+        self.done = _held_lock()
+        self.finished = False
+        self.value: Any = None
+        self.error: BaseException | None = None
 
 
 class _ApduName:
@@ -510,28 +514,62 @@ class PcscCardReader:
         worker.card = _Connection(ctx, reader, int(hcard), int(protocol), atr, changes)
         return worker.card
 
-    def _transmit(self, worker: _Worker, conn: _Connection, command: bytes) -> bytes:
-        """One exchange on the worker thread, under its own deadline."""
-        step = self.settings.apdu_timeout_s
-        with worker.guard(_ApduName(command), step):
-            return self._transmit_guarded(_scard(), conn, command, time.monotonic() + step * 0.9)
+    def _exchanger(self, worker: _Worker, conn: _Connection, *, kept: bool) -> Transmit:
+        """``transmit`` for one read on ``conn``: each exchange under its own deadline.
+        ``kept``: the connection predates this read, so "removed" on its first exchange
+        means the handle went stale (``_StaleHandle``), not that the card left mid-read.
 
-    def _transmit_guarded(self, sc: ModuleType, conn: _Connection, command: bytes,
-                          end: float) -> bytes:
+        It runs between every two exchanges of a read, so the common case is kept to a
+        few lookups bound once per read; failures take the slow path."""
+        sc = _scard()
+        scard_transmit, success = sc.SCardTransmit, sc.SCARD_S_SUCCESS
+        hcard, protocol = conn.hcard, conn.protocol
+        step = self.settings.apdu_timeout_s
+        monotonic = time.monotonic
+        first = kept
+
+        def transmit(command: bytes) -> bytes:
+            nonlocal first
+            if worker.abandoned:
+                raise ReaderTimeout(f"{_ApduName(command)}: the read was abandoned after a "
+                                    "timeout")
+            start = monotonic()
+            worker._guard = (start, step, _ApduName(command))
+            try:
+                hresult, response = scard_transmit(hcard, protocol, list(command))
+                if hresult != success or len(response) < 2:
+                    self._exchange_failed(sc, conn, hresult, start + step * 0.9,
+                                          stale=first)
+            except (ReaderError, _StaleHandle):
+                raise
+            except Exception as exc:  # SWIG type errors, scard.error: never let them out
+                raise ReaderError(f"SCardTransmit failed: {exc}") from exc
+            finally:
+                worker._guard = None
+            first = False
+            return bytes(response)
+
+        return transmit
+
+    def _exchange_failed(self, sc: ModuleType, conn: _Connection, hresult: int, end: float,
+                         *, stale: bool) -> None:
+        """An exchange failed (or answered without a status word): raise what happened,
+        ``CardRemoved`` when the card turns out to be gone (``_StaleHandle`` if ``stale``).
+        Returns only for a short answer from a card still there (a malformed response)."""
         try:
-            hresult, response = sc.SCardTransmit(conn.hcard, conn.protocol, list(command))
-        except Exception as exc:  # SWIG type errors, scard.error: never let them out
-            raise ReaderError(f"SCardTransmit failed: {exc}") from exc
-        if hresult != sc.SCARD_S_SUCCESS:
-            error = _error_for(sc, hresult, "SCardTransmit")
-            if isinstance(error, UnreadableCard) and _removed(
-                    sc, conn.ctx, conn.reader, end - time.monotonic()):
-                raise CardRemoved("the card was removed during the read") from error
-            raise error
-        if len(response) < 2 and _removed(sc, conn.ctx, conn.reader, end - time.monotonic()):
-            # vpcd (and some drivers) answer an exchange with a vanished card with nothing
-            raise CardRemoved("the card was removed during the read")
-        return bytes(response)
+            if hresult != sc.SCARD_S_SUCCESS:
+                error = _error_for(sc, hresult, "SCardTransmit")
+                if isinstance(error, UnreadableCard) and _removed(
+                        sc, conn.ctx, conn.reader, end - time.monotonic()):
+                    raise CardRemoved("the card was removed during the read") from error
+                raise error
+            if _removed(sc, conn.ctx, conn.reader, end - time.monotonic()):
+                # vpcd (and some drivers) answer an exchange with a vanished card with nothing
+                raise CardRemoved("the card was removed during the read")
+        except CardRemoved as exc:
+            if stale:  # the handle predates a removal, swap or reset
+                raise _StaleHandle() from exc
+            raise
 
     def _read(self, timeout_s: float, *, optional: bool) -> SimCard:
         deadline = time.monotonic() + timeout_s
@@ -594,21 +632,9 @@ class PcscCardReader:
 
     def _read_sim(self, worker: _Worker, conn: _Connection, optional: bool, *,
                   kept: bool) -> SimCard:
-        exchanges = 0
-
-        def transmit(command: bytes) -> bytes:
-            nonlocal exchanges
-            exchanges += 1
-            if not kept or exchanges > 1:
-                return self._transmit(worker, conn, command)
-            try:
-                return self._transmit(worker, conn, command)
-            except CardRemoved as exc:  # the handle predates a removal, swap or reset
-                raise _StaleHandle() from exc
-
         try:
-            return read_sim(transmit, atr=conn.atr, reader=conn.reader, carriers=self.carriers,
-                            optional=optional,
+            return read_sim(self._exchanger(worker, conn, kept=kept), atr=conn.atr,
+                            reader=conn.reader, carriers=self.carriers, optional=optional,
                             on_iccid=lambda card: setattr(worker, "partial", card))
         except _StaleHandle:
             # the read goes on with a new connection: release the dead handle after it

@@ -49,6 +49,7 @@ MSISDN_PATH = (MF, DF_TELECOM, EF_MSISDN)
 
 #: How many 61xx/6Cxx/9Fxx follow-ups one command may cause before we call the card broken.
 MAX_CHAINED = 4
+_FOLLOW_UP = frozenset({0x61, 0x6C})
 
 
 class FileMissing(Exception):
@@ -71,6 +72,8 @@ class SimSession:
     def exchange(self, command: bytes) -> Response:
         """Send ``command`` and follow 61xx (GET RESPONSE) and 6Cxx (resend with Le)."""
         response = apdu.parse_response(self.transmit(command))
+        if response.sw >> 8 not in _FOLLOW_UP:  # most answers: nothing to follow
+            return response
         for _ in range(MAX_CHAINED):
             if response.sw1 == 0x61:
                 response = apdu.parse_response(
@@ -93,8 +96,10 @@ class SimSession:
             response = self.exchange(apdu.get_response(cla, response.sw2))
         return response
 
-    def select(self, fid: int) -> FileInfo:
-        """SELECT ``fid`` (settling UICC vs GSM on the first call) and parse what it says."""
+    def select(self, fid: int, *, describe: bool = True) -> FileInfo:
+        """SELECT ``fid`` (settling UICC vs GSM on the first call) and parse what it says;
+        ``describe=False``: a step on the way to a file, whose description nobody uses
+        (its status word is still checked)."""
         if self.cla is None:
             response = self._select_one(CLA_UICC, fid)
             if response.sw in (apdu.SW_WRONG_CLASS, apdu.SW_WRONG_INS):
@@ -113,17 +118,18 @@ class SimSession:
             raise UnexpectedStatus(
                 f"SELECT {fid:04X} answered {response.sw:04X}", sw=response.sw
             )
-        if not response.data:  # some UICCs answer 9000 without FCP: nothing known
+        if not response.data or not describe:  # some UICCs answer 9000 without FCP
             return FileInfo(Structure.OTHER)
         if self.cla == CLA_GSM:
             return sim_files.parse_gsm_select(response.data)
         return sim_files.parse_fcp(response.data)
 
     def select_path(self, path: tuple[int, ...]) -> FileInfo:
-        info = FileInfo(Structure.OTHER)
-        for fid in path:
-            info = self.select(fid)
-        return info
+        """SELECT each file of ``path`` in turn; what the last one says about itself."""
+        *way, last = path
+        for fid in way:
+            self.select(fid, describe=False)
+        return self.select(last)
 
     def _check(self, response: Response, what: str) -> bytes:
         if response.sw in apdu.SW_PROTECTED:

@@ -46,15 +46,26 @@ def luhn_valid(digits: str) -> bool:
 
 
 def luhn_check_digit(payload: str) -> str:
-    """The Luhn digit to append to ``payload``."""
-    # doubled: the rightmost payload digit (next to the check digit) and every second one left of it
-    total = sum(_LUHN_DOUBLED[int(ch)] for ch in payload[::-1][::2]) + sum(
-        int(ch) for ch in payload[::-1][1::2])
+    """The Luhn digit to append to ``payload`` (ASCII digits)."""
+    # doubled: the rightmost payload digit (next to the check digit) and every second one left
+    # of it; the digits become their contributions by a table, summed in C
+    if payload.strip("0123456789"):
+        raise ValueError(f"Luhn needs decimal digits, got {payload!r}")
+    backwards = payload.encode("ascii")[::-1]
+    total = sum(backwards[::2].translate(_LUHN_DOUBLED)) + sum(backwards[1::2].translate(_LUHN_PLAIN))
     return str((10 - total % 10) % 10)
 
 
-#: a Luhn-doubled digit's contribution: 2d, less 9 when that has two digits
-_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+def _digit_table(value: tuple[int, ...]) -> bytes:
+    table = bytearray(256)
+    table[0x30:0x3A] = bytes(value)
+    return bytes(table)
+
+
+#: ASCII digit -> a Luhn-doubled digit's contribution: 2d, less 9 when that has two digits
+_LUHN_DOUBLED = _digit_table((0, 2, 4, 6, 8, 1, 3, 5, 7, 9))
+#: ASCII digit -> its value
+_LUHN_PLAIN = _digit_table(tuple(range(10)))
 
 
 def decode_iccid(raw: bytes) -> str:

@@ -69,6 +69,29 @@ def test_iccid_19_digits_strips_f_padding() -> None:
     assert sim_files.luhn_valid(digits)
 
 
+def _luhn_by_the_book(payload: str) -> str:
+    """ITU-T E.118 / ISO 7812 as written: from the right, double every second digit
+    starting with the one next to the check digit, add the digits of the products."""
+    total = 0
+    for position, ch in enumerate(reversed(payload)):
+        d = int(ch) * (2 if position % 2 == 0 else 1)
+        total += d // 10 + d % 10
+    return str((10 - total % 10) % 10)
+
+
+@given(st.text(alphabet="0123456789", max_size=25))
+def test_luhn_check_digit_matches_the_definition(payload: str) -> None:
+    assert sim_files.luhn_check_digit(payload) == _luhn_by_the_book(payload)
+    assert sim_files.luhn_valid(payload + _luhn_by_the_book(payload))
+
+
+@pytest.mark.parametrize("payload", ["89A1", "8901 2", "٣٣"])
+def test_luhn_check_digit_refuses_non_digits(payload: str) -> None:
+    with pytest.raises(ValueError, match="decimal digits"):
+        sim_files.luhn_check_digit(payload)
+    assert not sim_files.luhn_valid(payload + "0")
+
+
 def test_luhn_detects_a_wrong_check_digit() -> None:
     digits = with_luhn("8901410321098765432")
     wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)

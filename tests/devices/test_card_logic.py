@@ -153,3 +153,25 @@ def test_any_card_answers_raise_only_reader_errors(answers: list[bytes]) -> None
     except ReaderError:
         return
     assert len(card.iccid) in (19, 20)
+
+
+def test_only_the_last_file_of_a_path_is_described() -> None:
+    """The MF's FCP is never used, so it is not parsed (one parse per file read, not per
+    SELECT): garbage there does not fail the read, garbage in EF_ICCID's own FCP does."""
+    sim = VirtualSim(PROFILES["att"], CardOptions(mode=Mode.UICC))
+    garbage_fcp = bytes.fromhex("6205AA") + b"\x90\x00"  # a TLV that runs past its end
+
+    def garbled(target: str) -> Callable[[bytes], bytes]:
+        selected: list[str] = []
+
+        def transmit(command: bytes) -> bytes:
+            if command[1] == 0xA4:
+                selected.append(command[5:7].hex().upper())
+            if command[1] == 0xC0 and selected[-1] == target:
+                return garbage_fcp
+            return sim.process(command)
+        return transmit
+
+    assert SimSession(garbled("3F00")).read_iccid() == PROFILES["att"].iccid
+    with pytest.raises(SimDataError, match="FCP"):
+        SimSession(garbled("2FE2")).read_iccid()
