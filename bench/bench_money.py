@@ -11,6 +11,7 @@ runtime near two minutes on a small machine.
 from __future__ import annotations
 
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -38,7 +39,7 @@ def _worker(root: Path, seed: int, quota: int, out: list[Campaign], errors: list
         errors.append(f"rig {seed}: {exc!r}")
 
 
-def main() -> None:
+def main() -> int:
     start = time.monotonic()
     campaigns: list[Campaign] = []
     errors: list[str] = []
@@ -50,6 +51,11 @@ def main() -> None:
             t.start()
         for t in threads:
             t.join()
+        if errors or any(c.invariant.problems for c in campaigns):
+            # the rigs' ledgers, terminal journals and run outputs are the evidence: keep them
+            kept = Path(tempfile.mkdtemp(prefix="bench-money-failed-"))
+            shutil.copytree(tmp, kept, dirs_exist_ok=True, symlinks=True)
+            print(f"evidence kept in {kept}")
     elapsed = time.monotonic() - start
     kills = sum(c.kills for c in campaigns)
     runs = sum(c.runs for c in campaigns)
@@ -68,7 +74,8 @@ def main() -> None:
         print(f"  problem: {p}")
     print(f"elapsed: {elapsed:.1f} s, {elapsed / max(runs, 1):.2f} s per sale+recover cycle "
           f"(wall, {RIGS} rigs in parallel)")
+    return 1 if problems else 0  # a broken money invariant fails `make bench`, not just a line
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

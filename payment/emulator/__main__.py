@@ -107,21 +107,44 @@ def config_from_args(a: argparse.Namespace) -> EmulatorConfig:
 
 
 def _watch_control(emu: ZvtEmulator, path: Path, stop: threading.Event) -> None:
+    """Apply the control file whenever it changes; print ``control_applied`` (with the
+    file's ``generation``, if it has one) once it is in force, so a driver can wait for it.
+
+    A change is told by the file's identity (inode, mtime in ns, size), not its mtime alone:
+    two writes within one tick of the file-system clock have the same mtime, and a reader
+    that caught the first half of a non-atomic write would never look again."""
     known = {f.name for f in dataclasses.fields(EmulatorConfig)}
-    seen: float | None = None
-    while not stop.wait(0.1):
+    seen: tuple[int, int, int] | None = None
+    while not stop.wait(0.05):
         try:
-            mtime = path.stat().st_mtime
+            st = path.stat()
         except FileNotFoundError:
             continue
-        if mtime == seen:
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp == seen:
             continue
-        seen = mtime
+        seen = stamp
         try:
             changes: dict[str, Any] = json.loads(path.read_text(encoding="utf-8") or "{}")
             emu.update(**{k: v for k, v in changes.items() if k in known})
-        except (json.JSONDecodeError, TypeError, ValueError) as exc:
-            print(json.dumps({"event": "control_error", "message": str(exc)}), flush=True)
+        except (OSError, json.JSONDecodeError, TypeError, ValueError) as exc:
+            seen = None  # look again: a writer may still be busy with it
+            _announce({"event": "control_error", "message": str(exc)})
+            continue
+        _announce({"event": "control_applied", "generation": changes.get("generation")})
+
+
+def _announce(event: dict[str, Any]) -> None:
+    """One JSON line on stdout for whoever started the emulator; a driver that stopped
+    listening (closed its end after "ready") does not stop the control watch."""
+    try:
+        print(json.dumps(event), flush=True)
+    except BrokenPipeError as exc:
+        logging.getLogger(__name__).debug("nobody reads the emulator's events: %s", exc)
+        # what is still buffered (and later lines) goes nowhere, so the exit stays clean
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,6 +126,8 @@ class Emulator:
         self.control = root / "terminal-control.json"
         self.control.write_text("{}", encoding="utf-8")
         self._faults: dict[str, Any] = {}
+        self._generation = 0
+        self._applied: queue.Queue[int | None] = queue.Queue()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "payment.emulator", "--link", str(self.link),
              "--journal", str(self.journal), "--control", str(self.control), "--ack-timeout", "0.5"],
@@ -133,6 +137,18 @@ class Emulator:
         if not line or json.loads(line).get("event") != "ready":
             self.stop()
             raise RuntimeError("ZVT emulator did not start")
+        threading.Thread(target=self._read_events, daemon=True, name="emulator-events").start()
+
+    def _read_events(self) -> None:
+        """The emulator's stdout after "ready": which control generations are in force."""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if event.get("event") == "control_applied":
+                self._applied.put(event.get("generation"))
 
     def set_faults(self, **faults: Any) -> None:
         """Replace the fault settings (every fault not named is switched off)."""
@@ -141,9 +157,18 @@ class Emulator:
         base: dict[str, Any] = {"decline": False, "silent_at": None, "disconnect_at": None,
                                 "busy": False, "card_delay_s": 0.0, "pin_delay_s": 0.0,
                                 "host_delay_s": 0.0, "answer_delay_s": 0.0}  # the emulator keeps unnamed keys
-        self.control.write_text(json.dumps({**base, **faults}), encoding="utf-8")
+        self._generation += 1
+        tmp = self.control.with_suffix(".tmp")  # whole or not at all: the emulator may read it any time
+        tmp.write_text(json.dumps({**base, **faults, "generation": self._generation}), encoding="utf-8")
+        os.replace(tmp, self.control)
         self._faults = dict(faults)
-        time.sleep(0.3)  # the emulator polls its control file every 0.1 s
+        deadline = time.monotonic() + 10
+        while True:  # the next sale (or recovery) must meet these faults, not the last ones
+            try:
+                if self._applied.get(timeout=max(0.0, deadline - time.monotonic())) == self._generation:
+                    return
+            except queue.Empty:
+                raise RuntimeError(f"ZVT emulator did not apply control generation {self._generation}") from None
 
     def stop(self) -> None:
         if self.proc.poll() is None:

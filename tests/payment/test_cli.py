@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -219,3 +221,41 @@ def test_end_of_day_without_a_batch_number_prints_none() -> None:
 
     _, text, ok = _end_of_day(None, Closing(), reconcile=False)  # type: ignore[arg-type]
     assert ok and "batch" not in text and "total 25.00, 2 transaction(s)" in text
+
+
+def test_control_changes_are_told_by_identity_and_acknowledged(tmp_path: Path) -> None:
+    """Two control writes within one tick of the file-system clock (same mtime) are both
+    applied, and each is acknowledged with its generation, so a driver can wait for the
+    faults to be in force instead of sleeping and hoping."""
+    control = tmp_path / "control.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "payment.emulator", "--link", str(tmp_path / "terminal"),
+         "--journal", str(tmp_path / "journal.jsonl"), "--control", str(control)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["event"] == "ready"
+
+        def write(generation: int, **faults: Any) -> None:
+            tmp = control.with_suffix(".tmp")
+            tmp.write_text(json.dumps({**faults, "generation": generation}))
+            os.replace(tmp, control)
+            os.utime(control, ns=(1_000_000_000, 1_000_000_000))  # the same mtime every time
+
+        events: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=lambda: [events.put(json.loads(line)) for line in proc.stdout],  # type: ignore[union-attr]
+                         daemon=True).start()
+
+        def applied() -> int:  # a missed change fails here (queue.Empty), it does not hang
+            while True:
+                event = events.get(timeout=10)
+                if event["event"] == "control_applied":
+                    return int(event["generation"])
+
+        write(1, decline=True)
+        assert applied() == 1
+        write(2, decline=False, busy_count=2)
+        assert applied() == 2
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
