@@ -277,11 +277,12 @@ def test_adapter_with_a_watch_reconnects_to_a_swapped_card_without_a_failed_exch
 
     import devices.card.pcsc as pcsc
 
-    calls: list[str] = []
+    calls: list[str] = []  # the reads' own PC/SC calls (the reader's worker thread)
     real_call = pcsc._call
 
     def spy(sc: Any, name: str, *args: Any) -> tuple[Any, ...]:
-        calls.append(name)
+        if threading.current_thread().name == "pcsc-reader":  # not the watch's polling
+            calls.append(name)
         return real_call(sc, name, *args)
 
     real_transmit = scard.SCardTransmit
