@@ -707,10 +707,39 @@ class SagaShell:
         except PaymentError as exc:
             return None, None, f"the terminal's evidence cannot be read: {exc}"
         receipt = ctx.data.get(prefix + "evidence_receipt_no")
+        if self._mark_taken_again(ctx, prefix + "evidence_op_seq", mark):
+            # A later operation was marked from the same point, so this one never reached the
+            # driver (it numbers an operation before sending it): operation mark + 1 is the
+            # other one's, and taking it for ours would settle this payment with its receipt.
+            return EvidenceVerdict("not_charged"), evidence.op_seq, ""
         verdict = payment_from_evidence(evidence, mark_op_seq=mark,
                                         mark_receipt_no=receipt if isinstance(receipt, str) else None,
                                         amount_cents=int(ctx.data["amount_cents"]), operations=operations)
         return verdict, evidence.op_seq, ""
+
+    def _mark_taken_again(self, ctx: TxnContext, key: str, mark: int) -> bool:
+        """Did any later terminal operation journal the same evidence mark as this one's?
+
+        Marks never decrease (each is the driver's operation count when it was read), so the
+        scan starts at the event that journaled this mark and stops at the first later mark
+        (another transaction's, or this one's own next): a few events, however old the ledger."""
+        start = None
+        for ev in self.ledger.events(txn_id=ctx.txn_id):
+            if ev.payload.get(key) == mark:
+                start = ev.seq
+        if start is None:
+            return False
+        kiosk_id = ctx.data.get("kiosk_id")
+        for ev in self.ledger.events(after_seq=start):
+            for other in ("evidence_op_seq", "refund_evidence_op_seq"):
+                value = ev.payload.get(other)
+                if not isinstance(value, int):
+                    continue
+                if ev.txn_id is not None and ev.txn_id != ctx.txn_id and kiosk_id is not None \
+                        and _kiosk_of(self.ledger, ev.txn_id) not in (None, kiosk_id):
+                    continue  # another kiosk's terminal (a shared ledger) numbers its own
+                return value == mark
+        return False
 
     def _payment_by_evidence(self, ctx: TxnContext, *, definite_only: bool = False) \
             -> tuple[Event, dict[str, Any]]:

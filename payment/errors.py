@@ -63,7 +63,14 @@ class NoAcknowledge(ZvtError):
 
 
 class RequestNotAccepted(ZvtError):
+    """No 80 00 (or 84 xx) for the command. ``may_have_arrived``: the whole frame went out,
+    so a terminal that was only late (frozen, its buffer intact) may still act on it."""
+
     code = "zvt_not_accepted"
+
+    def __init__(self, message: str, *, may_have_arrived: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_arrived = may_have_arrived
 
 
 class ResultLost(ZvtError):
@@ -99,12 +106,24 @@ class ZvtAborted(ZvtError):
 
 
 class TerminalRejected(TerminalUnavailable):
-    """The terminal refused the command with 84 xx; nothing was started, nothing charged."""
+    """The terminal refused the command with 84 xx; nothing was started, nothing charged.
 
-    def __init__(self, message: str, *, nack_code: int, busy: bool = False) -> None:
+    ``at_once``: the "refusal" was a 06 1E as the first answer, not 84 xx. That may be an
+    earlier transaction's abort still being sent (its ECR died before acknowledging it), so
+    it proves nothing about this command until the line has settled and it comes again.
+    """
+
+    def __init__(self, message: str, *, nack_code: int, busy: bool = False,
+                 at_once: bool = False) -> None:
         super().__init__(message)
         self.nack_code = nack_code
         self.busy = busy
+        self.at_once = at_once
+
+
+class RegistrationRefused(TerminalRejected):
+    """Registration (06 00) was refused: nothing about the command that was to follow (a
+    caller must not take it for that command's refusal, e.g. "no Repeat Receipt")."""
 
 
 class TerminalProtocolError(TerminalUnavailable):

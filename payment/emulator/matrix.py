@@ -82,13 +82,15 @@ class Row:
 
 def _stage_rows() -> list[Row]:
     rows = [
-        Row("silent: command never acknowledged", "nothing charged (unavailable)",
+        # a frozen terminal acts on the frame in its buffer once it wakes: unknown, not "nothing"
+        Row("silent: command never acknowledged", "unknown; repeat receipt: nothing",
             lambda t, p: t.send_s(), "3 tries × T3", inject={"silent_at": "request"},
-            customer=lambda t, p: t.send_s(), customer_text="then \"not responding, nothing charged\""),
-        Row("silent: acknowledged, never accepted (no 80 00)", "nothing charged (unavailable)",
+            customer=lambda t, p: t.send_s() + _query(t),
+            customer_text="+ one last-result query, then \"not responding, nothing charged\""),
+        Row("silent: acknowledged, never accepted (no 80 00)", "unknown; repeat receipt: nothing",
             lambda t, p: t.first_answer_s(p), "T3", inject={"silent_at": "accepted"},
-            customer=lambda t, p: t.first_answer_s(p),
-            customer_text="then \"not responding, nothing charged\""),
+            customer=lambda t, p: t.first_answer_s(p) + _query(t),
+            customer_text="+ one last-result query, then \"not responding, nothing charged\""),
     ]
     for stage, what in (("card", "waiting for the card"), ("pin", "waiting for the PIN"),
                         ("host", "waiting for the issuer")):

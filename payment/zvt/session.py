@@ -8,8 +8,9 @@ terminal is master the ECR may send only Abort (06 B0).
 
 What this module decides, beyond the happy path:
 
-* a failure *before* 80 00 means the command never started
-  (:class:`RequestNotAccepted`, nothing charged); a failure *after* it means the
+* a failure *before* 80 00 is :class:`RequestNotAccepted` (``may_have_arrived`` when the
+  whole frame went out: the terminal driver treats that as unknown for a money command,
+  since a frozen terminal acts on its buffer later); a failure *after* it means the
   outcome is unknown (:class:`ResultLost`), never a decline;
 * once the terminal has sent its final status information (04 0F with a result
   code), that result decides: a missing completion, a dropped link, silence or
@@ -183,7 +184,8 @@ class Session:
             if exc.request_may_have_arrived:
                 raise Abandoned(f"stopped while sending {command.cls:02X} {command.instr:02X}") \
                     from exc
-            raise RequestNotAccepted("stopped before the command went out") from exc
+            raise RequestNotAccepted("stopped before the command went out",
+                                     may_have_arrived=False) from exc
         except LinkDown as exc:
             if exc.request_may_have_arrived:
                 # A whole frame went out: the terminal may be running the command.
@@ -257,7 +259,7 @@ class Session:
                 self._answer_quietly()
                 code = message.result_code if message.result_code is not None else 0xFF
                 raise TerminalRejected(f"terminal aborted at once: {result_text(code)}",
-                                       nack_code=code, busy=code in BUSY_CODES)
+                                       nack_code=code, busy=code in BUSY_CODES, at_once=True)
             return message  # acceptance implied by the terminal acting as master
 
     # ------------------------------------------------------------------ master phase

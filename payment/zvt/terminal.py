@@ -7,8 +7,12 @@ threads. ``abort()`` only flags the running job, so it is safe from any thread.
 
 Error translation at this edge:
 
-* the command never accepted (port missing, no ACK, 84 xx after the busy
-  retries) -> ``TerminalUnavailable``
+* the command never accepted (port missing, 84 xx after the busy retries; for a
+  check, also no ACK or no 80 00) -> ``TerminalUnavailable``
+* a money command sent but not acknowledged / accepted in time -> ``PaymentOutcomeUnknown``:
+  a terminal that was only frozen acts on the frame in its buffer when it wakes
+* 06 1E as the first answer to registration or Repeat Receipt: maybe an earlier
+  transaction's abort still on the line; believed only after the line settled
 * accepted, then silence or link loss *before* the final status information ->
   ``PaymentOutcomeUnknown`` (never a decline)
 * a final status information (04 0F with a result code) decides, even when the
@@ -55,6 +59,7 @@ from payment.errors import (
     Interrupted,
     LinkDown,
     NoAcknowledge,
+    RegistrationRefused,
     RequestNotAccepted,
     ResultLost,
     TerminalProtocolError,
@@ -116,6 +121,9 @@ _ACK_APDU = PositiveAck().to_apdu().encode()
 #: Operations that move no money: a caller who gives up on one (or ``close()`` during one)
 #: drops the link at once instead of sending 06 B0 and waiting out the abort grace.
 CHECKS = frozenset({"status", "register", "last_result", "log_off"})
+#: Operations that move money (:meth:`ZvtTerminal._money`): a command of these the terminal
+#: did not accept in time may still be acted on by a late terminal, so its outcome is unknown.
+MONEY_OPERATIONS = frozenset({"authorize", "reverse", "refund", "reserve", "book_total", "release"})
 
 
 def _noop_status(prompt: object, text: str) -> None:
@@ -312,6 +320,19 @@ class ZvtTerminal:
                     self._settle_line(session, control, deadline)
                 self._register(session, control, deadline)
                 return session
+            except TerminalRejected as exc:
+                # Never the command's refusal (a caller must not take it for one, e.g. "no
+                # Repeat Receipt"): a 06 1E at once may be an earlier transaction's abort still
+                # on the line, so let the line settle and register once more before believing it.
+                self._drop_link()
+                if exc.at_once and not settled and attempt == 1 and time.monotonic() < deadline \
+                        and not control.stop.is_set():
+                    self._line_dirty = True
+                    log.info("registration answered at once with 06 1E (%s); letting the line "
+                             "settle and registering again", exc)
+                    continue
+                raise RegistrationRefused(f"payment terminal refused registration: {exc}",
+                                          nack_code=exc.nack_code, busy=exc.busy) from exc
             except (LinkDown, RequestNotAccepted, ResultLost, TerminalProtocolError) as exc:
                 self._drop_link()
                 if isinstance(exc, ResultLost):
@@ -465,7 +486,10 @@ class ZvtTerminal:
                       probe, deadline)
             supported: bool | None = True
         except TerminalRejected as exc:
-            supported = None if exc.busy else False
+            # only an 84 xx to 06 20 itself says "no Repeat Receipt"; 06 1E at once may be an
+            # earlier transaction's abort still on the line (unknown: probed again later)
+            supported = None if exc.busy or exc.at_once or exc.nack_code == NOT_REGISTERED \
+                or isinstance(exc, RegistrationRefused) else False
             log.info("repeat receipt probe: %s", exc)
         except (ResultLost, RequestNotAccepted) as exc:
             if probe.phase != "request":
@@ -562,6 +586,13 @@ class ZvtTerminal:
                 continue
             except RequestNotAccepted as exc:
                 self._drop_link()
+                if exc.may_have_arrived and operation in MONEY_OPERATIONS:
+                    # "No ACK after 3 tries" is not "never received": a terminal frozen for a
+                    # while acts on the frame in its buffer once it wakes (found by the money
+                    # bench with the emulator stalled). Unknown, so it is checked, not assumed.
+                    self._line_dirty = True
+                    raise ResultLost(f"the terminal did not accept the command in time and may "
+                                     f"still act on it: {exc}") from exc
                 raise TerminalUnavailable(f"payment terminal did not accept the command: {exc}") \
                     from exc
             except ResultLost:
@@ -755,8 +786,22 @@ class ZvtTerminal:
             control.op_seq = self._state.start("last_result")
             cmd = RepeatReceipt(self.settings.password).to_apdu()
             try:
-                ex = self._exchange(cmd, "last_result", control, deadline, keep_status=True)
+                try:
+                    ex = self._exchange(cmd, "last_result", control, deadline, keep_status=True)
+                except TerminalRejected as exc:
+                    if not exc.at_once:
+                        raise
+                    # 06 1E at once may be an earlier transaction's abort still on the line:
+                    # let the line settle and ask once more before believing it
+                    log.info("repeat receipt answered at once with 06 1E (%s); asking again "
+                             "once the line has settled", exc)
+                    self._drop_link()
+                    self._line_dirty = True
+                    ex = self._exchange(cmd, "last_result", control, deadline, keep_status=True)
             except TerminalRejected as exc:
+                if isinstance(exc, RegistrationRefused) or exc.nack_code == NOT_REGISTERED \
+                        or (exc.busy and exc.nack_code != NOT_POSSIBLE):
+                    raise  # not an answer about Repeat Receipt (registration, or busy)
                 if exc.nack_code == NOT_POSSIBLE or not exc.busy:
                     self._set_repeat_receipt(False, "probe")
                     raise TerminalFunctionUnsupported(

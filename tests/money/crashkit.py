@@ -120,7 +120,7 @@ class Zygote:
 class Emulator:
     """``python -m payment.emulator`` on a pty; faults through its control file."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, repeat_receipt: bool = True) -> None:
         self.link = root / "terminal"
         self.journal = root / "terminal-journal.jsonl"
         self.control = root / "terminal-control.json"
@@ -130,7 +130,8 @@ class Emulator:
         self._applied: queue.Queue[int | None] = queue.Queue()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "payment.emulator", "--link", str(self.link),
-             "--journal", str(self.journal), "--control", str(self.control), "--ack-timeout", "0.5"],
+             "--journal", str(self.journal), "--control", str(self.control), "--ack-timeout", "0.5",
+             *([] if repeat_receipt else ["--no-repeat-receipt"])],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -187,6 +188,9 @@ class Invariant:
     reversed: int = 0
     declined: int = 0
     needs_attention: int = 0
+    #: standing charges no transaction links but a parked transaction's staff task names
+    #: (a terminal without Repeat Receipt whose status was lost: docs/money.md 2a)
+    staff_tasks: int = 0
     events: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -195,13 +199,25 @@ class Invariant:
         return not self.problems
 
 
-def check(data_dir: Path, journal_path: Path, seen_events: dict[int, str]) -> Invariant:
-    """Each party's own records: the terminal's journal, the provider's records, the ledger."""
+def check(data_dir: Path, journal_path: Path, seen_events: dict[int, str], *,
+          repeat_receipt: bool = True) -> Invariant:
+    """Each party's own records: the terminal's journal, the provider's records, the ledger.
+
+    ``repeat_receipt``: the terminal has it, so every payment in doubt can be settled and no
+    charge may stand without its transaction (and the driver must still know it has Repeat
+    Receipt). Without it a payment whose status was lost can only be parked for staff: its
+    charge must then be named by that parked transaction's task (``missing_receipts``)."""
     from kiosk.ledger import Ledger, verify
     from kiosk.topup.simulated import SimulatedProvider
+    from kiosk.txn import TxnContext
     from payment.emulator.journal import read_journal, standing_charges
 
     inv = Invariant()
+    caps_path = data_dir / "terminal" / "zvt-capabilities.json"
+    if repeat_receipt and caps_path.exists() \
+            and json.loads(caps_path.read_text(encoding="utf-8")).get("repeat_receipt") is False:
+        inv.problems.append("the driver recorded that the terminal has no Repeat Receipt; it has")
+    named: set[int] = set()
     records = read_journal(journal_path)
     standing = standing_charges(records)
     booked = {r["original_receipt_no"]: r["receipt_no"] for r in records if r["kind"] == "book_total"}
@@ -237,6 +253,9 @@ def check(data_dir: Path, journal_path: Path, seen_events: dict[int, str]) -> In
             stands = stands_raw and refund_no.get(row["txn_id"]) not in refunds
             if state == "needs_attention":
                 inv.needs_attention += 1
+                if not repeat_receipt:
+                    task = TxnContext.from_ledger(ledger, row["txn_id"]).data.get("missing_receipts")
+                    named.update(int(n) for n in task or ())
                 continue
             inv.completed += state == "completed"
             inv.reversed += state == "reversed"
@@ -249,6 +268,8 @@ def check(data_dir: Path, journal_path: Path, seen_events: dict[int, str]) -> In
             if (state == "completed") != topped:
                 inv.problems.append(f"{row['txn_id']}: state {state} but top-up succeeded={topped}")
         orphans = set(standing) - linked
+        inv.staff_tasks = len(orphans & named)
+        orphans -= named
         if orphans:
             inv.problems.append(f"charges no transaction accounts for: receipts {sorted(orphans)}")
         unknown_keys = {k for k, r in provider.items() if r["status"] != "void"} - txn_ids
@@ -280,11 +301,12 @@ class Campaign:
 class CrashRig:
     """Emulator + zygote + data directory; ``cycle`` = one (killed) sale, then recovery."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, repeat_receipt: bool = True) -> None:
         self.root = root
         self.data = root / "data"
         self.data.mkdir(parents=True, exist_ok=True)
-        self.emulator = Emulator(root)
+        self.repeat_receipt = repeat_receipt
+        self.emulator = Emulator(root, repeat_receipt=repeat_receipt)
         self.zygote = Zygote()
         self.seen: dict[int, str] = {}
         self.campaign = Campaign()
@@ -331,7 +353,7 @@ class CrashRig:
         return rc
 
     def check(self) -> Invariant:
-        inv = check(self.data, self.emulator.journal, self.seen)
+        inv = check(self.data, self.emulator.journal, self.seen, repeat_receipt=self.repeat_receipt)
         self.campaign.invariant = inv
         return inv
 
@@ -341,8 +363,8 @@ class CrashRig:
 
 
 @contextlib.contextmanager
-def crash_rig(root: Path) -> Iterator[CrashRig]:
-    rig = CrashRig(root)
+def crash_rig(root: Path, *, repeat_receipt: bool = True) -> Iterator[CrashRig]:
+    rig = CrashRig(root, repeat_receipt=repeat_receipt)
     try:
         yield rig
     finally:

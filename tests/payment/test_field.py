@@ -22,6 +22,7 @@ from payment.emulator import ZvtEmulator, count
 from payment.errors import TerminalRejected
 from payment.zvt.terminal import ZvtTerminal
 from payment.zvt.timing import Timing
+from tests.payment.conftest import ACK_TIMEOUT_S
 
 MakeEmu = Callable[..., ZvtEmulator]
 MakeTerm = Callable[..., ZvtTerminal]
@@ -294,3 +295,46 @@ def test_a_whole_frame_is_never_sent_again_when_only_the_flush_fails() -> None:
         session.run(Authorization(500, 840).to_apdu(), operation="authorize",
                     deadline=time.monotonic() + 5, control=Control("authorize"))
     assert len(port.frames) == 2  # the probe write above, the payment once
+
+
+def test_an_earlier_ecrs_abort_still_on_the_line_is_not_taken_for_a_refusal(
+        make_emulator: MakeEmu, make_terminal: MakeTerm, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ECR dies while the terminal sends its declined sale's 06 1E: the terminal sends it
+    again, to the next ECR, as the first answer to its registration. That is let pass (the
+    line settles, registration is asked again) and Repeat Receipt still counts as supported;
+    taken for a refusal, it made the driver record "no Repeat Receipt" for good."""
+    from payment.zvt import transport
+
+    ignoring = threading.Event()
+    seen = threading.Event()
+    real = transport.ZvtTransport._verdict
+
+    def verdict(self: transport.ZvtTransport, apdu: bytes) -> transport.Verdict:
+        if ignoring.is_set() and apdu[:2] == b"\x06\x1e":
+            seen.set()
+            return transport.Verdict.IGNORE  # the first ECR is dead: nobody acknowledges it
+        return real(self, apdu)
+
+    monkeypatch.setattr(transport.ZvtTransport, "_verdict", verdict)
+    emu = make_emulator(decline=True, ack_timeout_s=ACK_TIMEOUT_S)  # one T3 for both sides
+    state = tmp_path / "state"
+    first = make_terminal(emu, state_dir=state)
+    assert first.last_result() is None  # probed: the terminal has Repeat Receipt
+    ignoring.set()
+    threading.Thread(target=lambda: _swallow(first.authorize, 500, "USD", _ignore),
+                     daemon=True).start()
+    assert seen.wait(10), "the terminal never sent its 06 1E"
+    first.close()
+    ignoring.clear()
+    second = make_terminal(emu, state_dir=state)  # the next process, at once
+    last = second.last_result()
+    assert last is not None and not last.approved  # the declined sale, as the terminal keeps it
+    assert second.capabilities().repeat_receipt is True
+
+
+def _swallow(fn: Callable[..., object], *args: object) -> None:
+    try:
+        fn(*args)
+    except Exception:  # the dying ECR's own outcome does not matter here
+        return
