@@ -221,6 +221,9 @@ class TerminalEvidence:
 
     op_seq: int
     statuses: tuple[SeenStatus, ...] = ()  # oldest first
+    #: False when the driver could not keep it on disk (its state directory is unusable): the
+    #: numbering then restarts with each process, and marks from another process mean nothing
+    durable: bool = True
 
     def since(self, op_seq: int) -> tuple[SeenStatus, ...]:
         return tuple(s for s in self.statuses if s.op_seq > op_seq)

@@ -707,7 +707,7 @@ class SagaShell:
         except PaymentError as exc:
             return None, None, f"the terminal's evidence cannot be read: {exc}"
         receipt = ctx.data.get(prefix + "evidence_receipt_no")
-        if self._mark_taken_again(ctx, prefix + "evidence_op_seq", mark):
+        if evidence.durable and self._mark_taken_again(ctx, prefix + "evidence_op_seq", mark):
             # A later operation was marked from the same point, so this one never reached the
             # driver (it numbers an operation before sending it): operation mark + 1 is the
             # other one's, and taking it for ours would settle this payment with its receipt.

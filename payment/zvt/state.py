@@ -147,4 +147,5 @@ class DriverState:
                 self._statuses = [_seen(r) for r in records
                                   if r.get("kind") == "status"][-KEEP_STATUSES:]
         with self._lock:
-            return TerminalEvidence(self._op_seq, tuple(self._statuses))
+            return TerminalEvidence(self._op_seq, tuple(self._statuses),
+                                    durable=self.state_dir is not None)

@@ -338,3 +338,15 @@ def _swallow(fn: Callable[..., object], *args: object) -> None:
         fn(*args)
     except Exception:  # the dying ECR's own outcome does not matter here
         return
+
+
+def test_evidence_says_whether_it_outlives_the_process(tmp_path: Path) -> None:
+    """Evidence kept only in memory (an unusable state directory) restarts its numbering with
+    each process, so the shell must not compare marks journaled by different processes."""
+    from payment.zvt.state import DriverState
+
+    assert DriverState(tmp_path / "state").evidence().durable is True
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    memory = DriverState(blocked / "state")
+    assert memory.problem and memory.evidence().durable is False
