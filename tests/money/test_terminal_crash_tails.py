@@ -45,6 +45,13 @@ def _killing_verdict(self, apdu):
 _transport.ZvtTransport._verdict = _killing_verdict
 '''
 _READY = 'print(json.dumps({"ready": True}), flush=True)'
+_SALE = ["txn", "run", "--plan", PLAN_ID, "--msisdn", MSISDN, "--json"]
+
+
+def _zygote_with(monkeypatch: pytest.MonkeyPatch, patch: str) -> None:
+    """Rigs made after this run ``patch`` in their kiosk zygote (so in every kiosk process)."""
+    assert _READY in crashkit.ZYGOTE_SRC
+    monkeypatch.setattr(crashkit, "ZYGOTE_SRC", crashkit.ZYGOTE_SRC.replace(_READY, patch + _READY, 1))
 
 
 def _caps(rig: crashkit.CrashRig) -> dict[str, object]:
@@ -60,16 +67,15 @@ def _receipts(rig: crashkit.CrashRig) -> dict[str, tuple[str, str | None]]:
 
 @pytest.mark.timeout(180)
 def test_stale_decline_tail_keeps_repeat_receipt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _READY in crashkit.ZYGOTE_SRC
-    monkeypatch.setattr(crashkit, "ZYGOTE_SRC", crashkit.ZYGOTE_SRC.replace(_READY, _KILL_PATCH + _READY, 1))
+    """Fault 1 of the module docstring, with a declined sale's 06 1E."""
+    _zygote_with(monkeypatch, _KILL_PATCH)
     with crash_rig(tmp_path) as rig:
         rig.cycle(Kill())  # a normal sale: the driver probes Repeat Receipt and keeps "true"
         assert _caps(rig).get("repeat_receipt") is True
 
         # a declined sale, killed while the terminal sends its 06 1E; `kiosk recover` at once
         rig.emulator.set_faults(decline=True)
-        argv = ["txn", "run", "--plan", PLAN_ID, "--msisdn", MSISDN, "--json"]
-        rc = rig.zygote.run(argv, {**rig.env(), "KIOSK_TEST_KILL_BEFORE_ACK": "061e"}, tmp_path / "killed.out")
+        rc = rig.zygote.run(_SALE, {**rig.env(), "KIOSK_TEST_KILL_BEFORE_ACK": "061e"}, tmp_path / "killed.out")
         assert rc == -signal.SIGKILL, (tmp_path / "killed.out").read_text()
         rig.emulator.set_faults()
         rig.zygote.run(["recover", "--json"], rig.env(), tmp_path / "recover.out")
@@ -92,6 +98,7 @@ def test_stale_decline_tail_keeps_repeat_receipt(tmp_path: Path, monkeypatch: py
 
 @pytest.mark.timeout(180)
 def test_evidence_mark_is_not_shared_by_the_next_sale(tmp_path: Path) -> None:
+    """Fault 2 of the module docstring."""
     with crash_rig(tmp_path, repeat_receipt=False) as rig:  # 84 83 to 06 20
         rig.cycle(Kill())  # a normal sale: the terminal has a receipt number the next marks name
         # killed after payment_requested (with its evidence mark) is journaled, before the
@@ -120,10 +127,9 @@ def test_first_sale_killed_during_the_probe_keeps_repeat_receipt(tmp_path: Path,
     needs no terminal (the sale was still ``created``); the next sale's registration gets the
     retried 06 1E 83 as its first answer. Timing: the next sale must register within the
     emulator's retries (3 x 0.5 s); the rig's recovery takes well under that."""
-    monkeypatch.setattr(crashkit, "ZYGOTE_SRC", crashkit.ZYGOTE_SRC.replace(_READY, _KILL_PATCH + _READY, 1))
+    _zygote_with(monkeypatch, _KILL_PATCH)
     with crash_rig(tmp_path) as rig:
-        argv = ["txn", "run", "--plan", PLAN_ID, "--msisdn", MSISDN, "--json"]
-        rc = rig.zygote.run(argv, {**rig.env(), "KIOSK_TEST_KILL_BEFORE_ACK": "061e"}, tmp_path / "killed.out")
+        rc = rig.zygote.run(_SALE, {**rig.env(), "KIOSK_TEST_KILL_BEFORE_ACK": "061e"}, tmp_path / "killed.out")
         assert rc == -signal.SIGKILL
         rig.zygote.run(["recover", "--json"], rig.env(), tmp_path / "recover.out")
         rig.cycle(Kill(at="payment_requested:after", terminal={"decline": True}))
@@ -161,8 +167,7 @@ def test_a_terminal_that_wakes_after_the_request_was_given_up_is_not_taken_for_a
     found the frame in its buffer and approved it. The kiosk must treat an unacknowledged
     money command as unknown and settle it from the terminal (Repeat Receipt), so the charge
     ends with the top-up (or is reversed), never standing alone."""
-    monkeypatch.setattr(crashkit, "ZYGOTE_SRC",
-                        crashkit.ZYGOTE_SRC.replace(_READY, _FREEZE_PATCH + _READY, 1))
+    _zygote_with(monkeypatch, _FREEZE_PATCH)
     with crash_rig(tmp_path) as rig:
         rig.cycle(Kill())  # a normal sale first: the terminal has a last result to compare with
         emulator_pid = rig.emulator.proc.pid
@@ -180,8 +185,7 @@ def test_a_terminal_that_wakes_after_the_request_was_given_up_is_not_taken_for_a
 
         waker = threading.Thread(target=wake_later, daemon=True)
         waker.start()
-        argv = ["txn", "run", "--plan", PLAN_ID, "--msisdn", MSISDN, "--json"]
-        rig.zygote.run(argv, {**rig.env(), "KIOSK_TEST_FREEZE_PID": str(emulator_pid)},
+        rig.zygote.run(_SALE, {**rig.env(), "KIOSK_TEST_FREEZE_PID": str(emulator_pid)},
                        tmp_path / "frozen.out")
         waker.join(60)
         assert woken.is_set(), "the kiosk never sent its authorization"
